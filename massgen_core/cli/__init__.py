@@ -1,0 +1,47 @@
+"""The ``massgen`` command.
+
+``massgen [run options] "question"`` runs agents (see :mod:`massgen_core.cli.run`); the words
+below are subcommands. Each subcommand lives in its own module, imported only when used, so
+``massgen --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["SUBCOMMANDS", "main"]
+
+#: subcommand -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "plugins": ("massgen_core.cli.plugins_cmd", "list installed plugins, their status and hooks"),
+    "backends": ("massgen_core.cli.backends_cmd", "list backend types, their capabilities and env vars"),
+    "capabilities": ("massgen_core.cli.capabilities_cmd", "print the feature-comparison table"),
+    "validate": ("massgen_core.cli.validate_cmd", "check a config file without running it"),
+    "sessions": ("massgen_core.cli.sessions_cmd", "list saved multi-turn sessions"),
+}
+
+
+def subcommand_help() -> str:
+    width = max(len(name) for name in SUBCOMMANDS)
+    lines = ["subcommands:"]
+    lines += [f"  massgen {name.ljust(width)}  {text}" for name, (_, text) in SUBCOMMANDS.items()]
+    lines.append("run `massgen SUBCOMMAND --help` for a subcommand's options")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``massgen`` console script; returns the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    from .errors import guard
+
+    if args and args[0] in SUBCOMMANDS:
+        name, rest = SUBCOMMANDS[args[0]][0], args[1:]
+    else:
+        name, rest = "massgen_core.cli.run", args
+    return guard(lambda: importlib.import_module(name).main(rest), debug="--debug" in args)
+
+
+def console_main() -> None:  # pragma: no cover - exercised through the console script
+    sys.exit(main())

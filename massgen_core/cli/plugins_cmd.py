@@ -1,0 +1,41 @@
+"""``massgen plugins``: installed plugins, their status, hooks and errors."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from .format import print_json, print_table
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="massgen plugins",
+        description="List plugins (entry-point group 'massgen') with their status, hooks and errors.",
+        epilog="MASSGEN_LOAD_PLUGINS=a,b loads only those; MASSGEN_DISABLE_PLUGINS=a,b skips those; "
+        "MASSGEN_STRICT_PLUGINS=1 makes any plugin failure fatal.",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+
+    from ..plugins import get_host
+    from ..registry import get_registry
+
+    host = get_host()
+    get_registry(host)  # calling the declaration hooks records plugins whose hooks misbehave
+    records = sorted(host.records.values(), key=lambda r: (r.status != "builtin", r.name))
+    if args.json:
+        print_json([r.as_dict() for r in records])
+        return 0
+    rows = [
+        [
+            r.name,
+            r.distribution or "massgen-core",
+            r.version or "",
+            r.status,
+            "; ".join(r.errors) if r.errors else ", ".join(r.hooks),
+        ]
+        for r in records
+    ]
+    print_table(["NAME", "DISTRIBUTION", "VERSION", "STATUS", "HOOKS / ERROR"], rows)
+    return 0

@@ -1,0 +1,51 @@
+"""``massgen validate FILE``: check a config (syntax, types, options, capabilities) without running it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from .errors import EXIT_USAGE
+from .format import print_json
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="massgen validate", description="Check a config file without running it."
+    )
+    parser.add_argument("file", help="the YAML config")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+
+    from ..config import load_config, load_dotenv_file
+    from ..errors import ConfigError
+
+    load_dotenv_file(None)
+    try:
+        config = load_config(args.file)
+    except ConfigError as exc:
+        if args.json:
+            print_json(
+                {
+                    "valid": False,
+                    "issues": [
+                        {
+                            "file": i.file,
+                            "line": i.line,
+                            "column": i.column,
+                            "path": i.path,
+                            "message": i.message,
+                        }
+                        for i in exc.issues
+                    ],
+                }
+            )
+            return EXIT_USAGE
+        raise
+    agents = [{"id": a.id, "type": a.backend.type, "model": a.backend.options.model} for a in config.agents]
+    if args.json:
+        print_json({"valid": True, "issues": [], "agents": agents})
+    else:
+        desc = ", ".join(f"{a['id']} ({a['type']}{'/' + a['model'] if a['model'] else ''})" for a in agents)
+        print(f"{args.file}: valid: {len(agents)} agent(s): {desc}")
+    return 0

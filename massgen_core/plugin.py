@@ -1,0 +1,175 @@
+"""The API for plugin authors: everything a backend or tool plugin needs, in one import.
+
+A plugin imports from here (``from massgen_core.plugin import hookimpl, BackendSpec, ...``)
+and from ``massgen_core.testing`` in its tests; nothing else in ``massgen_core`` is API.
+Names are imported on first use, so ``from massgen_core.plugin import BackendSpec`` in a plugin's
+entry point costs only what that name needs: loading plugins stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .backend import (
+        Backend,
+        BackendContext,
+        ChatRequest,
+        MessageBuilder,
+        Timeouts,
+        ToolDefinition,
+        parse_tool_arguments,
+    )
+    from .capabilities import CapabilityKind
+    from .errors import (
+        AuthenticationError,
+        BackendError,
+        BackendTimeoutError,
+        ConfigError,
+        ConnectionFailedError,
+        ContextTooLongError,
+        InvalidRequestError,
+        ModelNotFoundError,
+        ProviderServerError,
+        RateLimitError,
+        ToolError,
+    )
+    from .events import (
+        BuiltinToolActivity,
+        Citation,
+        Done,
+        ReasoningDelta,
+        ReasoningSummaryDelta,
+        StreamError,
+        StreamEvent,
+        TextDelta,
+        ToolCall,
+        ToolResult,
+        Usage,
+    )
+    from .hookspecs import hookimpl
+    from .messages import MediaPart, Message, Part, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+    from .options import BackendOptions, SamplingOptions, option
+    from .provider_errors import connection_failed, map_http_error, missing_api_key, parse_retry_after
+    from .specs import BackendSpec, McpServerSpec, ModelSpec, ToolContext, ToolSpec
+
+
+_LOCATIONS: dict[str, str] = {
+    "AuthenticationError": ".errors",
+    "Backend": ".backend",
+    "BackendContext": ".backend",
+    "BackendError": ".errors",
+    "BackendOptions": ".options",
+    "BackendSpec": ".specs",
+    "BackendTimeoutError": ".errors",
+    "BuiltinToolActivity": ".events",
+    "CapabilityKind": ".capabilities",
+    "ChatRequest": ".backend",
+    "Citation": ".events",
+    "ConfigError": ".errors",
+    "ConnectionFailedError": ".errors",
+    "ContextTooLongError": ".errors",
+    "Done": ".events",
+    "InvalidRequestError": ".errors",
+    "McpServerSpec": ".specs",
+    "MediaPart": ".messages",
+    "Message": ".messages",
+    "MessageBuilder": ".backend",
+    "ModelNotFoundError": ".errors",
+    "ModelSpec": ".specs",
+    "Part": ".messages",
+    "ProviderServerError": ".errors",
+    "RateLimitError": ".errors",
+    "ReasoningDelta": ".events",
+    "ReasoningPart": ".messages",
+    "ReasoningSummaryDelta": ".events",
+    "SamplingOptions": ".options",
+    "StreamError": ".events",
+    "StreamEvent": ".events",
+    "TextDelta": ".events",
+    "TextPart": ".messages",
+    "Timeouts": ".backend",
+    "ToolCall": ".events",
+    "ToolCallPart": ".messages",
+    "ToolContext": ".specs",
+    "ToolDefinition": ".backend",
+    "ToolError": ".errors",
+    "ToolResult": ".events",
+    "ToolResultPart": ".messages",
+    "ToolSpec": ".specs",
+    "Usage": ".events",
+    "connection_failed": ".provider_errors",
+    "hookimpl": ".hookspecs",
+    "map_http_error": ".provider_errors",
+    "missing_api_key": ".provider_errors",
+    "option": ".options",
+    "parse_retry_after": ".provider_errors",
+    "parse_tool_arguments": ".backend",
+}
+
+__all__ = [
+    "AuthenticationError",
+    "Backend",
+    "BackendContext",
+    "BackendError",
+    "BackendOptions",
+    "BackendSpec",
+    "BackendTimeoutError",
+    "BuiltinToolActivity",
+    "CapabilityKind",
+    "ChatRequest",
+    "Citation",
+    "ConfigError",
+    "ConnectionFailedError",
+    "ContextTooLongError",
+    "Done",
+    "InvalidRequestError",
+    "McpServerSpec",
+    "MediaPart",
+    "Message",
+    "MessageBuilder",
+    "ModelNotFoundError",
+    "ModelSpec",
+    "Part",
+    "ProviderServerError",
+    "RateLimitError",
+    "ReasoningDelta",
+    "ReasoningPart",
+    "ReasoningSummaryDelta",
+    "SamplingOptions",
+    "StreamError",
+    "StreamEvent",
+    "TextDelta",
+    "TextPart",
+    "Timeouts",
+    "ToolCall",
+    "ToolCallPart",
+    "ToolContext",
+    "ToolDefinition",
+    "ToolError",
+    "ToolResult",
+    "ToolResultPart",
+    "ToolSpec",
+    "Usage",
+    "connection_failed",
+    "hookimpl",
+    "map_http_error",
+    "missing_api_key",
+    "option",
+    "parse_retry_after",
+    "parse_tool_arguments",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'massgen_core.plugin' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __package__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

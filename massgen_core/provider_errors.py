@@ -1,0 +1,154 @@
+"""Turn provider failures into MassGen's errors, with the troubleshooting hints users need.
+
+Backends call :func:`map_http_error` with what their SDK reported (status code, message,
+headers) and :func:`connection_failed` when the server cannot be reached. The messages carry
+the fixes from the docs' Troubleshooting section: the env var to set, the known models, the
+``curl BASE/models`` check and a missing ``/v1`` suffix.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import (
+    AuthenticationError,
+    BackendError,
+    ConnectionFailedError,
+    ContextTooLongError,
+    InvalidRequestError,
+    ModelNotFoundError,
+    ProviderServerError,
+    RateLimitError,
+)
+
+__all__ = [
+    "connection_failed",
+    "is_local_url",
+    "map_http_error",
+    "missing_api_key",
+    "parse_retry_after",
+]
+
+_CONTEXT_MARKERS = (
+    "context_length_exceeded",
+    "context length",
+    "maximum context",
+    "prompt is too long",
+    "too many tokens",
+    "input is too long",
+    "exceeds the context window",
+)
+
+
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` / ``retry-after`` (seconds or HTTP date)."""
+    if not headers:
+        return None
+    lower = {k.lower(): v for k, v in headers.items()}
+    if (ms := lower.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = lower.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+def is_local_url(url: str | None) -> bool:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.startswith("127.")
+
+
+def missing_api_key(backend: str, env_vars: Iterable[str]) -> AuthenticationError:
+    names = list(env_vars)
+    how = (
+        f"set {' or '.join(names)} in the environment or in a .env file, or give api_key in the config"
+        if names
+        else "give api_key in the backend's config"
+    )
+    return AuthenticationError(f"{backend}: no API key: {how}", backend=backend)
+
+
+def connection_failed(
+    *, backend: str, base_url: str | None, detail: str = "", model: str | None = None
+) -> ConnectionFailedError:
+    """A ``ConnectionFailedError`` whose message says how to check the server."""
+    where = base_url or "the provider"
+    lines = [f"{backend}: cannot connect to {where}" + (f" ({detail})" if detail else "")]
+    if base_url:
+        models_url = base_url.rstrip("/") + "/models"
+        lines.append(f"  check that the server is running: curl {models_url}")
+        if is_local_url(base_url):
+            port = urlsplit(base_url).port
+            lines.append(f"  check that the port ({port}) matches the server's")
+        if not urlsplit(base_url).path.rstrip("/").endswith("/v1"):
+            lines.append(
+                f"  the base_url has no /v1 suffix; OpenAI-compatible servers expect {base_url.rstrip('/')}/v1"
+            )
+    return ConnectionFailedError("\n".join(lines), backend=backend, model=model)
+
+
+def map_http_error(
+    status: int,
+    message: str,
+    *,
+    backend: str,
+    model: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    code: str | None = None,
+    api_key_env: Iterable[str] = (),
+    known_models: Iterable[str] = (),
+    retryable: bool | None = None,
+) -> BackendError:
+    """The MassGen error for an HTTP failure from a provider."""
+    text = message or f"HTTP {status}"
+    lowered = f"{text} {code or ''}".lower()
+
+    def make(cls: type[BackendError], summary: str, **extra: Any) -> BackendError:
+        return cls(summary, backend=backend, model=model, status_code=status, provider_message=text, **extra)
+
+    if status in (401, 403) or ("api key" in lowered and status == 400) or code in ("invalid_api_key",):
+        env = list(api_key_env)
+        hint = f"; check {' or '.join(env)} (in the environment or .env)" if env else ""
+        return make(AuthenticationError, f"{backend}: authentication failed: {text}{hint}")
+    if status == 404 or code in ("model_not_found", "DeploymentNotFound"):
+        known = list(known_models)
+        hint = f"; known models: {', '.join(known)}" if known else ""
+        what = f"model {model!r} not found" if model else "not found"
+        return make(
+            ModelNotFoundError,
+            f"{backend}: {what}: {text}{hint}. Check the spelling, your access to it, and for local "
+            f"servers that the model is loaded",
+        )
+    if status == 429:
+        wait = parse_retry_after(headers)
+        return make(
+            RateLimitError,
+            f"{backend}: rate limited: {text}. Reduce parallel agents, wait, or raise your API tier",
+            retry_after=wait,
+            retryable=retryable,
+        )
+    if status == 413 or any(m in lowered for m in _CONTEXT_MARKERS):
+        return make(ContextTooLongError, f"{backend}: the request is too long for the model: {text}")
+    if status >= 500 or status == 408 or status == 409:
+        return make(
+            ProviderServerError,
+            f"{backend}: provider error {status}: {text}",
+            retry_after=parse_retry_after(headers),
+            retryable=retryable,
+        )
+    return make(InvalidRequestError, f"{backend}: request rejected ({status}): {text}")

@@ -1,0 +1,197 @@
+"""The backend and capability registry built from what plugins declare.
+
+It answers: which backend types exist (and which plugin provides each), which capability
+kinds are known, which backends have a capability, which backend a bare model name belongs
+to; and it builds backends, importing a backend's implementation (and so its SDK) only then.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .capabilities import CapabilityKind
+from .errors import BackendConflictError, BackendUnavailableError, ConfigError
+from .options import BackendOptions
+from .plugins import PluginHost, get_host
+from .provider_errors import missing_api_key
+from .specs import BackendSpec
+
+if TYPE_CHECKING:  # the listing commands never need these; building a backend does
+    from .backend import Backend, BackendContext, Timeouts
+
+__all__ = ["BackendEntry", "Registry", "get_registry"]
+
+
+@attrs.frozen(kw_only=True)
+class BackendEntry:
+    """A backend type and the plugin that provides it."""
+
+    spec: BackendSpec
+    plugin: str
+    distribution: str | None
+    version: str | None
+
+
+class Registry:
+    """Backend types and capability kinds from every loaded plugin."""
+
+    def __init__(self, host: PluginHost) -> None:
+        self.host = host
+        self.kinds: dict[str, CapabilityKind] = {}
+        for plugin, kind in host.collect("massgen_capability_kinds", CapabilityKind):
+            if kind.key in self.kinds and self.kinds[kind.key] != kind:
+                host.report(plugin, f"capability kind {kind.key!r} is already declared differently")
+                continue
+            self.kinds[kind.key] = kind
+        claims: dict[str, list[BackendEntry]] = {}
+        for plugin, spec in host.collect("massgen_backend_types", BackendSpec):
+            problem = self._check_spec(spec)
+            if problem:
+                host.report(plugin, f"backend {spec.type!r}: {problem}")
+                continue
+            record = host.records.get(plugin)
+            entry = BackendEntry(
+                spec=spec,
+                plugin=plugin,
+                distribution=record.distribution if record else None,
+                version=record.version if record else None,
+            )
+            claims.setdefault(spec.type, []).append(entry)
+        self.backends: dict[str, BackendEntry] = {}
+        self.conflicts: dict[str, tuple[BackendEntry, ...]] = {}
+        for type_, entries in sorted(claims.items()):
+            if len(entries) == 1:
+                self.backends[type_] = entries[0]
+            else:
+                self.conflicts[type_] = tuple(entries)
+                for e in entries:
+                    others = ", ".join(o.plugin for o in entries if o is not e)
+                    host.report(e.plugin, f"backend type {type_!r} is also declared by {others}")
+
+    def _check_spec(self, spec: BackendSpec) -> str | None:
+        if not attrs.has(spec.options) or not issubclass(spec.options, BackendOptions):
+            return "options must be an attrs class derived from massgen_core.options.BackendOptions"
+        unknown = set(spec.capabilities).union(*(m.add | m.remove for m in spec.models)) - set(self.kinds)
+        if unknown:
+            return f"unknown capability kind(s) {', '.join(sorted(unknown))} (declare them with massgen_capability_kinds)"
+        return None
+
+    # -- lookups ------------------------------------------------------------------------------
+    def entry(self, backend_type: str) -> BackendEntry:
+        """The entry for ``backend_type``; raises a clear error if it is unknown or conflicting."""
+        if backend_type in self.conflicts:
+            raise BackendConflictError(
+                backend_type,
+                [f"{e.plugin} ({e.distribution or 'built-in'})" for e in self.conflicts[backend_type]],
+            )
+        try:
+            return self.backends[backend_type]
+        except KeyError:
+            raise ConfigError(self.unknown_type_message(backend_type)) from None
+
+    def spec(self, backend_type: str) -> BackendSpec:
+        return self.entry(backend_type).spec
+
+    def unknown_type_message(self, backend_type: str) -> str:
+        known = sorted(self.backends)
+        close = difflib.get_close_matches(backend_type, known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return (
+            f"unknown backend type {backend_type!r}.{hint} Installed types: {', '.join(known) or 'none'}. "
+            f"Backends come from plugins: e.g. pip install massgen-openai; `massgen backends` lists them"
+        )
+
+    def infer_type(self, model: str) -> str | None:
+        """The backend type that ``model`` identifies, if exactly one does."""
+        matches = [t for t, e in self.backends.items() if e.spec.model(model) is not None]
+        if not matches:
+            matches = [t for t, e in self.backends.items() if e.spec.matches_model(model)]
+        return matches[0] if len(matches) == 1 else None
+
+    def close_capabilities(self, kinds: frozenset[str]) -> frozenset[str]:
+        """``kinds`` plus the kinds they imply (see :attr:`CapabilityKind.implied_by`)."""
+        implied = {k.key for k in self.kinds.values() if kinds.intersection(k.implied_by)}
+        return kinds | implied
+
+    def capabilities(self, backend_type: str, model: str | None = None) -> frozenset[str]:
+        """The capability kinds of ``model`` on ``backend_type`` (of the backend, if no model)."""
+        return self.close_capabilities(self.spec(backend_type).capabilities_for(model))
+
+    def any_model_capabilities(self, backend_type: str) -> frozenset[str]:
+        """Kinds the backend has on at least one of its models."""
+        spec = self.spec(backend_type)
+        return self.close_capabilities(spec.capabilities.union(*(m.add for m in spec.models)))
+
+    def with_capability(self, kind: str) -> list[str]:
+        """Backend types that have ``kind`` (on at least one model)."""
+        return [t for t in self.backends if kind in self.any_model_capabilities(t)]
+
+    # -- building -----------------------------------------------------------------------------
+    def context_for(
+        self,
+        backend_type: str,
+        options: BackendOptions,
+        *,
+        timeouts: Timeouts | None = None,
+        agent_id: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> BackendContext:
+        """Resolve model, API key and base URL for a backend about to be built."""
+        from .backend import BackendContext, Timeouts
+
+        spec = self.spec(backend_type)
+        env = os.environ if environ is None else environ
+        model = options.model or spec.default_model
+        if not model:
+            raise ConfigError(f"backend {backend_type!r} needs a model: set backend.model")
+        api_key = options.api_key or next((env[v] for v in spec.api_key_env if env.get(v)), None)
+        if spec.api_key_required and not api_key:
+            raise missing_api_key(backend_type, spec.api_key_env)
+        base_url = (
+            options.base_url
+            or next((env[v] for v in spec.base_url_env if env.get(v)), None)
+            or spec.default_base_url
+        )
+        import structlog
+
+        return BackendContext(
+            spec=spec,
+            model=model,
+            api_key=api_key,
+            base_url=base_url,
+            capabilities=self.capabilities(backend_type, model),
+            timeouts=timeouts or Timeouts(),
+            agent_id=agent_id,
+            logger=structlog.get_logger("massgen.backend").bind(backend=backend_type, agent=agent_id),
+        )
+
+    def build(self, backend_type: str, options: BackendOptions, **kwargs: Any) -> Backend:
+        """Build a backend: resolve its context, import its implementation, construct it."""
+        entry = self.entry(backend_type)
+        context = self.context_for(backend_type, options, **kwargs)
+        try:
+            factory = entry.spec.load_factory()
+        except Exception as exc:
+            dist = entry.distribution or entry.plugin
+            raise BackendUnavailableError(
+                f"backend {backend_type!r} from {dist} {entry.version or ''} is installed but cannot be "
+                f"loaded: {type(exc).__name__}: {exc}. Try: pip install -U {dist}"
+            ) from exc
+        return factory(options, context)
+
+
+_REGISTRY: tuple[PluginHost, Registry] | None = None
+
+
+def get_registry(host: PluginHost | None = None) -> Registry:
+    """The registry of the process-wide plugin host (or of ``host``)."""
+    global _REGISTRY
+    host = host or get_host()
+    if _REGISTRY is None or _REGISTRY[0] is not host:
+        _REGISTRY = (host, Registry(host))
+    return _REGISTRY[1]

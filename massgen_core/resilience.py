@@ -1,0 +1,125 @@
+"""The one retry and timeout loop, shared by every backend.
+
+:func:`resilient_stream` wraps a backend's ``stream()``:
+
+* before the first event, a retryable :class:`~massgen_core.errors.BackendError` (429, 5xx,
+  connection failure, timeout) is retried with exponential backoff and jitter, honouring the
+  server's ``Retry-After`` up to :attr:`RetryPolicy.max_retry_after`;
+* the first-event, idle-between-events and total timeouts are enforced here (the connect
+  timeout is the backend's HTTP client's);
+* after the first event nothing is retried (the user has seen output); a failure then ends the
+  stream with a :class:`~massgen_core.events.StreamError` event, never an exception.
+
+Backends turn their SDK's own retries off so that this is the only retry loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+
+import attrs
+
+from .backend import Backend, ChatRequest, Timeouts
+from .errors import BackendError, BackendTimeoutError
+from .events import StreamError, StreamEvent
+
+__all__ = ["RetryPolicy", "resilient_stream"]
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How failures before the first event are retried.
+
+    :param max_attempts: attempts in all (1 = no retry).
+    :param initial_delay: seconds before the first retry; doubles each time.
+    :param max_delay: cap of the backoff delay.
+    :param max_retry_after: cap on a server's ``Retry-After``; a longer request is not retried.
+    :param jitter: fraction of the delay randomly removed (0 – 1).
+    """
+
+    max_attempts: int = 3
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    jitter: float = 0.25
+
+    def delay(
+        self, attempt: int, error: BackendError, rng: Callable[[], float] = random.random
+    ) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up."""
+        if not error.retryable or attempt >= self.max_attempts:
+            return None
+        if error.retry_after is not None:
+            return error.retry_after if error.retry_after <= self.max_retry_after else None
+        base = min(self.max_delay, self.initial_delay * 2.0 ** (attempt - 1))
+        return base * (1 - self.jitter * rng())
+
+
+def _as_backend_error(exc: Exception, backend: str | None) -> BackendError:
+    if isinstance(exc, BackendError):
+        return exc
+    return BackendError(f"{backend or 'backend'} failed: {type(exc).__name__}: {exc}", backend=backend)
+
+
+async def resilient_stream(
+    backend: Backend,
+    request: ChatRequest,
+    *,
+    timeouts: Timeouts | None = None,
+    policy: RetryPolicy | None = None,
+    name: str | None = None,
+    sleep: Callable[[float], object] = asyncio.sleep,
+) -> AsyncIterator[StreamEvent]:
+    """Stream ``request`` from ``backend`` with retries and timeouts; never raises BackendError."""
+    timeouts = timeouts or Timeouts()
+    policy = policy or RetryPolicy()
+    loop = asyncio.get_running_loop()
+    total_deadline = None if timeouts.total is None else loop.time() + timeouts.total
+    attempt = 0
+    while True:
+        attempt += 1
+        started = False
+        try:
+            async with aclosing(backend.stream(request)) as events:  # type: ignore[type-var]
+                iterator = aiter(events)
+                while True:
+                    limit = timeouts.idle if started else timeouts.first_event
+                    phase = "idle" if started else "first_event"
+                    deadline = None if limit is None else loop.time() + limit
+                    if total_deadline is not None and (deadline is None or total_deadline < deadline):
+                        deadline, phase, limit = total_deadline, "total", timeouts.total
+                    try:
+                        async with asyncio.timeout_at(deadline):
+                            event = await anext(iterator)
+                    except StopAsyncIteration:
+                        return
+                    except TimeoutError:
+                        raise BackendTimeoutError(
+                            _timeout_message(name, phase, limit),
+                            backend=name,
+                            retryable=phase == "first_event",
+                        ) from None
+                    started = True
+                    yield event
+        except Exception as exc:
+            error = _as_backend_error(exc, name)
+            wait = None if started else policy.delay(attempt, error)
+            if wait is not None and total_deadline is not None and loop.time() + wait >= total_deadline:
+                wait = None
+            if wait is None:
+                yield StreamError(error)
+                return
+            await sleep(wait)  # type: ignore[misc]
+
+
+def _timeout_message(name: str | None, phase: str, limit: float | None) -> str:
+    what = {
+        "first_event": "no response started within",
+        "idle": "the response stalled: no data for",
+        "total": "the response took longer than",
+    }[phase]
+    setting = {"first_event": "first_event", "idle": "idle", "total": "total"}[phase]
+    return f"{name or 'backend'}: {what} {limit:g}s (raise timeout_settings.{setting}_timeout to wait longer)"

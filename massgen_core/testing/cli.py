@@ -1,0 +1,57 @@
+"""Helpers for testing plugins through the real ``massgen`` command and real entry points.
+
+:func:`run_massgen` runs ``python -m massgen_core`` in a fresh process, so plugin discovery is
+exactly what a user gets. :func:`write_distribution` writes a synthetic installed distribution
+(a module plus a ``*.dist-info`` folder with an ``entry_points.txt``) into a folder that can be
+put on ``PYTHONPATH``: ``importlib.metadata`` finds it like any installed package, so broken or
+conflicting plugins can be tested without installing them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["run_massgen", "write_distribution"]
+
+
+def run_massgen(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    pythonpath: Path | None = None,
+    cwd: Path | None = None,
+    input: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``massgen ARGS`` in a subprocess; ``MASSGEN_*`` variables of this process are dropped."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
+    full_env.update(env or {})
+    if pythonpath is not None:
+        full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), full_env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "massgen_core", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        input=input,
+        timeout=timeout,
+    )
+
+
+def write_distribution(
+    site: Path, dist: str, entry_name: str, source: str, *, version: str = "1.0", module: str | None = None
+) -> Path:
+    """Write module ``source`` as distribution ``dist`` with a ``massgen`` entry point; returns ``site``."""
+    module = module or dist.replace("-", "_")
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"{module}.py").write_text(textwrap.dedent(source))
+    info = site / f"{module}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(f"[massgen]\n{entry_name} = {module}\n")
+    return site

@@ -1,0 +1,85 @@
+"""Test, lint and benchmark sessions. ``python3 -m nox`` runs the default set (what CI runs).
+
+Sessions:
+    tests      everything installed from the lock (core, every plugin, the test plugin)
+    core       the core alone with the test plugin: proves the core needs no provider plugin
+    lint       ruff
+    typecheck  mypy --strict on the core and the plugins
+    bench      startup, memory and coordination benchmarks (figures in benchmarks/results/)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "typecheck", "tests", "core"]
+nox.options.error_on_missing_interpreters = False
+
+ROOT = Path(__file__).parent
+PLUGINS = sorted(str(p.parent.relative_to(ROOT)) for p in ROOT.glob("plugins/*/pyproject.toml"))
+TEST_PLUGIN = "tests/plugins/massgen-testplugin"
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
+LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
+
+
+def sync_locked(session: nox.Session, *extra: str) -> None:
+    """Install the whole workspace into the session's venv exactly as uv.lock pins it."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--all-packages",
+        "--inexact",
+        *extra,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole suite with every plugin installed."""
+    sync_locked(session, "--group", "test")
+    test_dirs = ["tests", *(f"{p}/tests" for p in PLUGINS if (ROOT / p / "tests").is_dir())]
+    session.run(
+        "pytest", "-m", "not engines", *(session.posargs or test_dirs), env={"PYTHONDONTWRITEBYTECODE": "1"}
+    )
+
+
+@nox.session
+def core(session: nox.Session) -> None:
+    """The core with no provider plugin: it must install, load and run on its own."""
+    session.install("-e", ".", "-e", TEST_PLUGIN, *TEST_DEPS)
+    session.run("pytest", "-m", "not engines", *(session.posargs or ["tests"]))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the core and every plugin package."""
+    sync_locked(session, "--group", "lint")
+    packages = ["massgen_core", *(p.name for p in ROOT.glob("plugins/*/massgen_*") if p.is_dir())]
+    session.run("mypy", "--strict", *(session.posargs or [f"-p={p}" for p in packages]))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: startup time and memory of the CLI, coordination overhead."""
+    session.env["UV_COMPILE_BYTECODE"] = "1"  # what a user's `pip install` gives
+    sync_locked(session, "--group", "test")
+    session.env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
+    os.makedirs(ROOT / "benchmarks" / "results", exist_ok=True)

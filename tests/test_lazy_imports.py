@@ -1,0 +1,54 @@
+"""Startup guard: loading every installed plugin and listing them imports no provider SDK."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+SDKS = (
+    "openai",
+    "anthropic",
+    "google.genai",
+    "mcp",
+    "autogen",
+    "ag2",
+    "claude_agent_sdk",
+    "llama_cpp",
+    "httpx2",
+)
+
+PROBE = f"""
+import json, sys
+from massgen_core.plugins import get_host
+from massgen_core.registry import get_registry
+from massgen_core.capability_table import render_markdown
+host = get_host()
+registry = get_registry(host)
+render_markdown(registry)
+loaded = [r.name for r in host.records.values() if r.ok]
+print(json.dumps({{"loaded": loaded, "sdks": [m for m in {SDKS!r} if m in sys.modules]}}))
+"""
+
+
+def test_loading_plugins_imports_no_provider_sdk() -> None:
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout)
+    assert "testplugin" in data["loaded"]
+    assert data["sdks"] == []
+
+
+def test_cli_listing_commands_import_no_provider_sdk() -> None:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['massgen', 'backends', '--json']\n"
+        "from massgen_core.cli import main\n"
+        "import io, contextlib\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['backends', '--json'])\n"
+        "    main(['plugins', '--json'])\n"
+        "    main(['capabilities'])\n"
+        f"print([m for m in {SDKS!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

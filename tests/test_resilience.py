@@ -1,0 +1,159 @@
+"""The core's one retry and timeout loop, driven by backends that fail on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from massgen_core.backend import ChatRequest, Timeouts
+from massgen_core.errors import (
+    AuthenticationError,
+    BackendError,
+    BackendTimeoutError,
+    ProviderServerError,
+    RateLimitError,
+)
+from massgen_core.events import Done, StreamError, StreamEvent, TextDelta
+from massgen_core.messages import Message
+from massgen_core.resilience import RetryPolicy, resilient_stream
+
+REQUEST = ChatRequest(messages=[Message.user("hi")])
+
+
+class Flaky:
+    """Fails with the given errors (one per attempt), then answers; or stalls on request."""
+
+    def __init__(
+        self, *failures: BackendError | None, stall_after: int | None = None, pause: float = 0
+    ) -> None:
+        self.failures = list(failures)
+        self.attempts = 0
+        self.stall_after = stall_after
+        self.pause = pause
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        self.attempts += 1
+        if self.pause:
+            await asyncio.sleep(self.pause)
+        if self.failures:
+            failure = self.failures.pop(0)
+            if failure is not None:
+                raise failure
+        for i in range(3):
+            if self.stall_after is not None and i >= self.stall_after:
+                await asyncio.Event().wait()
+            yield TextDelta(f"t{i}")
+        yield Done(stop_reason="end_turn", message=Message.assistant("t0t1t2"))
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def collect(backend: Flaky, **kwargs: object) -> tuple[list[StreamEvent], list[float]]:
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    events = [e async for e in resilient_stream(backend, REQUEST, sleep=fake_sleep, **kwargs)]  # type: ignore[arg-type]
+    return events, waits
+
+
+@pytest.mark.anyio
+async def test_retryable_errors_before_the_first_event_are_retried_with_backoff() -> None:
+    backend = Flaky(ProviderServerError("500"), RateLimitError("429"))
+    events, waits = await collect(backend, policy=RetryPolicy(max_attempts=3, jitter=0))
+    assert backend.attempts == 3
+    assert waits == [0.5, 1.0]
+    assert isinstance(events[-1], Done)
+
+
+@pytest.mark.anyio
+async def test_retry_after_is_honoured_and_capped() -> None:
+    events, waits = await collect(Flaky(RateLimitError("429", retry_after=7)), policy=RetryPolicy())
+    assert waits == [7] and isinstance(events[-1], Done)
+
+    events, waits = await collect(Flaky(RateLimitError("429", retry_after=600)), policy=RetryPolicy())
+    assert waits == []
+    assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, RateLimitError)
+
+
+@pytest.mark.anyio
+async def test_non_retryable_errors_fail_at_once() -> None:
+    backend = Flaky(AuthenticationError("no key; set OPENAI_API_KEY"))
+    events, waits = await collect(backend)
+    assert backend.attempts == 1 and waits == []
+    assert [type(e) for e in events] == [StreamError]
+    assert "OPENAI_API_KEY" in str(events[0].error)  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
+async def test_attempts_are_bounded() -> None:
+    backend = Flaky(*[ProviderServerError("500")] * 5)
+    events, waits = await collect(backend, policy=RetryPolicy(max_attempts=3))
+    assert backend.attempts == 3 and len(waits) == 2
+    assert isinstance(events[-1], StreamError)
+
+
+@pytest.mark.anyio
+async def test_failures_after_the_first_event_are_not_retried() -> None:
+    class MidStream(Flaky):
+        async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+            self.attempts += 1
+            yield TextDelta("partial")
+            raise ProviderServerError("overloaded")
+
+    backend = MidStream()
+    events, _ = await collect(backend)
+    assert backend.attempts == 1
+    assert [type(e) for e in events] == [TextDelta, StreamError]
+
+
+@pytest.mark.anyio
+async def test_an_unexpected_exception_becomes_a_stream_error() -> None:
+    events, _ = await collect(Flaky(None, stall_after=None), policy=RetryPolicy())
+    assert isinstance(events[-1], Done)
+
+    class Buggy(Flaky):
+        async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+            raise KeyError("oops")
+            yield TextDelta("")  # pragma: no cover
+
+    events, _ = await collect(Buggy())
+    assert isinstance(events[0], StreamError) and "KeyError" in str(events[0].error)
+
+
+@pytest.mark.anyio
+async def test_idle_timeout_fires_when_a_stream_stalls() -> None:
+    events, _ = await collect(Flaky(stall_after=1), timeouts=Timeouts(idle=0.05, first_event=5))
+    assert [type(e) for e in events] == [TextDelta, StreamError]
+    error = events[-1].error  # type: ignore[union-attr]
+    assert isinstance(error, BackendTimeoutError) and "stalled" in str(error) and "idle_timeout" in str(error)
+
+
+@pytest.mark.anyio
+async def test_first_event_timeout_is_retried_then_reported() -> None:
+    backend = Flaky(stall_after=0)
+    events, waits = await collect(
+        backend, timeouts=Timeouts(first_event=0.05), policy=RetryPolicy(max_attempts=2)
+    )
+    assert backend.attempts == 2 and len(waits) == 1
+    assert isinstance(events[-1], StreamError) and "no response started" in str(events[-1].error)
+
+
+@pytest.mark.anyio
+async def test_total_timeout_bounds_the_whole_response() -> None:
+    backend = Flaky(pause=0.2)
+    events, _ = await collect(backend, timeouts=Timeouts(total=0.05, first_event=10))
+    assert isinstance(events[-1], StreamError) and "longer than" in str(events[-1].error)
+
+
+@pytest.mark.anyio
+async def test_consumer_time_is_not_counted_as_idle() -> None:
+    out = []
+    async for event in resilient_stream(Flaky(), REQUEST, timeouts=Timeouts(idle=0.05)):
+        await asyncio.sleep(0.1)  # a slow consumer must not trip the backend's idle timeout
+        out.append(event)
+    assert isinstance(out[-1], Done)
