@@ -1,0 +1,251 @@
+"""The fake provider server itself: wire details, scripting, recording, lifecycle, CLI (no provider SDK)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+httpx2 = pytest.importorskip("httpx2")
+
+from massgen_core.testing.fake_provider import (  # noqa: E402
+    Disconnect,
+    FakeProviderServer,
+    HttpError,
+    Reasoning,
+    RecordedRequest,
+    Reply,
+    Stall,
+    StreamError,
+    ToolCall,
+    WireFormat,
+    split_text,
+)
+from massgen_core.testing.fake_provider.openai_chat import OpenAIChatRenderer  # noqa: E402
+
+
+TEXT = st.text(alphabet='ab é字😀\n"{}\\', max_size=40)  # a fixed alphabet keeps hypothesis fast
+CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+
+
+def sse_events(raw: str) -> list[dict[str, str]]:
+    """Split an SSE body into events: {"event": ..., "data": ...} (event missing when not sent)."""
+    events = []
+    for block in raw.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append(fields)
+    return events
+
+
+def post(server: FakeProviderServer, path: str, body: dict[str, Any], **kwargs: Any) -> Any:
+    return httpx2.post(server.url + path, json=body, timeout=5.0, **kwargs)
+
+
+def test_chat_wire_format(fake_provider: FakeProviderServer) -> None:
+    fake_provider.enqueue(Reply("Hello", text_chunks=2))
+    response = post(fake_provider, "/v1/chat/completions", CHAT | {"stream_options": {"include_usage": True}})
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["transfer-encoding"] == "chunked"
+    events = sse_events(response.text)
+    assert all(set(e) == {"data"} for e in events)  # data lines only
+    assert events[-1]["data"] == "[DONE]"
+    chunks = [json.loads(e["data"]) for e in events[:-1]]
+    assert all("usage" in c and c["usage"] is None for c in chunks[:-1])
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
+    assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": "", "refusal": None}
+
+
+def test_responses_and_anthropic_events_carry_event_lines(fake_provider: FakeProviderServer) -> None:
+    fake_provider.enqueue(Reply("Hi", reasoning=Reasoning("r")), Reply("Hi", reasoning=Reasoning("r")))
+    responses = sse_events(
+        post(fake_provider, "/v1/responses", {"model": "gpt-5", "input": "x", "stream": True}).text
+    )
+    for number, event in enumerate(responses):
+        data = json.loads(event["data"])
+        assert event["event"] == data["type"]
+        assert data["sequence_number"] == number
+    body = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}], "stream": True}
+    messages = sse_events(post(fake_provider, "/v1/messages?beta=true", body).text)
+    assert all(e["event"] == json.loads(e["data"])["type"] for e in messages)
+    assert [e["event"] for e in messages[:3]] == ["message_start", "content_block_start", "ping"]
+
+
+def test_gemini_stream_without_alt_sse_is_a_json_array(fake_provider: FakeProviderServer) -> None:
+    fake_provider.enqueue(Reply("Hello", text_chunks=2))
+    body = {"contents": [{"role": "user", "parts": [{"text": "x"}]}]}
+    response = post(fake_provider, "/v1beta/models/g:streamGenerateContent", body)
+    chunks = response.json()
+    assert [c["candidates"][0]["content"]["parts"][0]["text"] for c in chunks] == ["Hel", "lo"]
+
+
+def test_queue_then_responder_then_echo(fake_provider: FakeProviderServer) -> None:
+    def by_model(request: RecordedRequest) -> Reply | None:
+        return Reply(f"model {request.model}") if request.model == "special" else None
+
+    fake_provider.responder = by_model
+    fake_provider.enqueue(Reply("queued"))
+    texts = []
+    for model in ("special", "special", "other"):
+        body = CHAT | {"model": model, "stream": False}
+        texts.append(
+            post(fake_provider, "/v1/chat/completions", body).json()["choices"][0]["message"]["content"]
+        )
+    assert texts == ["queued", "model special", "Echo: hi"]
+    assert fake_provider.pending == 0
+
+
+def test_recording(fake_provider: FakeProviderServer) -> None:
+    body = {"model": "gpt-5", "input": [{"role": "user", "content": [{"type": "input_text", "text": "yo"}]}]}
+    post(
+        fake_provider,
+        "/v1/responses?trace=1",
+        body,
+        headers={"Authorization": "Bearer sk-1", "X-Custom": "v"},
+    )
+    request = fake_provider.last_request
+    assert (request.method, request.path, request.query) == ("POST", "/v1/responses", {"trace": "1"})
+    assert request.headers["x-custom"] == "v"
+    assert (request.wire_format, request.model, request.stream) == (
+        WireFormat.OPENAI_RESPONSES,
+        "gpt-5",
+        False,
+    )
+    assert request.json == body and request.last_user_text == "yo"
+    httpx2.get(fake_provider.url + "/v1/models")
+    assert len(fake_provider.requests) == 2 and len(fake_provider.model_calls()) == 1
+
+
+def test_error_body_override_and_unknown_path(fake_provider: FakeProviderServer) -> None:
+    fake_provider.enqueue(HttpError(418, body={"custom": True}, headers={"retry-after": "1"}))
+    response = post(fake_provider, "/v1/chat/completions", CHAT)
+    assert (response.status_code, response.json(), response.headers["retry-after"]) == (
+        418,
+        {"custom": True},
+        "1",
+    )
+    assert post(fake_provider, "/v2/nothing", {}).status_code == 404
+
+
+def test_stall_with_seconds_resumes_and_faults_on_non_streaming(fake_provider: FakeProviderServer) -> None:
+    fake_provider.enqueue(
+        Reply("abcdef", fault=Stall(after=1, seconds=0.3)),
+        Reply("x", fault=StreamError(status=429)),
+        Reply("x", fault=Disconnect()),
+    )
+    start = time.monotonic()
+    events = sse_events(post(fake_provider, "/v1/chat/completions", CHAT).text)
+    assert time.monotonic() - start >= 0.3
+    content = [json.loads(e["data"])["choices"][0]["delta"].get("content") for e in events[:-2]]
+    assert "".join(c or "" for c in content) == "abcdef"
+    body = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+    response = post(fake_provider, "/v1/messages", body)
+    assert (response.status_code, response.json()["error"]["type"]) == (429, "rate_limit_error")
+    with pytest.raises(httpx2.RemoteProtocolError):
+        post(fake_provider, "/v1/messages", body)
+
+
+def test_anthropic_and_gemini_model_lists() -> None:
+    with FakeProviderServer(models=["m1"]) as server:
+        anthropic_list = httpx2.get(
+            server.url + "/v1/models", headers={"anthropic-version": "2023-06-01"}
+        ).json()
+        assert anthropic_list["data"][0] == {
+            "type": "model",
+            "id": "m1",
+            "display_name": "m1",
+            "created_at": "2026-01-01T00:00:00Z",
+        }
+        assert httpx2.get(server.url + "/v1beta/models").json()["models"][0]["name"] == "models/m1"
+
+
+def test_stop_does_not_hang_on_stalled_streams() -> None:
+    server = FakeProviderServer().start()
+    server.enqueue(*[Reply("x", fault=Stall(after=0)) for _ in range(3)])
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            with httpx2.stream(
+                "POST", server.url + "/v1/chat/completions", json=CHAT, timeout=10.0
+            ) as response:
+                for _ in response.iter_bytes():
+                    pass
+        except httpx2.HTTPError as error:
+            errors.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    server.wait_for_requests(3)
+    time.sleep(0.1)
+    start = time.monotonic()
+    server.stop()
+    assert time.monotonic() - start < 1.5
+    for reader in readers:
+        reader.join(5)
+    assert not any(reader.is_alive() for reader in readers)
+    assert len(errors) == 3  # each stream was cut, none completed
+
+
+def test_many_concurrent_streams_with_chunk_latency(fake_provider: FakeProviderServer) -> None:
+    fake_provider.responder = lambda request: Reply("abcdef", text_chunks=6, chunk_delay=0.1, delay=0.1)
+    results: list[str] = []
+
+    def read(http: Any) -> None:
+        response = http.post(fake_provider.url + "/v1/chat/completions", json=CHAT)
+        chunks = [json.loads(e["data"]) for e in sse_events(response.text)[:-1]]
+        results.append("".join(c["choices"][0]["delta"].get("content") or "" for c in chunks))
+
+    with httpx2.Client(timeout=10.0) as http:
+        readers = [threading.Thread(target=read, args=(http,)) for _ in range(25)]
+        start = time.monotonic()
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(15)
+        elapsed = time.monotonic() - start
+    assert results == ["abcdef"] * 25
+    assert elapsed < 5.0  # one after the other this would take 25 x 0.7 s
+
+
+def test_cli_serves_echo_replies() -> None:
+    command = [sys.executable, "-m", "massgen_core.testing.fake_provider", "--port", "0", "--latency", "0.01"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().rsplit(" ", 1)[-1].strip()
+            assert url.startswith("http://127.0.0.1:")
+            assert process.stdout.readline().strip() == f"OpenAI    base_url={url}/v1"
+            response = httpx2.post(url + "/v1/chat/completions", json=CHAT | {"stream": False}, timeout=5.0)
+            assert response.json()["choices"][0]["message"]["content"] == "Echo: hi"
+        finally:
+            process.terminate()
+            process.wait(5)
+    assert process.returncode == 0
+
+
+@given(TEXT, st.integers(min_value=1, max_value=8))
+def test_split_text_reassembles(text: str, pieces: int) -> None:
+    parts = split_text(text, pieces)
+    assert "".join(parts) == text
+    assert len(parts) <= pieces and all(parts)
+
+
+@given(st.lists(TEXT.filter(bool), max_size=5), TEXT)
+def test_chat_renderer_reassembles_text_and_arguments(chunks: list[str], argument: str) -> None:
+    request = RecordedRequest(
+        "POST", "/v1/chat/completions", body={"model": "m"}, wire_format=WireFormat.OPENAI_CHAT
+    )
+    renderer = OpenAIChatRenderer(Reply(chunks, tool_calls=[ToolCall("f", {"a": argument})]), request)
+    payloads = [json.loads(event.data) for event in renderer.stream() if event.data != "[DONE]"]
+    deltas = [p["choices"][0]["delta"] for p in payloads]
+    assert "".join(d.get("content") or "" for d in deltas) == "".join(chunks)
+    arguments = "".join(call["function"]["arguments"] for d in deltas for call in d.get("tool_calls", []))
+    assert json.loads(arguments) == {"a": argument}
