@@ -1,0 +1,162 @@
+"""An agent's ``backend:`` block: its type, its plugin-declared options, their capabilities.
+
+The block's ``type`` picks the plugin's :class:`~massgen_core.specs.BackendSpec` (or is
+inferred from ``model`` when it identifies exactly one backend); every other key must be a
+field of the spec's options class. Unknown keys name the nearest valid key, or the backends
+that accept them; an option that needs a capability the backend (or its model) lacks names
+the backends that have it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..options import BackendOptions, is_secret, option_fields, required_capability
+from .converter import kind_of
+from .issues import ConfigPath, IssueList, suggestion
+from .model import BackendConfig
+from .structure import Problem, report, structure
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+    from ..specs import BackendSpec
+
+__all__ = ["structure_backend"]
+
+
+def structure_backend(
+    raw: Any, path: ConfigPath, registry: Registry, issues: IssueList
+) -> BackendConfig | None:
+    """Validate the ``backend:`` mapping at ``path``; ``None`` (with issues) if it is invalid."""
+    _collect_secrets(raw, BackendOptions, issues)
+    if raw is None:
+        issues.at_key(path, "the backend is empty: give its `type:` and `model:`")
+        return None
+    if not isinstance(raw, dict):
+        issues.at_value(path, f"expected a mapping with `type:` and `model:`, got {kind_of(raw)}")
+        return None
+    data = dict(raw)
+    backend_type = _backend_type(data, path, registry, issues)
+    if backend_type is None:
+        return None
+    spec = registry.spec(backend_type)
+    _collect_secrets(data, spec.options, issues)
+    options, problems = structure(data, spec.options)
+    secret = frozenset(name for name, f in option_fields(spec.options).items() if is_secret(f))
+    report(
+        problems,
+        path,
+        issues,
+        unknown=lambda p: _unknown_option(p, backend_type, spec, registry),
+        secret_fields=secret,
+    )
+    bad_keys = {p.path[0] for p in problems if p.path}
+    _check_capabilities(data, bad_keys, path, backend_type, spec, registry, issues)
+    if options is None or problems:
+        return None
+    return BackendConfig(type=backend_type, options=options)
+
+
+def _collect_secrets(raw: Any, options_type: type, issues: IssueList) -> None:
+    if not isinstance(raw, dict):
+        return
+    for name, field in option_fields(options_type).items():
+        value = raw.get(name)
+        if is_secret(field) and isinstance(value, str):
+            issues.secrets.add(value)
+
+
+def _backend_type(
+    data: dict[str, Any], path: ConfigPath, registry: Registry, issues: IssueList
+) -> str | None:
+    installed = ", ".join(sorted(registry.backends)) or "none"
+    type_path = (*path, "type")
+    backend_type = data.pop("type", None)
+    if backend_type is None:
+        model = data.get("model")
+        if isinstance(model, str):
+            inferred = registry.infer_type(model)
+            if inferred is not None:
+                return inferred
+            matches = sorted(t for t, e in registry.backends.items() if e.spec.matches_model(model))
+            if matches:
+                why = f"model {model!r} matches several backends ({', '.join(matches)})"
+            else:
+                why = f"model {model!r} does not identify an installed backend"
+            issues.at_key(path, f"no backend `type:`, and {why}; set `type:` (installed types: {installed})")
+        else:
+            issues.at_key(path, f"no backend `type:`; set it to one of the installed types: {installed}")
+        return None
+    if not isinstance(backend_type, str):
+        issues.at_value(
+            type_path, f"expected a backend type name (one of: {installed}), got {kind_of(backend_type)}"
+        )
+        return None
+    if backend_type in registry.conflicts:
+        from ..errors import BackendConflictError
+
+        claimants = [e.plugin for e in registry.conflicts[backend_type]]
+        issues.at_value(type_path, str(BackendConflictError(backend_type, claimants)))
+        return None
+    if backend_type not in registry.backends:
+        issues.at_value(type_path, registry.unknown_type_message(backend_type))
+        return None
+    return backend_type
+
+
+def _unknown_option(problem: Problem, backend_type: str, spec: BackendSpec, registry: Registry) -> str:
+    key = str(problem.path[-1])
+    if len(problem.path) > 1 or problem.owner is not spec.options:
+        return problem.message  # inside a nested option: the generic message names the nearest key
+    here = f"unknown option {key!r} for backend {backend_type!r}"
+    elsewhere = sorted(
+        t for t, e in registry.backends.items() if t != backend_type and key in option_fields(e.spec.options)
+    )
+    if elsewhere:
+        kinds = sorted(
+            {k for t in elsewhere if (k := required_capability(option_fields(registry.spec(t).options)[key]))}
+        )
+        missing = [k for k in kinds if k not in registry.any_model_capabilities(backend_type)]
+        if missing:
+            have = ", ".join(sorted(registry.with_capability(missing[0])))
+            return (
+                f"{here}: it needs the {missing[0]!r} capability, which {backend_type!r} does not have; "
+                f"backends with it: {have}"
+            )
+        close = suggestion(key, option_fields(spec.options))
+        if "did you mean" in close:
+            return here + close
+        return f"{here}; backends that accept it: {', '.join(elsewhere)}"
+    return here + suggestion(key, option_fields(spec.options))
+
+
+def _check_capabilities(
+    data: dict[str, Any],
+    bad_keys: set[str | int],
+    path: ConfigPath,
+    backend_type: str,
+    spec: BackendSpec,
+    registry: Registry,
+    issues: IssueList,
+) -> None:
+    fields = option_fields(spec.options)
+    model = data.get("model") if isinstance(data.get("model"), str) else spec.default_model
+    capabilities = registry.capabilities(backend_type, model)
+    for key, value in data.items():
+        field = fields.get(key)
+        kind = required_capability(field) if field is not None else None
+        if kind is None or key in bad_keys or not _is_set(value) or kind in capabilities:
+            continue
+        on = f"backend {backend_type!r}" + (f" with model {model!r}" if model else "")
+        have = sorted(registry.with_capability(kind))
+        where = f"backends with it: {', '.join(have)}" if have else "no installed backend has it"
+        issues.at_key(
+            (*path, key), f"{key!r} needs the {kind!r} capability, which {on} does not have; {where}"
+        )
+
+
+def _is_set(value: Any) -> bool:
+    try:
+        return bool(value)
+    except Exception:
+        return True

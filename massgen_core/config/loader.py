@@ -1,0 +1,341 @@
+"""Load and validate a whole config: sources, sections, agents, ids and paths."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from ..errors import ConfigError, ConfigIssue
+from .backend_block import structure_backend
+from .converter import kind_of
+from .interpolate import interpolate
+from .issues import ConfigPath, IssueList, Positions, suggestion
+from .model import (
+    AgentConfig,
+    BackendConfig,
+    OrchestratorConfig,
+    RunConfig,
+    TimeoutSettings,
+    UiConfig,
+)
+from .structure import report, structure
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+
+__all__ = ["ConfigSource", "load_config", "single_agent_config"]
+
+ConfigSource = str | os.PathLike[str] | Mapping[str, Any]
+T = TypeVar("T")
+
+TOP_LEVEL_KEYS = ("agent", "agents", "backend", "orchestrator", "ui", "timeout_settings")
+AGENT_KEYS = ("id", "backend", "system_message")
+_AGENT_SOURCES = ("agents", "agent", "backend")
+
+
+def load_config(
+    source: ConfigSource,
+    *,
+    registry: Registry | None = None,
+    environ: Mapping[str, str] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> RunConfig:
+    """Load, interpolate and validate a config.
+
+    :param source: a path to a YAML file (a ``Path``, or a string naming an existing file), a
+        YAML document as a string, or a mapping (the Python API).
+    :param registry: the backend registry to validate against (default: the process's,
+        built from the installed plugins).
+    :param environ: where ``${VAR}`` references are looked up (default: ``os.environ``).
+    :param base_dir: what relative ``context_paths`` and backend ``cwd`` are resolved against:
+        by default the current working directory (not the config file's directory), as the
+        MassGen docs say relative context paths are "resolved from current directory".
+    :raises ConfigError: listing every problem found, each with ``file:line:column`` when the
+        source is YAML. Secret values never appear in the messages.
+    """
+    issues, data, label = _read(source)
+    return _build(data, issues, registry=registry, environ=environ, base_dir=base_dir, source=label)
+
+
+def load_config_text(
+    text: str,
+    *,
+    filename: str = "<string>",
+    registry: Registry | None = None,
+    environ: Mapping[str, str] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> RunConfig:
+    """Like :func:`load_config` for YAML ``text`` (never taken as a file name); errors name ``filename``."""
+    issues, data = _parse(text, filename)
+    return _build(data, issues, registry=registry, environ=environ, base_dir=base_dir, source=filename)
+
+
+def single_agent_config(
+    backend_type: str | None,
+    model: str | None,
+    base_url: str | None = None,
+    *,
+    registry: Registry | None = None,
+    environ: Mapping[str, str] | None = None,
+    **options: Any,
+) -> RunConfig:
+    """A one-agent config from command-line style arguments (``--backend/--model/--base-url``).
+
+    It goes through the same validation as a file: unknown options, wrong types and missing
+    capabilities are :class:`ConfigError`\\ s. ``backend_type=None`` infers the type from
+    ``model``.
+    """
+    backend: dict[str, Any] = {}
+    if backend_type is not None:
+        backend["type"] = backend_type
+    if model is not None:
+        backend["model"] = model
+    if base_url is not None:
+        backend["base_url"] = base_url
+    backend.update(options)
+    issues = IssueList(Positions("<command line>"))
+    data = _plain_data({"agent": {"backend": backend}}, issues, ())
+    return _build(data, issues, registry=registry, environ=environ, base_dir=None, source="<command line>")
+
+
+# -- sources ----------------------------------------------------------------------------------
+def _read(source: ConfigSource) -> tuple[IssueList, Any, str | None]:
+    if isinstance(source, Mapping):
+        issues = IssueList(Positions(None))
+        return issues, _plain_data(source, issues, ()), None
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and os.path.isfile(source)
+    ):
+        file = os.fspath(source)
+        issues, data = _parse(_read_file(file), file)
+        return issues, data, file
+    if isinstance(source, str):
+        issues, data = _parse(source, "<string>")
+        return issues, data, "<string>"
+    raise TypeError(f"load_config() takes a path, a YAML string or a mapping, not {type(source).__name__}")
+
+
+def _read_file(file: str) -> str:
+    try:
+        raw = Path(file).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([ConfigIssue("config file not found", file=file)]) from None
+    except IsADirectoryError:
+        raise ConfigError([ConfigIssue("is a directory, not a config file", file=file)]) from None
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(f"cannot read the config file: {exc.strerror}", file=file)]) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        issue = ConfigIssue("the file is not UTF-8 text", file=file, line=line, column=column)
+        raise ConfigError([issue]) from None
+
+
+def _parse(text: str, file: str) -> tuple[IssueList, Any]:
+    from .yaml_source import load_yaml
+
+    issues = IssueList(Positions(file))
+    return issues, load_yaml(text, issues)
+
+
+def _plain_data(value: Any, issues: IssueList, path: ConfigPath) -> Any:
+    """A Python-API mapping as plain data (lists, string-keyed dicts, paths as strings)."""
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                issues.at_key((*path, str(key)), "mapping keys must be strings")
+                continue
+            out[key] = _plain_data(item, issues, (*path, key))
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain_data(item, issues, (*path, i)) for i, item in enumerate(value)]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+# -- the document -----------------------------------------------------------------------------
+def _build(
+    data: Any,
+    issues: IssueList,
+    *,
+    registry: Registry | None,
+    environ: Mapping[str, str] | None,
+    base_dir: str | os.PathLike[str] | None,
+    source: str | None,
+) -> RunConfig:
+    if registry is None:
+        from ..registry import get_registry
+
+        registry = get_registry()
+    data = interpolate(data, os.environ if environ is None else environ, issues)
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    if data is None:
+        issues.at_value((), "the config is empty: it needs `agents:` (a list) or one `agent:`")
+        raise issues.error()
+    if not isinstance(data, dict):
+        hint = " (if this is a file name: no such file)" if isinstance(data, str) else ""
+        issues.at_value(
+            (), f"expected a mapping with `agents:` or `agent:` at the top, got {kind_of(data)}{hint}"
+        )
+        raise issues.error()
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            issues.at_key(
+                (key,), f"unknown top-level key {key!r}{suggestion(key, TOP_LEVEL_KEYS)}", unknown=True
+            )
+
+    agents = _agents(data, registry, issues, base)
+    orchestrator, nested_timeouts = _orchestrator(data.get("orchestrator"), issues, base)
+    ui = _section(data.get("ui"), ("ui",), UiConfig, issues)
+    timeouts_path: ConfigPath = ("timeout_settings",)
+    timeouts_raw = data.get("timeout_settings")
+    if nested_timeouts is not _ABSENT:
+        if "timeout_settings" in data:
+            issues.at_key(
+                ("orchestrator", "timeout_settings"),
+                "timeout_settings is given twice (here and at the top level): keep one",
+            )
+        else:
+            timeouts_path, timeouts_raw = ("orchestrator", "timeout_settings"), nested_timeouts
+    timeouts = _section(timeouts_raw, timeouts_path, TimeoutSettings, issues)
+    issues.raise_if_any()
+    return RunConfig(
+        agents=tuple(agents), orchestrator=orchestrator, ui=ui, timeout_settings=timeouts, source=source
+    )
+
+
+def _section(raw: Any, path: ConfigPath, cls: type[T], issues: IssueList) -> T:
+    """Structure one section (``null`` or absent: the defaults); the defaults if it is invalid."""
+    if raw is None:
+        return cls()
+    value, problems = structure(raw, cls)
+    report(problems, path, issues)
+    return value if value is not None else cls()
+
+
+_ABSENT: Any = object()
+
+
+def _orchestrator(raw: Any, issues: IssueList, base: Path) -> tuple[OrchestratorConfig, Any]:
+    nested: Any = _ABSENT
+    if isinstance(raw, dict) and "timeout_settings" in raw:
+        raw = dict(raw)
+        nested = raw.pop("timeout_settings")
+    config = _section(raw, ("orchestrator",), OrchestratorConfig, issues)
+    paths = tuple(attrs.evolve(cp, path=_resolve(base, cp.path)) for cp in config.context_paths)
+    return attrs.evolve(config, context_paths=paths), nested
+
+
+def _resolve(base: Path, path: str | Path) -> Path:
+    expanded = Path(os.path.expanduser(path))
+    return Path(os.path.normpath(base / expanded))
+
+
+# -- agents -----------------------------------------------------------------------------------
+def _agents(data: dict[str, Any], registry: Registry, issues: IssueList, base: Path) -> list[AgentConfig]:
+    given = [k for k in data if k in _AGENT_SOURCES]  # in document order
+    if not given:
+        issues.at_value((), "no agents: add an `agents:` list (or one `agent:`)")
+        return []
+    for extra in given[1:]:
+        issues.at_key((extra,), f"`{extra}:` cannot be combined with `{given[0]}:`; give one of them")
+    source = given[0]
+    entries: list[tuple[ConfigPath, Any]]
+    if source == "agents":
+        raw = data["agents"]
+        if not isinstance(raw, list):
+            hint = " (for a single agent, use `agent:`)" if isinstance(raw, dict) else ""
+            issues.at_value(("agents",), f"expected a list of agents, got {kind_of(raw)}{hint}")
+            return []
+        if not raw:
+            issues.at_value(("agents",), "the agents list is empty")
+        entries = [(("agents", i), item) for i, item in enumerate(raw)]
+    elif source == "agent":
+        entries = [(("agent",), data["agent"])]
+    else:  # a bare top-level `backend:` is one agent
+        entries = [((), {"backend": data["backend"]})]
+
+    explicit: dict[str, ConfigPath] = {}
+    parsed: list[tuple[str | None, BackendConfig | None, str | None]] = []
+    for path, item in entries:
+        parsed.append(_agent(path, item, registry, issues, explicit, base))
+    taken = set(explicit)
+    agents: list[AgentConfig] = []
+    for index, (agent_id, backend, system_message) in enumerate(parsed):
+        if agent_id is None:
+            number = index + 1
+            while f"agent{number}" in taken:
+                number += 1
+            agent_id = f"agent{number}"
+            taken.add(agent_id)
+        if backend is not None:
+            agents.append(AgentConfig(id=agent_id, backend=backend, system_message=system_message))
+    return agents
+
+
+def _agent(
+    path: ConfigPath,
+    item: Any,
+    registry: Registry,
+    issues: IssueList,
+    explicit: dict[str, ConfigPath],
+    base: Path,
+) -> tuple[str | None, BackendConfig | None, str | None]:
+    if not isinstance(item, dict):
+        issues.at_value(path, f"expected an agent (a mapping with `id:` and `backend:`), got {kind_of(item)}")
+        return None, None, None
+    for key in item:
+        if key not in AGENT_KEYS:
+            hint = suggestion(key, AGENT_KEYS)
+            if "did you mean" not in hint:
+                hint = "; an agent has `id:`, `backend:` and `system_message:` (backend options go under `backend:`)"
+            issues.at_key((*path, key), f"unknown agent key {key!r}{hint}", unknown=True)
+    agent_id = _agent_id(path, item, issues, explicit)
+    system_message = item.get("system_message")
+    if system_message is not None and not isinstance(system_message, str):
+        issues.at_value((*path, "system_message"), f"expected a string, got {kind_of(system_message)}")
+        system_message = None
+    if "backend" not in item:
+        issues.at_value(path, "the agent has no `backend:`")
+        return agent_id, None, system_message
+    backend = structure_backend(item["backend"], (*path, "backend"), registry, issues)
+    if backend is not None:
+        backend = _resolve_cwd(backend, base)
+    return agent_id, backend, system_message
+
+
+def _agent_id(
+    path: ConfigPath, item: dict[str, Any], issues: IssueList, explicit: dict[str, ConfigPath]
+) -> str | None:
+    if item.get("id") is None:
+        return None
+    agent_id = item["id"]
+    id_path = (*path, "id")
+    if not isinstance(agent_id, str) or not agent_id.strip():
+        issues.at_value(id_path, f"expected a non-empty string, got {kind_of(agent_id)}")
+        return None
+    if agent_id in explicit:
+        first = issues.positions.value(explicit[agent_id])
+        where = f" (first used at line {first[0]})" if first is not None else ""
+        issues.at_value(id_path, f"duplicate agent id {agent_id!r}{where}; agent ids must be unique")
+        return None
+    explicit[agent_id] = id_path
+    return agent_id
+
+
+def _resolve_cwd(backend: BackendConfig, base: Path) -> BackendConfig:
+    cwd = backend.options.cwd
+    if not cwd:
+        return backend
+    resolved = str(_resolve(base, cwd))
+    if resolved == cwd:
+        return backend
+    return attrs.evolve(backend, options=attrs.evolve(backend.options, cwd=resolved))
