@@ -96,6 +96,8 @@ class BackendContext:
     timeouts: Timeouts = Timeouts()
     agent_id: str | None = None
     logger: FilteringBoundLogger | None = None
+    environ: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    """The environment the backend was configured from (read env-dependent settings here)."""
 
     @property
     def backend_type(self) -> str:
@@ -188,6 +190,11 @@ class MessageBuilder:
             self._flush()
             self._pending_kind = kind
         self._pending_state.update(state)
+
+    def end_part(self) -> None:
+        """Close the current text or reasoning part, so the next delta starts a new one
+        (e.g. two reasoning items in a row, each with its own provider state)."""
+        self._flush()
 
     def tool_call(self, call: ToolCallPart) -> None:
         self._flush()

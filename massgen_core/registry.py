@@ -167,6 +167,7 @@ class Registry:
             capabilities=self.capabilities(backend_type, model),
             timeouts=timeouts or Timeouts(),
             agent_id=agent_id,
+            environ=dict(env),
             logger=structlog.get_logger("massgen.backend").bind(backend=backend_type, agent=agent_id),
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import fnmatch
 import importlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,12 +45,16 @@ def import_object(ref: str) -> Any:
     return obj
 
 
-def _frozenset(value: Any) -> frozenset[str]:
+def _frozenset(value: Iterable[str]) -> frozenset[str]:
     return frozenset(value)
 
 
-def _tuple(value: Any) -> tuple[Any, ...]:
+def _strings(value: str | Iterable[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _models(value: Iterable[ModelSpec]) -> tuple[ModelSpec, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -107,13 +111,13 @@ class BackendSpec:
     factory: str | BackendFactory
     options: builtins.type[Any]
     capabilities: frozenset[str] = attrs.field(default=frozenset(), converter=_frozenset)
-    models: tuple[ModelSpec, ...] = attrs.field(default=(), converter=tuple)
+    models: tuple[ModelSpec, ...] = attrs.field(default=(), converter=_models)
     default_model: str | None = None
-    model_patterns: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-    api_key_env: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    model_patterns: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    api_key_env: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     api_key_required: bool = True
     default_base_url: str | None = None
-    base_url_env: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    base_url_env: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     listed: bool = True
     description: str = ""
 
@@ -182,11 +186,11 @@ class McpServerSpec:
     name: str
     transport: Literal["stdio", "streamable-http"] = "stdio"
     command: str | None = None
-    args: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    args: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     env: Mapping[str, str] = attrs.field(factory=dict)
     cwd: str | None = None
     url: str | None = None
     headers: Mapping[str, str] = attrs.field(factory=dict)
     allowed_tools: tuple[str, ...] | None = None
-    exclude_tools: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    exclude_tools: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     read_only: bool = False

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import pytest
 
-from massgen_core.testing.cli import write_distribution
-
-MakePlugin = Callable[..., Path]
+from massgen_core.testing.cli import MakePlugin, write_distribution
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ import json
 import types
 
 import pytest
-from conftest import MakePlugin
 
 from massgen_core.errors import PluginError
 from massgen_core.plugins import PluginHost, host_from_env
 from massgen_core.registry import Registry
-from massgen_core.testing.cli import run_massgen
+from massgen_core.testing.cli import MakePlugin, run_massgen
 
 GOOD = """
 from massgen_core.plugin import BackendOptions, BackendSpec, hookimpl

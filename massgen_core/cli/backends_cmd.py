@@ -12,14 +12,13 @@ from .format import print_json, print_table
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="massgen backends", description="List installed backend types.")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--all", action="store_true", help="include unlisted (test) backends")
     args = parser.parse_args(argv)
 
     from ..options import option_fields
     from ..registry import get_registry
 
     registry = get_registry()
-    entries = [e for e in registry.backends.values() if args.all or args.json or e.spec.listed]
+    entries = list(registry.backends.values())
     if args.json:
         data: list[dict[str, Any]] = []
         for e in entries:
@@ -33,10 +32,10 @@ def main(argv: Sequence[str]) -> int:
                     "distribution": e.distribution or "massgen-core",
                     "version": e.version,
                     "listed": s.listed,
-                    "capabilities": sorted(s.capabilities),
+                    "capabilities": sorted(registry.capabilities(s.type)),
                     "default_model": s.default_model,
                     "models": [
-                        {"name": m.name, "capabilities": sorted(m.capabilities(s.capabilities))}
+                        {"name": m.name, "capabilities": sorted(registry.capabilities(s.type, m.name))}
                         for m in s.models
                     ],
                     "env": list(s.api_key_env),
@@ -59,7 +58,7 @@ def main(argv: Sequence[str]) -> int:
             e.plugin if e.distribution is None else e.distribution,
             e.spec.default_model or "",
             ", ".join(e.spec.api_key_env) or "(no key)",
-            ", ".join(sorted(e.spec.capabilities)),
+            ", ".join(sorted(registry.capabilities(e.spec.type))),
         ]
         for e in entries
     ]

@@ -13,10 +13,13 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-__all__ = ["run_massgen", "write_distribution"]
+__all__ = ["MakePlugin", "run_massgen", "write_distribution"]
+
+#: ``make_plugin(dist, entry_name, source)``: the ``make_plugin`` fixture's type.
+MakePlugin = Callable[..., Path]
 
 
 def run_massgen(

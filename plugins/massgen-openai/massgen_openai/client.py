@@ -1,0 +1,50 @@
+"""Building SDK clients the way every backend here needs them (imports ``openai``).
+
+No SDK retries (``max_retries=0``: the core's resilience loop is the only one), the core's
+connect timeout on the HTTP client, and a base URL always passed explicitly so the SDK never
+falls back to its own environment variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx2
+import openai
+from massgen_core.plugin import Timeouts
+
+__all__ = ["SDK_ERRORS", "as_dict", "http_timeout", "openai_client"]
+
+#: Exceptions the SDK (and its HTTP client) raise, mapped by :func:`massgen_openai.errors.map_sdk_error`.
+SDK_ERRORS: tuple[type[BaseException], ...] = (openai.OpenAIError, httpx2.HTTPError)
+
+
+def http_timeout(timeouts: Timeouts) -> httpx2.Timeout:
+    """The core's connect timeout; reads are bounded by the core's first-event/idle/total timeouts
+    (``total`` is kept as a backstop so a forgotten connection cannot hang forever)."""
+    return httpx2.Timeout(timeouts.total, connect=timeouts.connect)
+
+
+def openai_client(
+    *,
+    api_key: str,
+    base_url: str | None,
+    timeouts: Timeouts,
+    headers: Mapping[str, str] | None = None,
+) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(
+        api_key=api_key,
+        base_url=base_url,
+        max_retries=0,
+        timeout=http_timeout(timeouts),
+        default_headers=dict(headers) if headers else None,
+    )
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """An SDK model (or a mapping) as a plain dict of what the server sent, extra fields included."""
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    result: dict[str, Any] = obj.to_dict(warnings=False)
+    return result

@@ -1,0 +1,87 @@
+"""The ``openai`` backend: OpenAI's Responses API, streamed (imports ``openai``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from massgen_core.plugin import BackendContext, BackendError, ChatRequest, StreamEvent
+
+from .client import SDK_ERRORS, as_dict, openai_client
+from .errors import ErrorContext, map_sdk_error
+from .models import is_reasoning_model
+from .options import ResponsesOptions
+from .responses_request import ResponsesSettings, build_responses_params
+from .responses_stream import ResponsesStreamConverter
+
+__all__ = ["ResponsesBackend"]
+
+
+def wants_encrypted_reasoning(options: ResponsesOptions, context: BackendContext) -> bool:
+    """Whether to ask for (and replay) encrypted reasoning: reasoning models only (others reject it)."""
+    if "reasoning" not in context.capabilities:
+        return False
+    if context.spec.model(context.model) is not None or options.reasoning is not None:
+        return True
+    return is_reasoning_model(context.model)
+
+
+class ResponsesBackend:
+    """Streams a :class:`ChatRequest` through ``client.responses.create(stream=True)``.
+
+    Subclasses (Azure) override :meth:`make_client`. ``client`` may be injected (tests).
+    """
+
+    def __init__(self, options: ResponsesOptions, context: BackendContext, *, client: Any = None) -> None:
+        self.options = options
+        self.context = context
+        self.errors = ErrorContext(
+            backend=context.backend_type,
+            model=context.model,
+            base_url=context.base_url,
+            api_key_env=context.api_key_env,
+            known_models=tuple(m.name for m in context.spec.models),
+        )
+        self.settings = ResponsesSettings(
+            model=context.model,
+            backend=context.backend_type,
+            store=options.store,
+            encrypted_reasoning=wants_encrypted_reasoning(options, context),
+            web_search=options.enable_web_search,
+            code_interpreter=options.enable_code_interpreter,
+            image_generation=options.enable_image_generation,
+        )
+        self.media_dir = Path(options.cwd) if options.cwd else None
+        self.client = client if client is not None else self.make_client()
+
+    def make_client(self) -> Any:
+        return openai_client(
+            api_key=self.context.api_key or "",
+            base_url=self.context.base_url,
+            timeouts=self.context.timeouts,
+            headers=self.options.extra_headers,
+        )
+
+    def request_params(self, request: ChatRequest) -> dict[str, Any]:
+        """Keyword arguments of ``responses.create`` for ``request``."""
+        return build_responses_params(request, self.options, self.settings)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        params = self.request_params(request)
+        converter = ResponsesStreamConverter(self.errors, media_dir=self.media_dir)
+        try:
+            events = await self.client.responses.create(**params)
+            async with events:
+                async for event in events:
+                    for out in converter.feed(as_dict(event)):
+                        yield out
+        except BackendError:
+            raise
+        except SDK_ERRORS as exc:
+            raise map_sdk_error(exc, self.errors) from exc
+        for out in converter.finish():
+            yield out
+
+    async def aclose(self) -> None:
+        await self.client.close()
