@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -56,9 +56,11 @@ def resolve_config(
 
 def _log_milestone(event: CoordinationEvent) -> None:
     """Coordination milestones into structlog, when the application configured it."""
+    if isinstance(event, AgentOutput):
+        return
     import structlog
 
-    if isinstance(event, AgentOutput) or not structlog.is_configured():
+    if not structlog.is_configured():
         return
     record = event_record(event)
     structlog.get_logger("massgen.run").info(record.pop("kind"), **record)
@@ -126,8 +128,10 @@ async def run(
     log_dir: Path | None = None,
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
+    on_event: Callable[[CoordinationEvent], object] | None = None,
 ) -> RunResult:
-    """Run ``question`` and return the result (see :func:`coordinate` for the parameters)."""
+    """Run ``question`` and return the result; ``on_event`` sees every event on the way (a
+    display, say). The other parameters are :func:`coordinate`'s."""
     result: RunResult | None = None
     async for event in coordinate(
         config,
@@ -138,6 +142,8 @@ async def run(
         registry=registry,
         environ=environ,
     ):
+        if on_event is not None:
+            on_event(event)
         if isinstance(event, RunFinished):
             result = event.result
     assert result is not None, "a run ends with RunFinished or an error"

@@ -2,8 +2,9 @@
 
 Backends are built through the registry (which imports a provider's SDK only then); each agent's
 own tools come from :func:`agent_tools`, the one place that decides what an agent can run.
-Today that is the Python function tools plugins offer through the ``massgen_tools`` hook; MCP
-servers, ``execute_command`` and workspaces plug in there later.
+Today that is the Python function tools plugins offer through the ``massgen_tools`` hook (the
+MCP servers they offer are not started yet); MCP servers, ``execute_command`` and workspaces
+plug in there later.
 
 An agent whose backend cannot be built (no API key, plugin broken) still gets an agent, whose
 backend fails with that error on its first request: in a multi-agent run it is reported as
@@ -26,7 +27,7 @@ from .errors import BackendError, MassgenError
 from .events import StreamEvent
 from .plugins import PluginHost
 from .registry import Registry, get_registry
-from .specs import ToolContext, ToolSpec
+from .specs import McpServerSpec, ToolContext, ToolSpec
 from .tools import FunctionTool, ToolSet
 from .usage import UsageLedger
 
@@ -60,8 +61,8 @@ def agent_tools(agent: AgentConfig, *, host: PluginHost) -> ToolSet:
         workspace=Path(options.cwd) if options.cwd else None,
         options=options,
     )
-    offered = host.collect("massgen_tools", ToolSpec, context=context)
-    tools = [FunctionTool(spec) for _plugin, spec in offered]
+    offered = host.collect("massgen_tools", (ToolSpec, McpServerSpec), context=context)
+    tools = [FunctionTool(spec) for _plugin, spec in offered if isinstance(spec, ToolSpec)]
     return ToolSet(tools, allowed=options.allowed_tools, excluded=options.exclude_tools)
 
 

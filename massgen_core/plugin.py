@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         Usage,
     )
     from .hookspecs import hookimpl
+    from .http import shared_ssl_context
     from .messages import MediaPart, Message, Part, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
     from .options import BackendOptions, SamplingOptions, option
     from .provider_errors import connection_failed, map_http_error, missing_api_key, parse_retry_after
@@ -103,6 +104,7 @@ _LOCATIONS: dict[str, str] = {
     "Usage": ".events",
     "connection_failed": ".provider_errors",
     "hookimpl": ".hookspecs",
+    "shared_ssl_context": ".http",
     "map_http_error": ".provider_errors",
     "missing_api_key": ".provider_errors",
     "option": ".options",
@@ -162,6 +164,7 @@ __all__ = [
     "option",
     "parse_retry_after",
     "parse_tool_arguments",
+    "shared_ssl_context",
 ]
 
 

@@ -51,11 +51,14 @@ def _plain(_instance: Any, _field: Any, value: Any) -> Any:
     return value
 
 
+_DELTAS = (TextDelta, ReasoningDelta, ReasoningSummaryDelta)
+
+
 def event_record(event: CoordinationEvent) -> dict[str, Any]:
     """An event as plain JSON-ready data (``kind`` first)."""
     if isinstance(event, AgentOutput):
         inner = event.event
-        if isinstance(inner, TextDelta | ReasoningDelta | ReasoningSummaryDelta):  # the hot path
+        if isinstance(inner, _DELTAS):
             return {"kind": inner.kind, "agent": event.agent_id, "phase": event.phase, "text": inner.text}
         data = attrs.asdict(inner, value_serializer=_plain)  # type: ignore[arg-type]
         return {"kind": data.pop("kind"), "agent": event.agent_id, "phase": event.phase, **data}
@@ -73,14 +76,27 @@ class RunLog:
         self.directory = directory
         self._events: IO[str] = (directory / "events.jsonl").open("w", encoding="utf-8")
         self._started = time.monotonic()
+        self._prefixes: dict[tuple[str, str, str], str] = {}
 
     @classmethod
     def create(cls, root: Path = DEFAULT_LOG_ROOT, run_id: str | None = None) -> RunLog:
         return cls(Path(root) / (run_id or new_run_id()))
 
     def write(self, event: CoordinationEvent) -> None:
+        t = round(time.monotonic() - self._started, 6)
+        if isinstance(event, AgentOutput) and isinstance(event.event, _DELTAS):  # the hot path
+            key = (event.event.kind, event.agent_id, event.phase)
+            prefix = self._prefixes.get(key)
+            if prefix is None:
+                prefix = self._prefixes[key] = json.dumps(
+                    {"kind": key[0], "agent": key[1], "phase": key[2]}, ensure_ascii=False
+                )[:-1]
+            self._events.write(
+                f'{prefix}, "text": {json.dumps(event.event.text, ensure_ascii=False)}, "t": {t}}}\n'
+            )
+            return
         record = event_record(event)
-        record["t"] = round(time.monotonic() - self._started, 6)
+        record["t"] = t
         self._events.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         if isinstance(event, RunFinished):
             result = event.result

@@ -97,14 +97,15 @@ class CoordinationConfig:
     :param enable_planning_mode: during coordination, agents plan instead of running
         side-effecting tools; only the final agent acts.
     :param planning_mode_instruction: replaces the built-in planning-mode instruction.
-    :param max_new_answers_per_agent: cap on new answers each agent may give (``None``: no cap).
-    :param max_rounds: cap on coordination rounds (``None``: no cap).
+    :param max_new_answers_per_agent: cap on new answers each agent may give (default 5;
+        ``null``: no cap); past it the agent may only vote.
+    :param max_rounds: cap on each agent's coordination turns (default 12; ``null``: no cap).
     """
 
     enable_planning_mode: bool = False
     planning_mode_instruction: str | None = None
-    max_new_answers_per_agent: int | None = attrs.field(default=None, validator=_at_least_one)
-    max_rounds: int | None = attrs.field(default=None, validator=_at_least_one)
+    max_new_answers_per_agent: int | None = attrs.field(default=5, validator=_at_least_one)
+    max_rounds: int | None = attrs.field(default=12, validator=_at_least_one)
 
 
 @attrs.frozen(kw_only=True)

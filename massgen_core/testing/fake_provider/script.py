@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import attrs
@@ -39,6 +39,26 @@ def split_text(text: str, pieces: int) -> tuple[str, ...]:
 
 def _chunks(value: str | Sequence[str]) -> str | tuple[str, ...]:
     return value if isinstance(value, str) else tuple(value)
+
+
+def _search_results(value: Iterable[SearchResult]) -> tuple[SearchResult, ...]:
+    return tuple(value)
+
+
+def _web_searches(value: Iterable[WebSearch]) -> tuple[WebSearch, ...]:
+    return tuple(value)
+
+
+def _code_executions(value: Iterable[CodeExecution]) -> tuple[CodeExecution, ...]:
+    return tuple(value)
+
+
+def _citations(value: Iterable[Citation]) -> tuple[Citation, ...]:
+    return tuple(value)
+
+
+def _tool_calls(value: Iterable[ToolCall]) -> tuple[ToolCall, ...]:
+    return tuple(value)
 
 
 def _frozen_mapping(value: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -141,7 +161,7 @@ class WebSearch:
     ``web_search_call.action.sources``, as the real API does."""
 
     query: str
-    results: tuple[SearchResult, ...] = field(default=(), converter=tuple)
+    results: tuple[SearchResult, ...] = field(default=(), converter=_search_results)
 
 
 @frozen
@@ -232,10 +252,10 @@ class Reply:
     text: str | tuple[str, ...] = field(default="", converter=_chunks)
     text_chunks: int = field(default=3, kw_only=True)
     reasoning: Reasoning | None = field(default=None, kw_only=True)
-    tool_calls: tuple[ToolCall, ...] = field(default=(), converter=tuple, kw_only=True)
-    web_searches: tuple[WebSearch, ...] = field(default=(), converter=tuple, kw_only=True)
-    code_executions: tuple[CodeExecution, ...] = field(default=(), converter=tuple, kw_only=True)
-    citations: tuple[Citation, ...] = field(default=(), converter=tuple, kw_only=True)
+    tool_calls: tuple[ToolCall, ...] = field(default=(), converter=_tool_calls, kw_only=True)
+    web_searches: tuple[WebSearch, ...] = field(default=(), converter=_web_searches, kw_only=True)
+    code_executions: tuple[CodeExecution, ...] = field(default=(), converter=_code_executions, kw_only=True)
+    citations: tuple[Citation, ...] = field(default=(), converter=_citations, kw_only=True)
     usage: Usage | None = field(default=None, kw_only=True)
     stop_reason: StopReason | None = field(default=None, kw_only=True)
     wire_stop_reason: str | None = field(default=None, kw_only=True)

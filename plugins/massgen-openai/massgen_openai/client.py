@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx2
 import openai
-from massgen_core.plugin import Timeouts
+from massgen_core.plugin import Timeouts, shared_ssl_context
 
 __all__ = ["SDK_ERRORS", "as_dict", "http_timeout", "openai_client"]
 
@@ -39,6 +39,9 @@ def openai_client(
         max_retries=0,
         timeout=http_timeout(timeouts),
         default_headers=dict(headers) if headers else None,
+        http_client=openai.DefaultAsyncHttpxClient(
+            verify=shared_ssl_context(), timeout=http_timeout(timeouts)
+        ),
     )
 
 

@@ -10,10 +10,14 @@ presets and build their specs with :func:`preset_spec`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import attrs
-from massgen_core.plugin import BackendContext, BackendSpec, ModelSpec, missing_api_key
+from massgen_core.plugin import BackendSpec, ModelSpec, missing_api_key
+
+if TYPE_CHECKING:  # keeps the entry point's import light
+    from massgen_core.plugin import BackendContext
 
 from .capability_kinds import SAMPLING
 

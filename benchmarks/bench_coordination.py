@@ -1,0 +1,346 @@
+"""Coordination benchmark: parallelism, framework CPU per streamed chunk, requests and prompt bytes.
+
+1. **Wall time vs the providers' critical path** (target: within 10 %). N agents coordinate
+   against providers that wait a fixed ``LATENCY`` before each reply: the fake provider server
+   (in its own process) through the real SDKs, alternating the ``openai`` Responses and
+   ``chatcompletion`` backends; and, to isolate the framework, in-process scripted backends.
+   Each agent answers, then votes for the longest answer; the winner presents. The critical
+   path is computed from the run's own events: a turn starts once the agent's previous turn and
+   every answer it sees are done, and costs ``LATENCY`` per request in it; the presentation
+   starts when every agent is done. Coordination time runs from ``RunStarted`` (backends built)
+   to the end; ``setup_s`` (building the backends) is reported apart. Also reported: provider
+   requests, and the bytes of the request bodies (prompts) the coordination sent.
+2. **Framework CPU per streamed chunk** (target: under 20 µs). The same coordination on the
+   ``scripted`` backend (no network, one word per chunk); the marginal CPU per chunk (slope
+   between short and long replies) of: the backend alone, the core agent loop, the
+   coordination, and the coordination with what the CLI adds (run log + live display). The
+   framework's share is the last minus the backend's. The live display's state is updated
+   per chunk but drawn by time (at most 4 frames a second, ~5 % of a core at most): the frame
+   cost is reported apart.
+
+Run: ``python benchmarks/bench_coordination.py``. Prints a table, writes
+``benchmarks/results/coordination.json``. ``BENCH_LATENCY`` (seconds, default 0.5) and
+``BENCH_AGENTS`` (default ``3,20``) change the setup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+LATENCY = float(os.environ.get("BENCH_LATENCY", "0.5"))
+AGENT_COUNTS = [int(n) for n in os.environ.get("BENCH_AGENTS", "3,20").split(",")]
+WORDS = 400  # streamed words per scripted reply in the CPU benchmark
+RESULTS = Path(__file__).parent / "results"
+
+
+def answer_for(model: str) -> str:
+    index = int(model.rsplit("-", 1)[1])
+    return f"Answer from {model}: Paris is the capital of France." + " More detail." * index
+
+
+# -- the fake provider, in its own process ------------------------------------------------------
+def serve(latency: float) -> None:
+    """Serve coordinating replies (each model answers, then votes for the longest answer)."""
+    from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
+    from massgen_core.testing.scripted import coordination_reply
+
+    def reply(request: RecordedRequest) -> Reply:
+        model = request.model or "bench-0"
+        spec = coordination_reply(request.last_user_text or "", request.tool_names, answer=answer_for(model))
+        calls = [ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ())]
+        return Reply(spec["text"], tool_calls=tuple(calls), delay=latency, text_chunks=8)
+
+    with FakeProviderServer(responder=reply) as server:
+        print(server.url, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+        stats = server.model_calls()
+        print(
+            json.dumps({"requests": len(stats), "prompt_bytes": sum(len(r.raw_body) for r in stats)}),
+            flush=True,
+        )
+
+
+# -- critical path from the events ---------------------------------------------------------------
+def critical_path(events: list[Any], latency: float) -> float:
+    """The providers' critical path: see the module docstring."""
+    from massgen_core.coordination import (
+        AgentFailed,
+        AgentOutput,
+        AnswerSubmitted,
+        PresentationStarted,
+        TurnStarted,
+        VoteCast,
+    )
+    from massgen_core.events import Usage
+
+    ready: dict[str, float] = {}  # agent -> when its last turn ended (critical-path time)
+    answer_done: dict[str, float] = {}  # agent -> when its latest answer was produced
+    start: dict[str, float] = {}
+    requests: dict[str, int] = {}
+    presenter, presentation_requests = None, 0
+    for event in events:
+        if isinstance(event, TurnStarted):
+            start[event.agent_id] = max([ready.get(event.agent_id, 0.0), *answer_done.values()])
+            requests[event.agent_id] = 0
+        elif isinstance(event, AgentOutput) and isinstance(event.event, Usage):
+            if event.phase == "presentation":
+                presentation_requests += 1
+            else:
+                requests[event.agent_id] += 1
+        elif isinstance(event, AnswerSubmitted | VoteCast | AgentFailed):
+            end = start[event.agent_id] + latency * requests[event.agent_id]
+            ready[event.agent_id] = end
+            if isinstance(event, AnswerSubmitted):
+                answer_done[event.agent_id] = end
+        elif isinstance(event, PresentationStarted):
+            presenter = event.agent_id
+    begin = max([*ready.values(), *answer_done.values()], default=0.0)
+    return begin + latency * presentation_requests if presenter else begin
+
+
+async def timed(events: AsyncIterator[Any]) -> tuple[list[Any], float, float]:
+    """The events, the setup time (until RunStarted) and the coordination time (RunStarted to the end)."""
+    started = time.perf_counter()
+    out, began = [], started
+    async for event in events:
+        if event.kind == "run_started":
+            began = time.perf_counter()
+        out.append(event)
+    return out, began - started, time.perf_counter() - began
+
+
+def summarize(n: int, transport: str, events: list[Any], setup: float, wall: float) -> dict[str, Any]:
+    path = critical_path(events, LATENCY)
+    result = events[-1].result
+    return {
+        "agents": n,
+        "transport": transport,
+        "setup_s": round(setup, 3),
+        "coordination_s": round(wall, 3),
+        "critical_path_s": round(path, 3),
+        "overhead_pct": round(100 * (wall / path - 1), 1),
+        "requests": result.total_usage.requests,
+        "winner": result.winner,
+    }
+
+
+def scripted_parallel_run(n: int) -> dict[str, Any]:
+    """The same coordination on in-process scripted backends that wait LATENCY per reply (no SDK)."""
+    from massgen_core.coordination import CoordinationSettings, Orchestrator
+    from massgen_core.testing.scripted import coordination_reply, scripted_agent
+    from massgen_core.usage import UsageLedger
+
+    def responder(index: int) -> Any:
+        answer = answer_for(f"bench-{index}")
+        return lambda r: {
+            **coordination_reply(r.messages[-1].text, {t.name for t in r.tools}, answer=answer),
+            "delay": LATENCY,
+        }
+
+    ledger = UsageLedger()
+    agents = [scripted_agent(f"agent_{i}", responder=responder(i), ledger=ledger) for i in range(n)]
+    events, setup, wall = asyncio.run(
+        timed(Orchestrator(agents, CoordinationSettings()).run("What is the capital of France?"))
+    )
+    return summarize(n, "scripted, in process", events, setup, wall)
+
+
+def fake_provider_run(n: int) -> dict[str, Any]:
+    from massgen_core.api import coordinate
+
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(LATENCY)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None and server.stdin is not None
+    url = server.stdout.readline().strip()
+    agents = [
+        {
+            "id": f"agent_{i}",
+            "backend": {
+                "type": "openai" if i % 2 == 0 else "chatcompletion",
+                "model": f"bench-{i}",
+                "base_url": f"{url}/v1",
+                "api_key": "bench",
+            },
+        }
+        for i in range(n)
+    ]
+    config = {"agents": agents, "ui": {"display_type": "silent", "logging_enabled": False}}
+    asyncio.run(timed(coordinate(config, "What is the capital of France?")))  # warm-up: SDK imports
+    events, setup, wall = asyncio.run(timed(coordinate(config, "What is the capital of France?")))
+    server.stdin.close()
+    stats = json.loads(server.stdout.readline())
+    server.wait(timeout=10)
+    row = summarize(n, "fake provider, openai SDKs", events, setup, wall)
+    row["prompt_kbytes"] = round(stats["prompt_bytes"] / 2 / 1024, 1)  # two runs were served
+    assert stats["requests"] == 2 * row["requests"]
+    return row
+
+
+# -- CPU per streamed chunk ----------------------------------------------------------------------
+STAGES = ("backend alone", "core agent loop", "coordination", "coordination + run log + live display")
+
+
+def cpu_run(n: int, words: int, stage: str) -> tuple[float, int]:
+    """CPU seconds and streamed chunks of one scripted coordination of ``n`` agents, up to ``stage``."""
+    from massgen_core.backend import ChatRequest
+    from massgen_core.coordination import AgentOutput, CoordinationSettings, Orchestrator
+    from massgen_core.events import TextDelta
+    from massgen_core.testing.scripted import coordination_reply, scripted_agent
+    from massgen_core.usage import UsageLedger
+
+    filler = " ".join(["word"] * words)
+
+    def responder(index: int) -> Any:
+        answer = answer_for(f"bench-{index}")
+
+        def reply(request: ChatRequest) -> Any:
+            spec = coordination_reply(
+                request.messages[-1].text, {t.name for t in request.tools}, answer=answer
+            )
+            return {**spec, "text": f"{filler} {spec['text']}"}
+
+        return reply
+
+    ledger = UsageLedger()
+    agents = [scripted_agent(f"a{i}", responder=responder(i), ledger=ledger, chunk_words=1) for i in range(n)]
+    sinks: list[Any] = []
+    if stage == STAGES[3]:
+        from rich.console import Console
+
+        from massgen_core.display.rich_display import RichDisplay
+        from massgen_core.runlog import RunLog
+
+        log = RunLog(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-coordination-{os.getpid()}")
+        console = Console(file=io.StringIO(), width=160, height=50, force_terminal=True)
+        sinks = [log.write, RichDisplay(console, refresh_interval=3600).handle]  # frames: see render_cost
+
+    async def coordination() -> int:
+        chunks = 0
+        async for event in Orchestrator(agents, CoordinationSettings()).run("What is the capital of France?"):
+            for sink in sinks:
+                sink(event)
+            if isinstance(event, AgentOutput) and isinstance(event.event, TextDelta):
+                chunks += 1
+        return chunks
+
+    # the earlier stages replay the requests the coordination made, without coordinating
+    replay = [(a, list(a.backend.requests)) for a in agents]  # type: ignore[attr-defined]
+
+    async def agent_loop() -> int:
+        chunks = 0
+        for agent, requests in replay:
+            for request in requests:
+                async for event in agent.run(request.messages, external_tools=request.tools, max_steps=1):
+                    chunks += isinstance(event, TextDelta)
+        return chunks
+
+    async def backend_alone() -> int:
+        chunks = 0
+        for agent, requests in replay:
+            for request in requests:
+                async for event in agent.backend.stream(request):
+                    chunks += isinstance(event, TextDelta)
+        return chunks
+
+    if stage in STAGES[:2]:
+        asyncio.run(coordination())  # records the requests to replay
+        replay = [(a, list(a.backend.requests)) for a in agents]  # type: ignore[attr-defined]
+    work = {STAGES[0]: backend_alone, STAGES[1]: agent_loop}.get(stage, coordination)
+    gc.collect()
+    cpu = time.process_time()
+    chunks = asyncio.run(work())
+    return time.process_time() - cpu, chunks
+
+
+def cpu_per_chunk(n: int) -> dict[str, Any]:
+    """Marginal CPU per chunk of each stage: the slope between a short and a long reply length."""
+    row: dict[str, Any] = {"agents": n}
+    for stage in STAGES:
+        slopes = []
+        for _ in range(3):
+            short_cpu, short_chunks = cpu_run(n, 100, stage)
+            long_cpu, long_chunks = cpu_run(n, 1000, stage)
+            slopes.append((long_cpu - short_cpu) / (long_chunks - short_chunks))
+        row[f"{stage} µs"] = round(1e6 * min(slopes), 2)  # the least disturbed of the runs
+        row.setdefault("chunks", long_chunks)
+    row["framework µs/chunk"] = round(row[f"{STAGES[3]} µs"] - row[f"{STAGES[0]} µs"], 2)
+    return row
+
+
+def render_cost(n: int) -> float:
+    """Milliseconds to draw one frame of the live display with ``n`` busy agents."""
+    from rich.console import Console
+
+    from massgen_core.coordination.events import AgentInfo, AgentOutput, RunStarted
+    from massgen_core.display.rich_display import RichDisplay
+    from massgen_core.events import TextDelta
+
+    console = Console(file=io.StringIO(), width=160, height=50, force_terminal=True)
+    display = RichDisplay(console, refresh_interval=3600)
+    agents = tuple(AgentInfo(agent_id=f"a{i}", label=f"agent{i + 1}", backend="openai") for i in range(n))
+    display.handle(RunStarted(question="What is the capital of France?", agents=agents, mode="coordination"))
+    for info in agents:
+        display.handle(AgentOutput(agent_id=info.agent_id, event=TextDelta("Paris is the capital. " * 200)))
+    started = time.perf_counter()
+    for _ in range(20):
+        display._live.update(display.render(), refresh=True)  # type: ignore[union-attr]
+    display.close()
+    return round((time.perf_counter() - started) / 20 * 1e3, 2)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    widths = [max(len(k), *(len(str(r.get(k, ""))) for r in rows)) for k in keys]
+    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True))]
+    lines += ["  ".join(str(r.get(k, "")).ljust(w) for k, w in zip(keys, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    cpu = [cpu_per_chunk(n) for n in AGENT_COUNTS]  # first: before the SDKs are imported
+    frames = {n: render_cost(n) for n in AGENT_COUNTS}
+    print("Framework CPU per streamed chunk (scripted backend; marginal cost, best of 3)")
+    print(table(cpu))
+    print("live display: " + ", ".join(f"{ms} ms per frame with {n} agents" for n, ms in frames.items()))
+    print("  (drawn at most 4 times a second and within ~5 % of a core, whatever the chunk rate)\n")
+
+    from massgen_core.registry import get_registry
+
+    backends = get_registry().backends
+    parallel = [scripted_parallel_run(n) for n in AGENT_COUNTS]
+    if "openai" in backends and "chatcompletion" in backends:
+        parallel += [fake_provider_run(n) for n in AGENT_COUNTS]
+    else:
+        print("massgen-openai is not installed: the fake-provider runs are skipped")
+    print(f"Coordination wall time vs the providers' critical path ({LATENCY:g} s per reply)")
+    print(table(parallel))
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "coordination.json"
+    out.write_text(
+        json.dumps(
+            {"cpu_per_chunk": cpu, "frame_ms": frames, "parallel": parallel}, indent=2, ensure_ascii=False
+        )
+        + "\n"
+    )
+    print(f"\nwritten to {out}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
+        serve(float(sys.argv[2]))
+    else:
+        main()

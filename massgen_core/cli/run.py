@@ -1,0 +1,216 @@
+"""``massgen [options] "question"``: run the agents of a config (or one quick agent) on a question.
+
+Without a question it is interactive: each line is a question in the same session. Only
+argparse is imported at module level so ``massgen --help`` stays fast; the coordination
+machinery is imported in :func:`main` after parsing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ..config import RunConfig
+    from ..display import Display, DisplayType
+    from ..sessions import Session, SessionStore
+
+__all__ = ["build_parser", "main"]
+
+_EXAMPLES = """\
+examples:
+  massgen --config examples/scripted_three_agents.yaml "What is the capital of France?"
+  massgen --backend openai --model gpt-5-mini "Explain CRDTs in two sentences"
+  massgen --config team.yaml                      interactive: one question per line
+  massgen --config team.yaml --continue "And in Rust?"   resume the latest session
+
+Without a terminal on stdout (or with --no-display) only the final answer goes to stdout;
+progress goes to stderr. Runs are saved under .massgen/sessions/ and logged under .massgen/logs/.
+"""
+
+_INTERACTIVE_HELP = "commands: /quit (or /exit, /q), /reset (new session), /help; Ctrl-C cancels a question"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import subcommand_help
+
+    parser = argparse.ArgumentParser(
+        prog="massgen",
+        description=(
+            "Run several LLM agents on one question: they answer in parallel, see each other's "
+            "answers, vote, and the winner presents the final answer."
+        ),
+        epilog=f"{_EXAMPLES}\n{subcommand_help()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("question", nargs="?", help="the question (omit it for interactive mode)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--config", metavar="FILE", help="a YAML config with the agents")
+    source.add_argument("--backend", metavar="TYPE", help="quick mode: one agent on this backend type")
+    parser.add_argument(
+        "--model", metavar="MODEL", help="quick mode: the model (infers --backend when omitted)"
+    )
+    parser.add_argument("--base-url", metavar="URL", help="quick mode: the API endpoint")
+    parser.add_argument("--system-message", metavar="TEXT", help="quick mode: the agent's system message")
+    parser.add_argument(
+        "--no-display",
+        action="store_true",
+        help="no live display: final answer on stdout, progress on stderr",
+    )
+    parser.add_argument("--output-file", metavar="PATH", help="also write the final answer to PATH")
+    parser.add_argument("--no-logs", action="store_true", help="do not write the run's log folder")
+    session = parser.add_mutually_exclusive_group()
+    session.add_argument(
+        "--continue", dest="continue_session", action="store_true", help="resume the latest session"
+    )
+    session.add_argument(
+        "--session-id", metavar="ID", help="resume session ID (`massgen sessions` lists them)"
+    )
+    parser.add_argument("--debug", action="store_true", help="log details to stderr; show tracebacks")
+    return parser
+
+
+class _Runner:
+    """One CLI invocation: the config, where output goes, and the current session."""
+
+    def __init__(self, args: argparse.Namespace, config: RunConfig, store: SessionStore) -> None:
+        self.args = args
+        self.config = config
+        self.store = store
+        self.session: Session | None = None
+        self.display_kind: DisplayType
+        if args.no_display or not sys.stdout.isatty():
+            self.display_kind = "silent" if config.ui.display_type == "silent" else "simple"
+            self.progress = sys.stderr
+        else:
+            self.display_kind = config.ui.display_type
+            self.progress = sys.stdout
+
+    def _display(self) -> Display:
+        from ..display import make_display
+
+        return make_display(self.display_kind, stream=self.progress)
+
+    def _note(self, text: str) -> None:
+        if self.display_kind != "silent":
+            print(text, file=sys.stderr, flush=True)
+
+    def ask(self, runner: asyncio.Runner, question: str) -> int:
+        """Run one question; prints the final answer. Returns the exit status."""
+        from pathlib import Path
+
+        from ..runlog import DEFAULT_LOG_ROOT, new_run_id
+
+        self.session = self.session or self.store.create()
+        logging_on = self.config.ui.logging_enabled and not self.args.no_logs
+        log_dir = Path(DEFAULT_LOG_ROOT) / new_run_id() if logging_on else None
+        from ..api import run
+
+        display = self._display()
+        try:
+            result = runner.run(
+                run(self.config, question, session=self.session, log_dir=log_dir, on_event=display.handle)
+            )
+        except KeyboardInterrupt:
+            display.close()  # first, so the live view is left clean
+            self._note(
+                f"\ncancelled; session {self.session.id} keeps its earlier turns "
+                f"(massgen --session-id {self.session.id} to continue)"
+            )
+            return 130
+        finally:
+            display.close()
+        print(result.final_answer, flush=True)
+        if self.args.output_file:
+            Path(self.args.output_file).write_text(result.final_answer + "\n", encoding="utf-8")
+        where = f" · logs: {log_dir}" if log_dir else ""
+        self._note(f"session: {self.session.id}{where}")
+        return 0
+
+    def interactive(self, runner: asyncio.Runner) -> int:
+        from ..errors import MassgenError
+
+        prompt = "question> " if sys.stdin.isatty() and sys.stdout.isatty() else ""
+        agents = ", ".join(a.id for a in self.config.agents)
+        self._note(f"massgen interactive mode · agents: {agents}\n{_INTERACTIVE_HELP}")
+        while True:
+            try:
+                line = input(prompt)
+            except EOFError:
+                return 0
+            except KeyboardInterrupt:
+                self._note("")
+                return 0
+            question = line.strip()
+            if not question:
+                continue
+            if question in ("/quit", "/exit", "/q"):
+                return 0
+            if question in ("/reset", "/clear"):
+                self.session = None
+                self._note("new session: earlier turns are no longer in context")
+                continue
+            if question in ("/help", "/h"):
+                self._note(_INTERACTIVE_HELP)
+                continue
+            try:
+                self.ask(runner, question)
+            except MassgenError as exc:
+                if self.args.debug:
+                    raise
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+
+
+def _load_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> RunConfig:
+    import attrs
+
+    from ..config import load_config, single_agent_config
+
+    if args.config:
+        if args.model or args.base_url or args.system_message:
+            parser.error(
+                "--model, --base-url and --system-message are for quick mode (--backend), not --config"
+            )
+        from pathlib import Path
+
+        return load_config(Path(args.config))
+    if not (args.backend or args.model):
+        parser.error("give --config FILE, or --backend TYPE --model MODEL (see massgen --help)")
+    config = single_agent_config(args.backend, args.model, args.base_url)
+    if args.system_message:
+        agent = attrs.evolve(config.agents[0], system_message=args.system_message)
+        config = attrs.evolve(config, agents=(agent,))
+    return config
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    import asyncio
+    from pathlib import Path
+
+    from ..config import load_dotenv_file
+    from ..errors import MassgenError
+    from ..runlog import configure_logging
+    from ..sessions import DEFAULT_SESSION_ROOT, SessionStore
+
+    load_dotenv_file(Path.cwd())
+    configure_logging(debug=args.debug)
+    config = _load_config(args, parser)
+    store = SessionStore(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
+    cli = _Runner(args, config, store)
+    if args.session_id:
+        cli.session = store.open(args.session_id)
+    elif args.continue_session:
+        cli.session = store.latest()
+        if cli.session is None:
+            raise MassgenError(f"no session to continue in {store.root}")
+    with asyncio.Runner() as runner:
+        if args.question is not None:
+            return cli.ask(runner, args.question)
+        return cli.interactive(runner)

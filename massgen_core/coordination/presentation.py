@@ -1,0 +1,64 @@
+"""Turns that produce the final answer: the winner's presentation, or a single agent answering.
+
+Both are normal turns without workflow tools and without planning mode, so the agent's
+side-effect tools really run here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..agent import Agent
+from ..messages import Message
+from .events import Phase
+from .prompts import presentation_messages, single_agent_messages
+from .settings import CoordinationSettings
+from .state import CoordinationState
+from .turns import Emit, stream_turn
+
+__all__ = ["answer_directly", "present"]
+
+
+async def _final_text(
+    agent: Agent, messages: Sequence[Message], *, emit: Emit, settings: CoordinationSettings, phase: Phase
+) -> tuple[str, str | None]:
+    complete = await stream_turn(agent, messages, emit=emit, phase=phase, settings=settings)
+    if complete.reason == "error":
+        return "", str(complete.error) if complete.error else "the backend failed"
+    text = complete.text.strip()
+    return text, None if text else "it gave an empty answer"
+
+
+async def present(
+    agent: Agent,
+    state: CoordinationState,
+    question: str,
+    *,
+    history: Sequence[tuple[str, str]],
+    settings: CoordinationSettings,
+    emit: Emit,
+) -> tuple[str, str | None]:
+    """The winner's final presentation: ``(text, None)``, or ``("", why it failed)``."""
+    messages = presentation_messages(
+        question,
+        state.view(),
+        presenter_label=state.labels[agent.id],
+        votes=state.deciding_votes(),
+        labels=state.labels,
+        history=history,
+        system_message=agent.system_message,
+    )
+    return await _final_text(agent, messages, emit=emit, settings=settings, phase="presentation")
+
+
+async def answer_directly(
+    agent: Agent,
+    question: str,
+    *,
+    history: Sequence[tuple[str, str]],
+    settings: CoordinationSettings,
+    emit: Emit,
+) -> tuple[str, str | None]:
+    """A single agent answers the question: ``(text, None)``, or ``("", why it failed)``."""
+    messages = single_agent_messages(question, history=history, system_message=agent.system_message)
+    return await _final_text(agent, messages, emit=emit, settings=settings, phase="answer")

@@ -1,0 +1,223 @@
+"""The coordination's pure state: answers, votes, failures, and what may happen next.
+
+No asyncio here: the orchestrator tells the state what happened (a turn started, an answer
+or a vote arrived, an agent failed) and asks it what to do (who may start a turn, whether
+coordination is over, who wins). That keeps every rule testable on its own.
+
+Rules:
+
+* every agent has one anonymous label (``agent1``, ``agent2``… in registration order) for the
+  whole run, used for answers, votes and anything shown to the agents;
+* ``version`` counts the answers recorded so far; a turn sees the answers as of one version;
+* a new answer clears every current vote: those voters must reconsider with it in view;
+* a vote counts only if its voter saw the current version (otherwise the voter reconsiders);
+* a turn may start only when no running turn works from an older version than the current one
+  (whatever such a turn produces, everyone would have to reconsider it anyway);
+* coordination is over when every live agent has a current vote, when no live agent is left,
+  or when nobody may take another turn (the round cap);
+* the winner has most votes; ties go to the earlier agent in registration order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import attrs
+
+__all__ = [
+    "Answer",
+    "AnswerView",
+    "CoordinationState",
+    "EndReason",
+    "Vote",
+    "label_for",
+    "tally",
+]
+
+EndReason = Literal["consensus", "max_rounds", "timeout", "all_failed", "single_agent"]
+
+
+def label_for(index: int) -> str:
+    """The anonymous label of the agent at ``index`` (0-based) in registration order."""
+    return f"agent{index + 1}"
+
+
+@attrs.frozen(kw_only=True)
+class Answer:
+    """An agent's answer: its ``revision`` (1 for its first) and the ``version`` it made."""
+
+    agent_id: str
+    label: str
+    content: str
+    revision: int
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class Vote:
+    """A vote for ``target``'s answer, cast by an agent that saw the answers as of ``version``."""
+
+    voter: str
+    target: str
+    reason: str
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class AnswerView:
+    """The answers one turn sees: as of ``version``, ordered by label."""
+
+    version: int
+    answers: tuple[Answer, ...] = ()
+
+    def by_label(self, label: str) -> Answer | None:
+        wanted = label.strip().lower()
+        return next((a for a in self.answers if a.label == wanted), None)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(a.label for a in self.answers)
+
+
+def tally(votes: Iterable[Vote]) -> Counter[str]:
+    """Votes received per target agent id."""
+    return Counter(v.target for v in votes)
+
+
+class CoordinationState:
+    """Answers, votes and turns of one coordination."""
+
+    def __init__(
+        self,
+        agent_ids: Sequence[str],
+        *,
+        max_rounds: int | None = None,
+        max_answers_per_agent: int | None = None,
+    ) -> None:
+        if len(set(agent_ids)) != len(agent_ids):
+            raise ValueError("agent ids must be unique")
+        self.agent_ids = tuple(agent_ids)
+        self.labels = {agent_id: label_for(i) for i, agent_id in enumerate(self.agent_ids)}
+        self.max_rounds = max_rounds
+        self.max_answers_per_agent = max_answers_per_agent
+        self.version = 0
+        self.answers: dict[str, Answer] = {}
+        self.votes: dict[str, Vote] = {}
+        self.latest_votes: dict[str, Vote] = {}
+        self.failures: dict[str, str] = {}
+        self.turns: dict[str, int] = dict.fromkeys(self.agent_ids, 0)
+        self.running: dict[str, int] = {}  # agent id -> version its running turn sees
+
+    # -- views --------------------------------------------------------------------------------
+    @property
+    def live(self) -> tuple[str, ...]:
+        return tuple(a for a in self.agent_ids if a not in self.failures)
+
+    def view(self) -> AnswerView:
+        ordered = sorted(self.answers.values(), key=lambda a: self.agent_ids.index(a.agent_id))
+        return AnswerView(version=self.version, answers=tuple(ordered))
+
+    def agent_for(self, label: str) -> str:
+        """The agent id behind an anonymous label."""
+        return self.agent_ids[int(label.removeprefix("agent")) - 1]
+
+    def answer_count(self, agent_id: str) -> int:
+        answer = self.answers.get(agent_id)
+        return answer.revision if answer else 0
+
+    def may_answer(self, agent_id: str) -> bool:
+        limit = self.max_answers_per_agent
+        return limit is None or self.answer_count(agent_id) < limit
+
+    def _exhausted(self, agent_id: str) -> bool:
+        return self.max_rounds is not None and self.turns[agent_id] >= self.max_rounds
+
+    def needs_turn(self, agent_id: str) -> bool:
+        """Live, not running, without a current vote, and with rounds left."""
+        return (
+            agent_id not in self.failures
+            and agent_id not in self.running
+            and agent_id not in self.votes
+            and not self._exhausted(agent_id)
+        )
+
+    def ready_to_start(self) -> list[str]:
+        """Agents that should start a turn now (in registration order)."""
+        if any(seen < self.version for seen in self.running.values()):
+            return []
+        return [a for a in self.agent_ids if self.needs_turn(a)]
+
+    def end_reason(self) -> EndReason | None:
+        """Why coordination is over, or ``None`` while it goes on."""
+        live = self.live
+        if not live:
+            return "all_failed"
+        if all(a in self.votes for a in live):
+            return "consensus"
+        if not self.running and not any(self.needs_turn(a) for a in live):
+            return "max_rounds"
+        return None
+
+    # -- events -------------------------------------------------------------------------------
+    def start_turn(self, agent_id: str) -> AnswerView:
+        """Record that ``agent_id`` starts a turn; returns the answers it sees."""
+        if not self.needs_turn(agent_id):
+            raise ValueError(f"{agent_id} does not need a turn")
+        self.turns[agent_id] += 1
+        self.running[agent_id] = self.version
+        return self.view()
+
+    def _end_turn(self, agent_id: str) -> int:
+        return self.running.pop(agent_id)
+
+    def record_answer(self, agent_id: str, content: str) -> tuple[Answer, tuple[str, ...]]:
+        """Store a new answer; returns it and the voters whose votes it cleared."""
+        self._end_turn(agent_id)
+        self.version += 1
+        answer = Answer(
+            agent_id=agent_id,
+            label=self.labels[agent_id],
+            content=content,
+            revision=self.answer_count(agent_id) + 1,
+            version=self.version,
+        )
+        self.answers[agent_id] = answer
+        cleared = tuple(v for v in self.agent_ids if v in self.votes)
+        self.votes.clear()
+        return answer, cleared
+
+    def record_vote(self, voter: str, target: str, reason: str) -> Vote | None:
+        """Store a vote; ``None`` when the voter saw an older version (it must reconsider)."""
+        seen = self._end_turn(voter)
+        if target not in self.answers:
+            raise ValueError(f"{target} has no answer to vote for")
+        vote = Vote(voter=voter, target=target, reason=reason, version=seen)
+        self.latest_votes[voter] = vote
+        if seen != self.version:
+            return None
+        self.votes[voter] = vote
+        return vote
+
+    def record_failure(self, agent_id: str, reason: str) -> None:
+        self.running.pop(agent_id, None)
+        self.votes.pop(agent_id, None)
+        self.failures[agent_id] = reason
+
+    # -- outcome ------------------------------------------------------------------------------
+    def deciding_votes(self) -> tuple[Vote, ...]:
+        """The votes that pick the winner: the current ones, or if none is current, each agent's latest."""
+        return tuple((self.votes or self.latest_votes).values())
+
+    def vote_counts(self) -> Counter[str]:
+        """Votes per agent id, from :meth:`deciding_votes`."""
+        return tally(self.deciding_votes())
+
+    def winner(self) -> str | None:
+        """The agent whose answer has most votes (ties: registration order); ``None`` without answers."""
+        if not self.answers:
+            return None
+        counts = self.vote_counts()
+        candidates = [a for a in self.agent_ids if a in self.answers]
+        return max(candidates, key=lambda a: (counts[a], -self.agent_ids.index(a)))

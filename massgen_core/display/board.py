@@ -1,0 +1,182 @@
+"""What displays show, kept up to date from the coordination events.
+
+:class:`Board` folds the event stream into one :class:`AgentView` per agent (status, the tail of
+what it is streaming, its tool activity) plus the run's outcome. Displays only read it, so the
+rich and the plain display agree on what happened. Appending a chunk is cheap (a list append,
+joined only when a display reads it): it runs for every streamed chunk.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+from ..coordination.events import (
+    AgentFailed,
+    AgentInfo,
+    AgentNotice,
+    AgentOutput,
+    AnswerSubmitted,
+    CoordinationEnded,
+    CoordinationEvent,
+    PresentationStarted,
+    RunFinished,
+    RunStarted,
+    TurnStarted,
+    VoteCast,
+    VotesCleared,
+)
+from ..coordination.result import RunResult
+from ..events import (
+    BuiltinToolActivity,
+    ReasoningDelta,
+    ReasoningSummaryDelta,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+)
+
+__all__ = ["AgentStatus", "AgentView", "Board", "Tail"]
+
+AgentStatus = Literal[
+    "waiting", "working", "answered", "voted", "reconsidering", "failed", "presenting", "done"
+]
+
+_KEEP = 6000  # characters of streamed text kept per agent
+_PIECES = 64  # streamed pieces kept before they are joined
+_ACTIVITY = 4  # tool activity lines kept per agent
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Tail:
+    """The last characters of a growing text; appending is amortised O(1) (pieces are joined in batches)."""
+
+    __slots__ = ("_pieces", "_size")
+
+    def __init__(self) -> None:
+        self._pieces: list[str] = []
+        self._size = 0
+
+    def append(self, text: str) -> None:
+        self._pieces.append(text)
+        self._size += len(text)
+        if len(self._pieces) > _PIECES or self._size > 2 * _KEEP:
+            self._compact()  # few live objects: a long list of small strings would burden the GC
+
+    def _compact(self) -> str:
+        joined = "".join(self._pieces)[-_KEEP:]
+        self._pieces = [joined] if joined else []
+        self._size = len(joined)
+        return joined
+
+    @property
+    def text(self) -> str:
+        return self._compact()
+
+    def __bool__(self) -> bool:
+        return self._size > 0
+
+
+@attrs.define
+class AgentView:
+    """One agent as displays show it."""
+
+    info: AgentInfo
+    status: AgentStatus = "waiting"
+    round: int = 0
+    text: Tail = attrs.field(factory=Tail)
+    reasoning: Tail = attrs.field(factory=Tail)
+    activity: tuple[str, ...] = ()
+    answers: int = 0
+    voted_for: str | None = None
+    note: str = ""
+
+    def new_turn(self, status: AgentStatus) -> None:
+        self.status = status
+        self.text = Tail()
+        self.reasoning = Tail()
+        self.activity = ()
+
+    def add_activity(self, line: str) -> None:
+        self.activity = (*self.activity[-(_ACTIVITY - 1) :], line)
+
+
+class Board:
+    """The display state of one run."""
+
+    def __init__(self) -> None:
+        self.question = ""
+        self.mode = "coordination"
+        self.planning_mode = False
+        self.agents: dict[str, AgentView] = {}
+        self.summary = ""
+        self.result: RunResult | None = None
+
+    def label(self, agent_id: str) -> str:
+        view = self.agents.get(agent_id)
+        return view.info.label if view else agent_id
+
+    def apply(self, event: CoordinationEvent) -> None:
+        if isinstance(event, AgentOutput):
+            self._output(event)
+        elif isinstance(event, RunStarted):
+            self.question, self.mode, self.planning_mode = event.question, event.mode, event.planning_mode
+            self.agents = {a.agent_id: AgentView(info=a) for a in event.agents}
+            if event.mode == "single":
+                for view in self.agents.values():
+                    view.status = "working"
+        elif isinstance(event, TurnStarted):
+            view = self.agents[event.agent_id]
+            view.new_turn("working")
+            view.round = event.round
+            view.voted_for = None
+        elif isinstance(event, AnswerSubmitted):
+            view = self.agents[event.agent_id]
+            view.status, view.answers = "answered", event.revision
+            view.note = f"answer {event.revision} given as {event.label}"
+        elif isinstance(event, VoteCast):
+            view = self.agents[event.agent_id]
+            view.status, view.voted_for = "voted", event.target_label
+            view.note = f"voted for {event.target_label}: {_clip(event.reason, 60)}"
+        elif isinstance(event, VotesCleared):
+            for voter in event.voters:
+                self.agents[voter].status = "reconsidering"
+        elif isinstance(event, AgentNotice):
+            self.agents[event.agent_id].note = event.message
+        elif isinstance(event, AgentFailed):
+            view = self.agents[event.agent_id]
+            view.status, view.note = "failed", f"{event.error_kind}: {event.reason}"
+        elif isinstance(event, CoordinationEnded):
+            self.summary = event.summary
+        elif isinstance(event, PresentationStarted):
+            self.agents[event.agent_id].new_turn("presenting")
+        elif isinstance(event, RunFinished):
+            self.result = event.result
+            self.summary = event.result.summary
+            for view in self.agents.values():
+                if view.status != "failed":
+                    view.status = "done"
+
+    def _output(self, event: AgentOutput) -> None:
+        view = self.agents.get(event.agent_id)
+        if view is None:
+            return
+        inner = event.event
+        if isinstance(inner, TextDelta):
+            view.text.append(inner.text)
+        elif isinstance(inner, ReasoningDelta | ReasoningSummaryDelta):
+            view.reasoning.append(inner.text)
+        elif isinstance(inner, ToolCall):
+            view.add_activity(f"→ {inner.call.name}({_clip(str(dict(inner.call.arguments)), 50)})")
+        elif isinstance(inner, ToolResult):
+            outcome = "error" if inner.is_error else "ok"
+            view.add_activity(f"← {inner.name} {outcome}: {_clip(inner.output, 50)}")
+        elif isinstance(inner, BuiltinToolActivity):
+            view.add_activity(
+                f"⚙ {inner.tool} {inner.status}{': ' + _clip(inner.query, 40) if inner.query else ''}"
+            )
