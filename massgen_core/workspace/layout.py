@@ -1,0 +1,190 @@
+"""The run's directories: each agent's workspace, snapshots of it, and its view of the others.
+
+Under the run's root directory::
+
+    workspaces/<agent>/      an agent's workspace when its backend sets no ``cwd``
+    snapshots/<agent>/       the agent's latest workspace, copied when it submits an answer
+    views/<agent>/<label>/   what <agent> sees of every agent's latest snapshot (read-only),
+                             under the anonymous labels of the coordination (agent1, agent2, ...)
+    scratch/<agent>/         TMPDIR for the agent's commands
+    state/<agent>.json       the agent's current write permissions, read by execute_command
+
+The coordination calls :meth:`RunWorkspaces.save_snapshot` when an agent answers and
+:meth:`RunWorkspaces.refresh_view` before an agent's turn starts; :meth:`RunWorkspaces.access`
+gives the agent's :class:`~.access.AgentAccess` (what it may write, phase by phase).
+Creating a :class:`RunWorkspaces` removes the agents' snapshots, views and scratch directories
+left by an earlier run; workspaces are kept (a configured ``cwd`` is used as it is, never emptied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError, ConfigIssue
+from .access import AgentAccess, real_path
+from .snapshots import copy_tree, remove_tree
+
+if TYPE_CHECKING:
+    from ..config import ContextPathConfig, RunConfig
+
+__all__ = ["ContextPath", "RunWorkspaces", "context_paths_from_config"]
+
+#: (resolved path, writable for the final agent, resolved protected paths)
+ContextPath = tuple[Path, bool, tuple[Path, ...]]
+
+
+def context_paths_from_config(
+    entries: Sequence[ContextPathConfig], *, source: str | None = None
+) -> list[ContextPath]:
+    """Check ``orchestrator.context_paths`` and resolve them; :class:`ConfigError` lists every problem.
+
+    A context path must exist. Protected paths are relative to it (to its parent directory for
+    a file) or absolute, and must lie inside it.
+    """
+    issues: list[ConfigIssue] = []
+    out: list[ContextPath] = []
+    for i, entry in enumerate(entries):
+        where = f"orchestrator.context_paths[{i}]"
+        if not entry.path.exists():
+            issues.append(
+                ConfigIssue(f"context path {entry.path} does not exist", file=source, path=f"{where}.path")
+            )
+            continue
+        root = real_path(entry.path)
+        base = root if root.is_dir() else root.parent
+        protected: list[Path] = []
+        for j, raw in enumerate(entry.protected_paths):
+            resolved = real_path(raw, base)
+            if resolved != root and root not in resolved.parents:
+                issues.append(
+                    ConfigIssue(
+                        f"protected path {raw!r} resolves to {resolved}, which is not inside the context path {root}",
+                        file=source,
+                        path=f"{where}.protected_paths[{j}]",
+                    )
+                )
+            protected.append(resolved)
+        out.append((root, entry.permission == "write", tuple(protected)))
+    if issues:
+        raise ConfigError(issues)
+    return out
+
+
+class RunWorkspaces:
+    """The directories of one run (see the module docstring)."""
+
+    def __init__(
+        self,
+        root: Path,
+        agent_ids: Sequence[str],
+        *,
+        workspaces: Mapping[str, Path | None] | None = None,
+        context_paths: Sequence[ContextPath] = (),
+        snapshot_root: Path | None = None,
+        view_root: Path | None = None,
+    ) -> None:
+        self.root = real_path(root, Path.cwd())
+        self.agent_ids = tuple(agent_ids)
+        self.context_paths = tuple(context_paths)
+        self.snapshot_root = (
+            real_path(snapshot_root, Path.cwd()) if snapshot_root else self.root / "snapshots"
+        )
+        self.view_root = real_path(view_root, Path.cwd()) if view_root else self.root / "views"
+        configured = workspaces or {}
+        self.workspaces: dict[str, Path] = {}
+        for agent_id in self.agent_ids:
+            cwd = configured.get(agent_id)
+            path = real_path(cwd, Path.cwd()) if cwd else self.root / "workspaces" / agent_id
+            path.mkdir(parents=True, exist_ok=True)
+            self.workspaces[agent_id] = real_path(path)
+        self._check_separate()
+        self._access: dict[str, AgentAccess] = {}
+        for agent_id in self.agent_ids:  # a new run starts without an earlier run's snapshots
+            for stale in (self.snapshot_root / agent_id, self.view(agent_id), self.scratch(agent_id)):
+                remove_tree(stale)
+
+    @classmethod
+    def from_config(cls, config: RunConfig, root: Path | None = None) -> RunWorkspaces:
+        """The run's directories from its config (``root`` defaults to ``.massgen`` in the cwd).
+
+        ``orchestrator.snapshot_storage`` and ``agent_temporary_workspace``, when set, hold the
+        snapshots and the views.
+        """
+        orchestrator = config.orchestrator
+        return cls(
+            root or Path(".massgen"),
+            config.agent_ids,
+            workspaces={
+                a.id: Path(a.backend.options.cwd) if a.backend.options.cwd else None for a in config.agents
+            },
+            context_paths=context_paths_from_config(orchestrator.context_paths, source=config.source),
+            snapshot_root=Path(orchestrator.snapshot_storage) if orchestrator.snapshot_storage else None,
+            view_root=Path(orchestrator.agent_temporary_workspace)
+            if orchestrator.agent_temporary_workspace
+            else None,
+        )
+
+    def _check_separate(self) -> None:
+        seen: dict[Path, str] = {}
+        for agent_id, path in self.workspaces.items():
+            for other_path, other in seen.items():
+                if path == other_path or other_path in path.parents or path in other_path.parents:
+                    raise ConfigError(
+                        f"agents {other!r} and {agent_id!r} share a workspace ({other_path} / {path}): "
+                        "give each agent its own `cwd`"
+                    )
+            seen[path] = agent_id
+
+    # -- per agent ----------------------------------------------------------------------------
+    def workspace(self, agent_id: str) -> Path:
+        return self.workspaces[agent_id]
+
+    def view(self, agent_id: str) -> Path:
+        return self.view_root / agent_id
+
+    def scratch(self, agent_id: str) -> Path:
+        return self.root / "scratch" / agent_id
+
+    def access(self, agent_id: str) -> AgentAccess:
+        """The agent's permissions (one object per agent, created on first use)."""
+        if agent_id not in self._access:
+            view = self.view(agent_id)
+            scratch = self.scratch(agent_id)
+            view.mkdir(parents=True, exist_ok=True)
+            scratch.mkdir(parents=True, exist_ok=True)
+            self._access[agent_id] = AgentAccess(
+                agent_id,
+                workspace=self.workspaces[agent_id],
+                scratch=scratch,
+                snapshots=view,
+                context=self.context_paths,
+                hidden=[self.root, self.snapshot_root, self.view_root]
+                + [w for other, w in self.workspaces.items() if other != agent_id],
+                state_file=self.root / "state" / f"{agent_id}.json",
+            )
+        return self._access[agent_id]
+
+    # -- snapshots ----------------------------------------------------------------------------
+    def save_snapshot(self, agent_id: str) -> Path:
+        """Copy the agent's workspace to its snapshot (its latest, replacing the previous one)."""
+        target = self.snapshot_root / agent_id
+        target.parent.mkdir(parents=True, exist_ok=True)
+        copy_tree(self.workspaces[agent_id], target)
+        return target
+
+    def refresh_view(self, agent_id: str, labels: Mapping[str, str]) -> Path:
+        """Rebuild what ``agent_id`` sees: ``views/<agent_id>/<label>/`` per agent with a snapshot.
+
+        ``labels`` maps agent ids to the anonymous labels the agent's prompt uses.
+        """
+        view = self.view(agent_id)
+        view.mkdir(parents=True, exist_ok=True)
+        for entry in list(view.iterdir()):
+            remove_tree(entry)
+        for other, label in labels.items():
+            snapshot = self.snapshot_root / other
+            if snapshot.is_dir():
+                copy_tree(snapshot, view / label)
+        return view

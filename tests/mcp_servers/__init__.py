@@ -1,0 +1,1 @@
+"""MCP servers the tests write with the ``mcp`` SDK."""
