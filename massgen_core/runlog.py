@@ -60,11 +60,11 @@ def event_record(event: CoordinationEvent) -> dict[str, Any]:
         inner = event.event
         if isinstance(inner, _DELTAS):
             return {"kind": inner.kind, "agent": event.agent_id, "phase": event.phase, "text": inner.text}
-        data = attrs.asdict(inner, value_serializer=_plain)  # type: ignore[arg-type]
+        data = attrs.asdict(inner, value_serializer=_plain)  # type: ignore[arg-type, unused-ignore]
         return {"kind": data.pop("kind"), "agent": event.agent_id, "phase": event.phase, **data}
     if isinstance(event, RunFinished):
         return {"kind": event.kind, "result": event.result.to_dict()}
-    data = attrs.asdict(event, value_serializer=_plain)  # type: ignore[arg-type]
+    data = attrs.asdict(event, value_serializer=_plain)  # type: ignore[arg-type, unused-ignore]
     return {"kind": data.pop("kind"), **data}
 
 

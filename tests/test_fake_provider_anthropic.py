@@ -29,7 +29,6 @@ from massgen_core.testing.fake_provider import (  # noqa: E402
     WebSearch,
 )
 
-
 MODEL = "claude-test"  # a neutral name: anthropic warns about model names it knows are deprecated
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
 

@@ -31,7 +31,6 @@ from massgen_core.testing.fake_provider import (  # noqa: E402
     WebSearch,
 )
 
-
 MODEL = "gemini-test"
 
 

@@ -33,7 +33,6 @@ from massgen_core.testing.fake_provider import (  # noqa: E402
     WireFormat,
 )
 
-
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
 
 

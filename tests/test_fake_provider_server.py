@@ -30,7 +30,6 @@ from massgen_core.testing.fake_provider import (  # noqa: E402
 )
 from massgen_core.testing.fake_provider.openai_chat import OpenAIChatRenderer  # noqa: E402
 
-
 TEXT = st.text(alphabet='ab é字😀\n"{}\\', max_size=40)  # a fixed alphabet keeps hypothesis fast
 CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "stream": True}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import IO
 
+from ..cli.format import format_table
 from ..coordination.events import (
     AgentFailed,
     AgentNotice,
@@ -19,7 +19,6 @@ from ..coordination.events import (
     VoteCast,
     VotesCleared,
 )
-from ..cli.format import format_table
 from .board import Board
 from .summary import COLUMNS, summary_rows
 

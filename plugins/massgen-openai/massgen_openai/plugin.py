@@ -54,7 +54,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
         factory="massgen_openai.responses_backend:ResponsesBackend",
         options=OpenAIOptions,
         capabilities=OPENAI_CAPABILITIES,
-        models=OPENAI_MODELS,  # type: ignore[arg-type]  # core: BackendSpec.models converter=tuple
+        models=OPENAI_MODELS,
         default_model="gpt-5-mini",
         model_patterns=OPENAI_MODEL_PATTERNS,
         api_key_env="OPENAI_API_KEY",
@@ -80,7 +80,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
         factory="massgen_openai.grok_backend:GrokBackend",
         options=GrokOptions,
         capabilities=GROK_CAPABILITIES,
-        models=GROK_MODELS,  # type: ignore[arg-type]  # core: BackendSpec.models converter=tuple
+        models=GROK_MODELS,
         default_model="grok-4",
         model_patterns="grok-*",
         api_key_env="XAI_API_KEY",

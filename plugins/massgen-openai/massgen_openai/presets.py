@@ -261,7 +261,7 @@ def preset_spec(
         factory=factory,
         options=options,
         capabilities=preset.capabilities,
-        models=preset.models,  # type: ignore[arg-type]  # core: BackendSpec.models converter=tuple
+        models=preset.models,
         default_model=preset.default_model,
         model_patterns=preset.model_patterns,
         api_key_env=preset.api_key_env,
