@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
-from massgen_core.plugin import BackendContext, BackendError, ChatRequest, StreamEvent
+from massgen_core.plugin import BackendContext, ChatRequest, StreamEvent
 
 from .chat_request import ChatSettings, build_chat_params
 from .chat_stream import ChatStreamConverter
-from .client import SDK_ERRORS, as_dict, openai_client
-from .errors import ErrorContext, map_sdk_error
+from .client import openai_client
+from .errors import ErrorContext
 from .options import ChatCompletionOptions
 from .presets import CHAT_PRESETS, ChatPreset, match_preset, resolve_chat_api_key
+from .sdk_stream import convert_sdk_stream
 
 __all__ = ["ChatCompletionsBackend"]
 
@@ -94,19 +95,9 @@ class ChatCompletionsBackend:
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         params = self.request_params(request)
-        converter = self.converter()
-        try:
-            chunks = await self.client.chat.completions.create(**params)
-            async with chunks:
-                async for chunk in chunks:
-                    for out in converter.feed(as_dict(chunk)):
-                        yield out
-        except BackendError:
-            raise
-        except SDK_ERRORS as exc:
-            raise map_sdk_error(exc, self.errors) from exc
-        for out in converter.finish():
-            yield out
+        opening = self.client.chat.completions.create(**params)
+        async for event in convert_sdk_stream(opening, self.converter(), self.errors):
+            yield event
 
     async def aclose(self) -> None:
         await self.client.close()

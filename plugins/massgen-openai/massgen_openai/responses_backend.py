@@ -6,14 +6,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from massgen_core.plugin import BackendContext, BackendError, ChatRequest, StreamEvent
+from massgen_core.plugin import BackendContext, ChatRequest, StreamEvent
 
-from .client import SDK_ERRORS, as_dict, openai_client
-from .errors import ErrorContext, map_sdk_error
+from .client import openai_client
+from .errors import ErrorContext
 from .models import is_reasoning_model
 from .options import ResponsesOptions
 from .responses_request import ResponsesSettings, build_responses_params
 from .responses_stream import ResponsesStreamConverter
+from .sdk_stream import convert_sdk_stream
 
 __all__ = ["ResponsesBackend"]
 
@@ -70,18 +71,9 @@ class ResponsesBackend:
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         params = self.request_params(request)
         converter = ResponsesStreamConverter(self.errors, media_dir=self.media_dir)
-        try:
-            events = await self.client.responses.create(**params)
-            async with events:
-                async for event in events:
-                    for out in converter.feed(as_dict(event)):
-                        yield out
-        except BackendError:
-            raise
-        except SDK_ERRORS as exc:
-            raise map_sdk_error(exc, self.errors) from exc
-        for out in converter.finish():
-            yield out
+        opening = self.client.responses.create(**params)
+        async for event in convert_sdk_stream(opening, converter, self.errors):
+            yield event
 
     async def aclose(self) -> None:
         await self.client.close()
