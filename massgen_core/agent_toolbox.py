@@ -31,7 +31,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, ToolError
 from .mcp.hub import McpHub
@@ -43,10 +43,11 @@ from .tools import FunctionTool, Tool, ToolSet
 
 if TYPE_CHECKING:
     from .config import AgentConfig, RunConfig
+    from .options import ToolOptions
     from .plugins import PluginHost
     from .workspace import AgentAccess, RunWorkspaces
 
-__all__ = ["AgentToolbox", "agent_toolbox", "needs_workspace", "open_toolboxes"]
+__all__ = ["AgentToolbox", "agent_toolbox", "needs_workspace", "open_toolboxes", "run_workspaces"]
 
 FILESYSTEM_MODES = ("builtin", "mcp", "off")
 
@@ -104,8 +105,18 @@ def needs_workspace(agent: AgentConfig, config: RunConfig | None = None) -> bool
     return bool(options.cwd or options.enable_mcp_command_line or has_context)
 
 
-def _mode(options: Any, origin: str) -> str:
-    mode = getattr(options, "filesystem_tools", "builtin")
+def run_workspaces(config: RunConfig) -> RunWorkspaces | None:
+    """The run's directories (``RunWorkspaces.from_config``) when any agent needs a workspace."""
+    if not any(needs_workspace(agent, config) for agent in config.agents):
+        return None
+    from .workspace import RunWorkspaces
+
+    return RunWorkspaces.from_config(config)
+
+
+def _mode(options: ToolOptions, origin: str) -> str:
+    """``filesystem_tools``, checked (the config loader checks it too; Python callers may not)."""
+    mode = options.filesystem_tools
     if mode not in FILESYSTEM_MODES:
         raise ConfigError(
             f"{origin}.filesystem_tools: expected one of {', '.join(FILESYSTEM_MODES)}, got {mode!r}"
@@ -164,8 +175,7 @@ def _builtin_servers(
     if access is not None and _mode(options, origin) == "mcp":
         from .workspace.filesystem_server import DEFAULT_COMMAND, filesystem_server
 
-        command = getattr(options, "filesystem_mcp_command", None) or DEFAULT_COMMAND
-        entries.append(filesystem_server(access, tuple(command)))
+        entries.append(filesystem_server(access, tuple(options.filesystem_mcp_command or DEFAULT_COMMAND)))
     return entries
 
 
@@ -253,12 +263,10 @@ async def open_toolboxes(
 ) -> AsyncIterator[dict[str, AgentToolbox]]:
     """:func:`agent_toolbox` for every agent of ``config``, started in parallel, closed together.
 
-    ``workspaces`` defaults to ``RunWorkspaces.from_config(config)`` when any agent needs one.
+    ``workspaces`` defaults to :func:`run_workspaces`.
     """
-    if workspaces is None and any(needs_workspace(a, config) for a in config.agents):
-        from .workspace import RunWorkspaces
-
-        workspaces = RunWorkspaces.from_config(config)
+    if workspaces is None:
+        workspaces = run_workspaces(config)
     async with AsyncExitStack() as stack:
         managers = [
             agent_toolbox(

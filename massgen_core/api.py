@@ -94,12 +94,13 @@ async def coordinate(
     error: str | None = None
     try:
         with log_file(log.directory) if log else nullcontext():
-            async with assembled_agents(cfg, registry=registry, environ=environ) as agents:
+            async with assembled_agents(cfg, registry=registry, environ=environ) as assembled:
                 orchestrator = Orchestrator(
-                    agents,
+                    assembled.agents,
                     CoordinationSettings.from_config(cfg),
                     history=turns,
                     infos=agent_infos(cfg, registry),
+                    hooks=assembled.hooks,
                 )
                 async for event in orchestrator.run(question):
                     if log is not None:

@@ -1,14 +1,18 @@
 """From a :class:`~massgen_core.config.RunConfig` to ready :class:`~massgen_core.agent.Agent`\\ s.
 
-Backends are built through the registry (which imports a provider's SDK only then); each agent's
-own tools come from :func:`agent_tools`, the one place that decides what an agent can run.
-Today that is the Python function tools plugins offer through the ``massgen_tools`` hook (the
-MCP servers they offer are not started yet); MCP servers, ``execute_command`` and workspaces
-plug in there later.
+:func:`assembled_agents` is the seam between a config and a run: it opens every agent's
+toolbox (:func:`~massgen_core.agent_toolbox.open_toolboxes`: plugin tools, MCP servers,
+``execute_command``, file tools, in the run's workspaces), builds the agents with those tools
+and the toolbox's instructions in their system message, and gives the
+:class:`~massgen_core.tool_hooks.ToolboxHooks` the orchestrator calls at the run's milestones
+(snapshots, views, the final agent's write access, tool notices).
 
-An agent whose backend cannot be built (no API key, plugin broken) still gets an agent, whose
-backend fails with that error on its first request: in a multi-agent run it is reported as
-failed and the others carry on; alone, the run ends with that error.
+Backends are built through the registry (which imports a provider's SDK only then). An agent
+whose backend cannot be built (no API key, plugin broken) still gets an agent, whose backend
+fails with that error on its first request: in a multi-agent run it is reported as failed and
+the others carry on; alone, the run ends with that error. A problem with the tools (an invalid
+MCP server, a command not allowed, a missing context path) is a
+:class:`~massgen_core.errors.ConfigError` before any agent runs.
 """
 
 from __future__ import annotations
@@ -16,25 +20,34 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
+
 from .agent import Agent
+from .agent_toolbox import AgentToolbox, open_toolboxes, run_workspaces
 from .backend import Backend, ChatRequest
 from .coordination.events import AgentInfo
+from .coordination.hooks import RunHooks
 from .coordination.state import label_for
 from .errors import BackendError, MassgenError
 from .events import StreamEvent
-from .plugins import PluginHost
 from .registry import Registry, get_registry
-from .specs import McpServerSpec, ToolContext, ToolSpec
-from .tools import FunctionTool, ToolSet
+from .tool_hooks import NoticeRelay, ToolboxHooks, system_message_with_tools
+from .tools import ToolSet
 from .usage import UsageLedger
 
 if TYPE_CHECKING:
     from .config import AgentConfig, RunConfig
 
-__all__ = ["UnavailableBackend", "agent_infos", "agent_tools", "assembled_agents", "build_agents"]
+__all__ = [
+    "Assembled",
+    "UnavailableBackend",
+    "agent_infos",
+    "assembled_agents",
+    "build_agents",
+    "secret_env_names",
+]
 
 
 class UnavailableBackend:
@@ -49,21 +62,6 @@ class UnavailableBackend:
 
     async def aclose(self) -> None:
         return None
-
-
-def agent_tools(agent: AgentConfig, *, host: PluginHost) -> ToolSet:
-    """The tools ``agent`` runs itself, with its ``allowed_tools`` / ``exclude_tools`` applied."""
-    options = agent.backend.options
-    context = ToolContext(
-        agent_id=agent.id,
-        backend_type=agent.backend.type,
-        model=options.model,
-        workspace=Path(options.cwd) if options.cwd else None,
-        options=options,
-    )
-    offered = host.collect("massgen_tools", (ToolSpec, McpServerSpec), context=context)
-    tools = [FunctionTool(spec) for _plugin, spec in offered if isinstance(spec, ToolSpec)]
-    return ToolSet(tools, allowed=options.allowed_tools, excluded=options.exclude_tools)
 
 
 def _build_backend(
@@ -87,20 +85,27 @@ def build_agents(
     registry: Registry | None = None,
     ledger: UsageLedger | None = None,
     environ: Mapping[str, str] | None = None,
+    toolboxes: Mapping[str, AgentToolbox] | None = None,
 ) -> list[Agent]:
-    """One agent per configured agent, all recording usage into ``ledger``."""
+    """One agent per configured agent, all recording usage into ``ledger``.
+
+    Each agent runs the tools of its toolbox in ``toolboxes`` (none without one), and its system
+    message is followed by the toolbox's instructions.
+    """
     registry = registry or get_registry()
     ledger = ledger or UsageLedger()
     timeouts = config.timeout_settings.backend_timeouts()
+    toolboxes = toolboxes or {}
     agents = []
     for agent in config.agents:
         spec = registry.spec(agent.backend.type)
+        box = toolboxes.get(agent.id)
         agents.append(
             Agent(
                 agent.id,
                 _build_backend(registry, agent, config, environ),
-                tools=agent_tools(agent, host=registry.host),
-                system_message=agent.system_message,
+                tools=box.tools if box is not None else ToolSet(),
+                system_message=system_message_with_tools(agent.system_message, box),
                 model=spec.model(agent.backend.options.model or spec.default_model),
                 timeouts=timeouts,
                 ledger=ledger,
@@ -122,17 +127,49 @@ def agent_infos(config: RunConfig, registry: Registry | None = None) -> dict[str
     return infos
 
 
+@attrs.frozen
+class Assembled:
+    """A run's agents, and the hooks the orchestrator calls (``Orchestrator(agents, hooks=hooks)``)."""
+
+    agents: list[Agent]
+    hooks: RunHooks
+
+
+def secret_env_names(registry: Registry) -> list[str]:
+    """Every installed backend's API-key variables: ``execute_command`` never sees them."""
+    return sorted({name for entry in registry.backends.values() for name in entry.spec.api_key_env})
+
+
 @asynccontextmanager
 async def assembled_agents(
     config: RunConfig,
     *,
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
-) -> AsyncIterator[list[Agent]]:
-    """Build the agents, and close their backends afterwards."""
-    agents = build_agents(config, registry=registry, environ=environ)
-    try:
-        yield agents
-    finally:
-        # closing one backend must not fail the others, nor hide the run's outcome
-        await asyncio.gather(*(agent.aclose() for agent in agents), return_exceptions=True)
+) -> AsyncIterator[Assembled]:
+    """Open the agents' toolboxes and build the agents; afterwards close their backends and
+    stop their tools' servers.
+
+    The run's workspaces (``.massgen/`` in the current directory) are made only when an agent
+    needs one: it sets ``cwd``, runs commands, or there are context paths.
+
+    :raises ConfigError: a tool problem, before any agent runs.
+    """
+    registry = registry or get_registry()
+    relay = NoticeRelay()
+    workspaces = run_workspaces(config)
+    async with open_toolboxes(
+        config,
+        host=registry.host,
+        workspaces=workspaces,
+        notify=relay,
+        secret_env_names=secret_env_names(registry),
+    ) as boxes:
+        agents = build_agents(config, registry=registry, environ=environ, toolboxes=boxes)
+        hooks = ToolboxHooks(config, agents, boxes, workspaces, relay)
+        try:
+            yield Assembled(agents, hooks)
+        finally:
+            hooks.close()
+            # closing one backend must not fail the others, nor hide the run's outcome
+            await asyncio.gather(*(agent.aclose() for agent in agents), return_exceptions=True)

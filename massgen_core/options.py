@@ -10,8 +10,8 @@ backend or model without that capability is an error that says which backends ha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 import attrs
 
@@ -19,8 +19,10 @@ __all__ = [
     "BackendOptions",
     "SamplingOptions",
     "ToolOptions",
+    "at_least",
     "option",
     "option_fields",
+    "positive",
     "required_capability",
 ]
 
@@ -36,17 +38,42 @@ def option(
     requires: str | None = None,
     help: str = "",
     secret: bool = False,
+    validator: Callable[[Any, attrs.Attribute[Any], Any], None] | None = None,
 ) -> Any:
     """Declare one backend option (an ``attrs.field`` with MassGen metadata).
 
     :param requires: the capability kind this option needs when it is set (truthy).
     :param help: one line shown by ``massgen backends --options``.
     :param secret: never shown in logs, errors or saved configs.
+    :param validator: an attrs validator; raise :class:`~massgen_core.config.InvalidValue`
+        (or use :func:`positive` / :func:`at_least`) so the loader reports it at the value.
     """
     metadata = {REQUIRES: requires, HELP: help, SECRET: secret}
     if factory is not None:
-        return attrs.field(factory=factory, metadata=metadata, repr=not secret)
-    return attrs.field(default=default, metadata=metadata, repr=not secret)
+        return attrs.field(factory=factory, metadata=metadata, repr=not secret, validator=validator)
+    return attrs.field(default=default, metadata=metadata, repr=not secret, validator=validator)
+
+
+def _invalid(name: str, message: str) -> Exception:
+    from .config.model import InvalidValue  # the config package imports this module
+
+    return InvalidValue(name, message)
+
+
+def positive(_instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    """Validator: a positive number (``None`` passes)."""
+    if value is not None and not value > 0:  # NaN fails too
+        raise _invalid(attribute.name, "must be a positive number")
+
+
+def at_least(minimum: int) -> Callable[[Any, attrs.Attribute[Any], int | None], None]:
+    """Validator: an integer of at least ``minimum`` (``None`` passes)."""
+
+    def check(_instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
+        if value is not None and value < minimum:
+            raise _invalid(attribute.name, f"must be at least {minimum}")
+
+    return check
 
 
 def option_fields(options_type: type) -> dict[str, attrs.Attribute[Any]]:
@@ -77,8 +104,38 @@ class ToolOptions:
         None, help="Regex patterns a command must match."
     )
     command_line_blocked_commands: tuple[str, ...] = option((), help="Regex patterns that block a command.")
-    command_line_timeout: float = option(60.0, help="Seconds before execute_command is stopped.")
-    command_line_max_output: int = option(100_000, help="Bytes of output kept per command.")
+    command_line_timeout: float = option(
+        60.0, validator=positive, help="Seconds before execute_command is stopped."
+    )
+    command_line_max_output: int = option(
+        100_000, validator=at_least(1), help="Bytes of output kept per command."
+    )
+    command_line_sandbox: Literal["landlock", "off"] = option(
+        "landlock", help="Confine execute_command with Landlock (off: commands may write anywhere)."
+    )
+    filesystem_tools: Literal["builtin", "mcp", "off"] = option(
+        "builtin", help="File tools: MassGen's own, the MCP filesystem server, or none."
+    )
+    filesystem_mcp_command: tuple[str, ...] | None = option(
+        None, help="Command line of the MCP filesystem server (filesystem_tools: mcp)."
+    )
+    mcp_call_timeout: float = option(120.0, validator=positive, help="Seconds an MCP tool call may take.")
+    mcp_connect_timeout: float = option(
+        30.0, validator=positive, help="Seconds to start an MCP server and list its tools."
+    )
+    mcp_retries: int = option(
+        2, validator=at_least(0), help="Reconnect-and-retry attempts after an MCP server crashed."
+    )
+    mcp_circuit_breaker_failures: int = option(
+        3,
+        validator=at_least(1),
+        help="Failures in a row after which an MCP server is not called for a while.",
+    )
+    mcp_circuit_breaker_reset: float = option(
+        30.0,
+        validator=positive,
+        help="Seconds before a cut-off MCP server is tried again (doubles on each failure).",
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -185,11 +185,18 @@ def test_a_resumed_session_puts_earlier_turns_in_the_prompt(
     assert "second question" in first_request.messages[-1].text
 
 
-def test_agent_tools_come_from_the_massgen_tools_hook() -> None:
-    from massgen_core.assemble import agent_tools
-    from massgen_core.config import load_config
+def test_agents_get_their_toolbox_tools_and_instructions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plugin tools and MCP servers (the ``massgen_tools`` hook) reach the agent through the seam."""
+    import sys
+
+    from mcp_servers.registry import FAULT_SERVER
+
+    from massgen_core.assemble import assembled_agents
     from massgen_core.hookspecs import hookimpl
     from massgen_core.plugins import PluginHost
+    from massgen_core.registry import Registry
     from massgen_core.specs import McpServerSpec, ToolContext, ToolSpec
 
     class Offers:
@@ -201,14 +208,39 @@ def test_agent_tools_come_from_the_massgen_tools_hook() -> None:
             return [
                 ToolSpec(name="shout", description="upper-case", function=shout, read_only=True),
                 ToolSpec(name="hidden", description="excluded", function=shout),
-                McpServerSpec(name="files", command="files-server"),  # MCP comes with issue 6
+                McpServerSpec(
+                    name="files", command=sys.executable, args=(str(FAULT_SERVER),), allowed_tools=("echo",)
+                ),
             ]
 
+    monkeypatch.chdir(tmp_path)
     host = PluginHost(entry_points=False)
     host.register(Offers(), name="offers")
+    registry = Registry(host)
     config = load_config(
-        {"agent": {"id": "solo", "backend": {"type": "scripted", "exclude_tools": ["hidden"]}}}
+        {
+            "agents": [
+                {
+                    "id": "plain",
+                    "system_message": "Be brief.",
+                    "backend": {"type": "scripted", "exclude_tools": ["hidden"]},
+                },
+                {"id": "worker", "backend": {"type": "scripted", "cwd": "work", "allowed_tools": ["shout"]}},
+            ]
+        },
+        registry=registry,
     )
-    tools = agent_tools(config.agents[0], host=host)
-    assert tools.names() == ["shout"]
+
+    async def go() -> dict[str, tuple[list[str], str | None]]:
+        async with assembled_agents(config, registry=registry) as assembled:
+            return {a.id: (a.tools.names(), a.system_message) for a in assembled.agents}
+
+    built = asyncio.run(go())
+    assert built["plain"] == (["shout", "mcp__files__echo"], "Be brief.")
+    names, system = built["worker"]
+    assert names == ["shout"]
+    assert (
+        system is not None
+        and f"Your workspace (read-write; relative paths start here): {tmp_path / 'work'}" in system
+    )
     assert not host.failures

@@ -220,12 +220,9 @@ def test_the_breaker_opens_after_repeated_failures_and_half_opens_after_the_cool
 def test_settings_come_from_backend_options_with_defaults() -> None:
     assert McpSettings.from_options(BackendOptions()) == McpSettings()
 
-    class Options:
-        mcp_call_timeout = 5
-        mcp_retries = 0
-        mcp_circuit_breaker_failures = 2
-
-    settings = McpSettings.from_options(Options())
+    settings = McpSettings.from_options(
+        BackendOptions(mcp_call_timeout=5, mcp_retries=0, mcp_circuit_breaker_failures=2)
+    )
     assert (
         settings.call_timeout == 5 and settings.retry.max_attempts == 1 and settings.breaker.max_failures == 2
     )
@@ -261,3 +258,40 @@ def test_plugin_servers_need_valid_unique_names() -> None:
         in text
     )
     assert "server name 'a b' must be" in text
+
+
+def test_the_config_loader_reports_server_problems_and_tool_options_at_their_position() -> None:
+    from massgen_core.config import load_config_text
+
+    text = (
+        "agent:\n"
+        "  backend:\n"
+        "    type: scripted\n"
+        "    mcp_servers:\n"
+        "      web: {type: sse, url: 'https://h'}\n"
+        "      ok:\n"
+        "        command: node\n"
+        "        args: [1, {}]\n"
+        "    filesystem_tools: fuse\n"
+        "    mcp_retries: -1\n"
+        "    command_line_sandbox: off\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config_text(text, filename="run.yaml", environ={})
+    found = {(i.path, i.line): i.message for i in info.value.issues}
+    assert found.pop(("agent.backend.mcp_servers.web.type", 5)).startswith("the SSE transport is deprecated")
+    assert "expected a string" in found.pop(("agent.backend.mcp_servers.ok.args[1]", 8))
+    assert "builtin" in found.pop(("agent.backend.filesystem_tools", 9))
+    assert found.pop(("agent.backend.mcp_retries", 10)) == "must be at least 0"
+    assert not found, found  # `command_line_sandbox: off` is valid (YAML 1.2: the string "off")
+
+
+def test_the_tools_example_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    from massgen_core.cli import main
+    from massgen_core.registry import get_registry
+
+    if "openai" not in get_registry().backends:
+        pytest.skip("the example uses the massgen-openai plugin")
+    example = Path(__file__).parent.parent / "examples" / "tools_mcp_and_files.yaml"
+    assert main(["validate", str(example)]) == 0
+    assert "valid: 2 agent(s)" in capsys.readouterr().out

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from ..errors import ConfigError
 from ..mcp.servers import ServerEntry
+from ..options import BackendOptions, ToolOptions
 from ..sandbox import available, unavailable_reason
 from ..specs import McpServerSpec
 from ..workspace.access import AgentAccess
@@ -25,7 +25,7 @@ CALL_MARGIN = 15.0
 
 def command_line_server(
     access: AgentAccess,
-    options: Any,
+    options: ToolOptions,
     *,
     origin: str = "backend",
     source: str | None = None,
@@ -40,7 +40,7 @@ def command_line_server(
 
     :param secret_env_names: env vars never passed on (every backend's API-key variables).
     """
-    sandbox_mode = getattr(options, "command_line_sandbox", "landlock")
+    sandbox_mode = options.command_line_sandbox
     if sandbox_mode not in ("landlock", "off"):
         raise ConfigError(
             f"{origin}.command_line_sandbox: expected 'landlock' or 'off', got {sandbox_mode!r}"
@@ -68,7 +68,7 @@ def command_line_server(
     )
     settings_file = access.state_file.with_name(f"{access.agent_id}.command_line.json")
     settings_file.write_text(settings.to_json(), encoding="utf-8")
-    secrets = [options.api_key] if getattr(options, "api_key", None) else []
+    secrets = [options.api_key] if isinstance(options, BackendOptions) and options.api_key else []
     env = scrub_environment(
         os.environ if environ is None else environ, drop=secret_env_names, secret_values=secrets
     )

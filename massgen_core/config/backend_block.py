@@ -52,7 +52,8 @@ def structure_backend(
     )
     bad_keys = {p.path[0] for p in problems if p.path}
     _check_capabilities(data, bad_keys, path, backend_type, spec, registry, issues)
-    if options is None or problems:
+    servers_ok = _check_mcp_servers(data, bad_keys, path, issues)
+    if options is None or problems or not servers_ok:
         return None
     return BackendConfig(type=backend_type, options=options)
 
@@ -153,6 +154,20 @@ def _check_capabilities(
         issues.at_key(
             (*path, key), f"{key!r} needs the {kind!r} capability, which {on} does not have; {where}"
         )
+
+
+def _check_mcp_servers(
+    data: dict[str, Any], bad_keys: set[str | int], path: ConfigPath, issues: IssueList
+) -> bool:
+    """Report what is wrong inside ``mcp_servers`` at its position; ``True`` when nothing is."""
+    if "mcp_servers" not in data or "mcp_servers" in bad_keys:
+        return True
+    from ..mcp.servers import mcp_servers_problems  # no MCP SDK import: parsing only
+
+    found = mcp_servers_problems(data["mcp_servers"])
+    for sub, message in found:
+        issues.at_value((*path, "mcp_servers", *sub), message)
+    return not found
 
 
 def _is_set(value: Any) -> bool:

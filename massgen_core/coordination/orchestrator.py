@@ -8,6 +8,8 @@ Bounds end the run gracefully: a turn over ``round_timeout`` or an agent over
 ``agent_timeout`` puts that agent out; ``max_rounds`` stops new turns; ``total_timeout``
 stops everything and the best stored answer becomes the final answer. The run ends with an
 answer whenever any agent answered, and with :class:`~.result.CoordinationError` otherwise.
+
+What lives around the coordination (workspaces, tools) follows it through :class:`~.hooks.RunHooks`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .events import (
     VoteCast,
     VotesCleared,
 )
+from .hooks import RunHooks
 from .presentation import answer_directly, present
 from .prompts import coordination_messages
 from .result import CoordinationError, RunResult, snapshot_usage
@@ -49,7 +52,8 @@ class Orchestrator:
 
     All agents record usage into one :class:`~massgen_core.usage.UsageLedger` (``ledger``, by
     default the first agent's), so the result can report usage per agent and in total.
-    ``history`` holds earlier (question, final answer) turns of a session.
+    ``history`` holds earlier (question, final answer) turns of a session. ``hooks`` are told
+    about the run's milestones (by default nothing is).
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class Orchestrator:
         history: Sequence[tuple[str, str]] = (),
         infos: Mapping[str, AgentInfo] | None = None,
         ledger: UsageLedger | None = None,
+        hooks: RunHooks | None = None,
     ) -> None:
         if not agents:
             raise ValueError("a run needs at least one agent")
@@ -68,6 +73,7 @@ class Orchestrator:
             raise ValueError("agent ids must be unique")
         self.settings = settings or CoordinationSettings()
         self.history = tuple(history)
+        self.hooks = hooks or RunHooks()
         self.ledger = ledger or agents[0].ledger
         for agent in agents:
             agent.ledger = self.ledger
@@ -119,10 +125,14 @@ class Orchestrator:
             max_rounds=self.settings.max_rounds,
             max_answers_per_agent=self.settings.max_answers_per_agent,
         )
-        if single:
-            final, summary, presented, reason = await self._single(state, question, emit, deadline)
-        else:
-            final, summary, presented, reason = await self._coordinate(state, question, emit, deadline)
+        self.hooks.run_started(emit)
+        try:
+            if single:
+                final, summary, presented, reason = await self._single(state, question, emit, deadline)
+            else:
+                final, summary, presented, reason = await self._coordinate(state, question, emit, deadline)
+        finally:
+            self.hooks.run_ended()
         usage, total_usage = snapshot_usage(self.ledger, state.agent_ids)
         winner = state.winner()
         assert winner is not None
@@ -154,7 +164,10 @@ class Orchestrator:
         agent_id = state.agent_ids[0]
         agent = self.agents[agent_id]
         try:
-            async with asyncio.timeout_at(self._limit_at(agent_id, deadline)):
+            async with (
+                self.hooks.final_presentation(agent_id),
+                asyncio.timeout_at(self._limit_at(agent_id, deadline)),
+            ):
                 text, error = await answer_directly(
                     agent, question, history=self.history, settings=self.settings, emit=emit
                 )
@@ -203,7 +216,10 @@ class Orchestrator:
             )
         emit(PresentationStarted(agent_id=winner))
         try:
-            async with asyncio.timeout_at(self._limit_at(winner, deadline)):
+            async with (
+                self.hooks.final_presentation(winner),
+                asyncio.timeout_at(self._limit_at(winner, deadline)),
+            ):
                 text, error = await present(
                     self.agents[winner],
                     state,
@@ -267,10 +283,14 @@ class Orchestrator:
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
+            await self.hooks.turn_starting(agent_id, view)
             async with asyncio.timeout_at(self._limit_at(agent_id, None)):
-                return await run_coordination_turn(
+                outcome = await run_coordination_turn(
                     agent, messages, view, may_answer=may_answer, settings=settings, emit=emit
                 )
+            if isinstance(outcome, Answered):
+                await self.hooks.answer_ready(agent_id)
+            return outcome
         except TimeoutError:
             return TurnFailed(self._timeout_reason(agent_id, loop.time() - started), "timeout")
         except Exception as exc:

@@ -47,6 +47,7 @@ async def present(
         labels=state.labels,
         history=history,
         system_message=agent.system_message,
+        planning=settings.planning_mode,
     )
     return await _final_text(agent, messages, emit=emit, settings=settings, phase="presentation")
 

@@ -48,6 +48,8 @@ You were chosen to present the final answer. Write the final answer to the ORIGI
 the user: the best answer, improved with anything valuable from the others. Answer the user \
 directly; do not mention the agents, the votes or this process."""
 
+_CARRY_OUT = """Planning mode is over: the actions that were only described during coordination now run. Carry out the actions the final answer needs with your tools, then present the answer."""
+
 
 def planning_refusal(tool_name: str) -> str:
     """What the model is told when planning mode holds back a side-effect tool."""
@@ -111,8 +113,9 @@ def presentation_messages(
     labels: dict[str, str],
     history: Sequence[tuple[str, str]] = (),
     system_message: str | None = None,
+    planning: bool = False,
 ) -> list[Message]:
-    """The messages of the winner's final presentation."""
+    """The messages of the winner's final presentation (``planning``: coordination was planning only)."""
     received = [v for v in votes if labels.get(v.target) == presenter_label]
     if received:
         reasons = "\n".join(
@@ -130,7 +133,7 @@ def presentation_messages(
         f"Your own answer is {presenter_label}. "
         "Based on the coordination above, present the final answer to the ORIGINAL MESSAGE.",
     )
-    system = _join(system_message, _PRESENTATION)
+    system = _join(system_message, _PRESENTATION, _CARRY_OUT if planning else None)
     return [Message.system(system), *history_messages(history), Message.user(user)]
 
 

@@ -82,7 +82,7 @@ class ServerClient:
             self.notice("connect_failed", f"MCP server {self.name!r} could not be started: {exc}")
             return False
         info = self._connection.server_info if self._connection else None
-        who = f" ({info.name} {info.version})" if info else ""
+        who = f" ({' '.join(p for p in (info.name, info.version) if p)})" if info and info.name else ""
         count = len(self._connection.tools) if self._connection else 0
         self.notice("connected", f"MCP server {self.name!r}{who} connected with {count} tool(s)")
         return True

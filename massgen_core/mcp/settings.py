@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ..resilience import RetryPolicy
 from .breaker import BreakerSettings
+
+if TYPE_CHECKING:
+    from ..options import ToolOptions
 
 __all__ = ["McpSettings"]
 
@@ -32,22 +35,15 @@ class McpSettings:
     max_result_chars: int = 100_000
 
     @classmethod
-    def from_options(cls, options: Any) -> McpSettings:
-        """Settings from a backend's options (the ``mcp_*`` keys; defaults where a key is absent)."""
+    def from_options(cls, options: ToolOptions) -> McpSettings:
+        """Settings from a backend's options (its ``mcp_*`` keys)."""
         default = cls()
-        retries = getattr(options, "mcp_retries", None)
         return cls(
-            call_timeout=float(getattr(options, "mcp_call_timeout", None) or default.call_timeout),
-            connect_timeout=float(getattr(options, "mcp_connect_timeout", None) or default.connect_timeout),
-            retry=default.retry
-            if retries is None
-            else attrs.evolve(default.retry, max_attempts=int(retries) + 1),
+            call_timeout=float(options.mcp_call_timeout),
+            connect_timeout=float(options.mcp_connect_timeout),
+            retry=attrs.evolve(default.retry, max_attempts=int(options.mcp_retries) + 1),
             breaker=BreakerSettings(
-                max_failures=int(
-                    getattr(options, "mcp_circuit_breaker_failures", None) or default.breaker.max_failures
-                ),
-                reset_seconds=float(
-                    getattr(options, "mcp_circuit_breaker_reset", None) or default.breaker.reset_seconds
-                ),
+                max_failures=int(options.mcp_circuit_breaker_failures),
+                reset_seconds=float(options.mcp_circuit_breaker_reset),
             ),
         )
