@@ -81,6 +81,10 @@ def option_fields(options_type: type) -> dict[str, attrs.Attribute[Any]]:
     return {a.name: a for a in attrs.fields(options_type)}
 
 
+def option_help(field: attrs.Attribute[Any]) -> str:
+    return str(field.metadata.get(HELP) or "")
+
+
 def required_capability(field: attrs.Attribute[Any]) -> str | None:
     return field.metadata.get(REQUIRES)
 
