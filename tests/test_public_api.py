@@ -46,7 +46,9 @@ def test_the_core_never_imports_a_plugin() -> None:
         tree = ast.parse(source.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom | ast.Import):
-                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                names = (
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                )
                 for name in names:
                     top = name.split(".")[0]
                     assert not (top.startswith("massgen_") and top not in ("massgen_core",)), (
