@@ -80,13 +80,17 @@ def _launch(
     started = time.monotonic()
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     deadline = started + wait
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = Path(log.name).read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"{name} exited with {process.returncode} while starting:\n{tail}")
-        if _ready(ready_url):
-            return Engine(name, process.pid, base_url, ALIAS, round(time.monotonic() - started, 1), log.name)
-        time.sleep(0.5)
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                tail = Path(log.name).read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} exited with {process.returncode} while starting:\n{tail}")
+            if _ready(ready_url):
+                return Engine(name, process.pid, base_url, ALIAS, round(time.monotonic() - started, 1), log.name)
+            time.sleep(0.5)
+    except BaseException:  # interrupted (Ctrl-C, a test timeout): never leave a server behind
+        stop_pid(process.pid)
+        raise
     stop_pid(process.pid)
     raise RuntimeError(f"{name} did not answer {ready_url} within {wait:.0f}s (log: {log.name})")
 

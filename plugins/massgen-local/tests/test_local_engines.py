@@ -141,6 +141,7 @@ async def test_vllm_type_against_the_llamacpp_server(llamacpp_server: Any) -> No
 # -- vllm against vLLM on CPU --------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(600)  # vLLM on CPU takes minutes to start
 async def test_vllm_streams_with_usage(vllm_server: Any) -> None:
     events, elapsed = await timed_answer(
         "vllm", vllm_server.base_url, top_k=20, repetition_penalty=1.05, chat_template_kwargs={}
@@ -149,6 +150,7 @@ async def test_vllm_streams_with_usage(vllm_server: Any) -> None:
     assert of_type(events, Usage) and isinstance(events[-1], Done) and events[-1].message.text.strip()
 
 
+@pytest.mark.timeout(600)
 async def test_vllm_unknown_model_names_the_served_ones(vllm_server: Any) -> None:
     backend = build("vllm", model="gpt-4o", base_url=vllm_server.base_url)
     with pytest.raises(ModelNotFoundError) as caught:
