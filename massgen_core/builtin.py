@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from .capabilities import BUILTIN_KINDS, CapabilityKind
 from .hookspecs import hookimpl
 from .specs import BackendSpec
-from .testing.scripted_options import ScriptedOptions
 
 
 @hookimpl
@@ -26,7 +25,7 @@ def massgen_backend_types() -> Sequence[BackendSpec]:
             display_name="Scripted (test)",
             provider="MassGen test kit",
             factory="massgen_core.testing.scripted:ScriptedBackend",
-            options=ScriptedOptions,
+            options="massgen_core.testing.scripted_options:ScriptedOptions",
             capabilities={
                 "streaming",
                 "tool_calling",

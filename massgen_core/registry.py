@@ -74,7 +74,9 @@ class Registry:
                     host.report(e.plugin, f"backend type {type_!r} is also declared by {others}")
 
     def _check_spec(self, spec: BackendSpec) -> str | None:
-        if not attrs.has(spec.options) or not issubclass(spec.options, BackendOptions):
+        if not isinstance(spec.options, str) and not (
+            attrs.has(spec.options) and issubclass(spec.options, BackendOptions)
+        ):
             return "options must be an attrs class derived from massgen_core.options.BackendOptions"
         unknown = set(spec.capabilities).union(*(m.add | m.remove for m in spec.models)) - set(self.kinds)
         if unknown:

@@ -92,7 +92,8 @@ class BackendSpec:
     :param factory: ``"module:attr"`` (imported when first built) or a callable
         ``factory(options, context) -> Backend``.
     :param options: the attrs class of this backend's options (a subclass of
-        :class:`~massgen_core.options.BackendOptions`); it is the options schema.
+        :class:`~massgen_core.options.BackendOptions`), or ``"module:attr"`` naming it, imported
+        only when a config or command needs the options; it is the options schema.
     :param capabilities: capability kinds every model of this backend has.
     :param models: known models, with per-model capability differences and prices.
     :param default_model: used when a config gives none.
@@ -109,7 +110,7 @@ class BackendSpec:
     display_name: str
     provider: str
     factory: str | BackendFactory
-    options: builtins.type[Any]
+    options: str | builtins.type[Any]
     capabilities: frozenset[str] = attrs.field(default=frozenset(), converter=_frozenset)
     models: tuple[ModelSpec, ...] = attrs.field(default=(), converter=_models)
     default_model: str | None = None
@@ -138,6 +139,22 @@ class BackendSpec:
         return self.model(model) is not None or any(
             fnmatch.fnmatchcase(model.lower(), p.lower()) for p in self.model_patterns
         )
+
+    @property
+    def options_class(self) -> builtins.type[Any]:
+        """The options class (imported on first use when given as ``"module:attr"``)."""
+        options = self.options
+        cls = import_object(options) if isinstance(options, str) else options
+        from .options import BackendOptions
+
+        if not (isinstance(cls, builtins.type) and attrs.has(cls) and issubclass(cls, BackendOptions)):
+            from .errors import PluginError
+
+            raise PluginError(
+                f"backend {self.type!r}: options must be an attrs class derived from "
+                f"massgen_core.options.BackendOptions, got {cls!r}"
+            )
+        return cls
 
     def load_factory(self) -> BackendFactory:
         factory = self.factory

@@ -18,7 +18,6 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
-    from ..options import option_fields
     from ..registry import get_registry
 
     registry = get_registry()
@@ -47,7 +46,6 @@ def main(argv: Sequence[str]) -> int:
                     "env": list(s.api_key_env),
                     "api_key_required": s.api_key_required,
                     "default_base_url": s.default_base_url,
-                    "options": sorted(option_fields(s.options)),
                     "description": s.description,
                 }
             )
@@ -106,7 +104,7 @@ def show_backend(registry: Registry, backend_type: str) -> int:
         print_table(["MODEL", "DIFFERS FROM THE BACKEND"], rows)
     print("\noptions:")
     rows = []
-    for name, field in sorted(option_fields(spec.options).items()):
+    for name, field in sorted(option_fields(spec.options_class).items()):
         default = field.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             default = "(computed)"

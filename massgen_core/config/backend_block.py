@@ -40,9 +40,9 @@ def structure_backend(
     if backend_type is None:
         return None
     spec = registry.spec(backend_type)
-    _collect_secrets(data, spec.options, issues)
-    options, problems = structure(data, spec.options)
-    secret = frozenset(name for name, f in option_fields(spec.options).items() if is_secret(f))
+    _collect_secrets(data, spec.options_class, issues)
+    options, problems = structure(data, spec.options_class)
+    secret = frozenset(name for name, f in option_fields(spec.options_class).items() if is_secret(f))
     report(
         problems,
         path,
@@ -107,15 +107,21 @@ def _backend_type(
 
 def _unknown_option(problem: Problem, backend_type: str, spec: BackendSpec, registry: Registry) -> str:
     key = str(problem.path[-1])
-    if len(problem.path) > 1 or problem.owner is not spec.options:
+    if len(problem.path) > 1 or problem.owner is not spec.options_class:
         return problem.message  # inside a nested option: the generic message names the nearest key
     here = f"unknown option {key!r} for backend {backend_type!r}"
     elsewhere = sorted(
-        t for t, e in registry.backends.items() if t != backend_type and key in option_fields(e.spec.options)
+        t
+        for t, e in registry.backends.items()
+        if t != backend_type and key in option_fields(e.spec.options_class)
     )
     if elsewhere:
         kinds = sorted(
-            {k for t in elsewhere if (k := required_capability(option_fields(registry.spec(t).options)[key]))}
+            {
+                k
+                for t in elsewhere
+                if (k := required_capability(option_fields(registry.spec(t).options_class)[key]))
+            }
         )
         missing = [k for k in kinds if k not in registry.any_model_capabilities(backend_type)]
         if missing:
@@ -124,11 +130,11 @@ def _unknown_option(problem: Problem, backend_type: str, spec: BackendSpec, regi
                 f"{here}: it needs the {missing[0]!r} capability, which {backend_type!r} does not have; "
                 f"backends with it: {have}"
             )
-        close = suggestion(key, option_fields(spec.options))
+        close = suggestion(key, option_fields(spec.options_class))
         if "did you mean" in close:
             return here + close
         return f"{here}; backends that accept it: {', '.join(elsewhere)}"
-    return here + suggestion(key, option_fields(spec.options))
+    return here + suggestion(key, option_fields(spec.options_class))
 
 
 def _check_capabilities(
@@ -140,7 +146,7 @@ def _check_capabilities(
     registry: Registry,
     issues: IssueList,
 ) -> None:
-    fields = option_fields(spec.options)
+    fields = option_fields(spec.options_class)
     model = data.get("model") if isinstance(data.get("model"), str) else spec.default_model
     capabilities = registry.capabilities(backend_type, model)
     for key, value in data.items():

@@ -13,7 +13,6 @@ from massgen_openai.capability_kinds import KINDS, SAMPLING
 from massgen_openai.presets import preset_spec
 
 from .embedded.catalog import DEFAULT_MODEL, KNOWN_MODELS
-from .options import InferenceOptions, LlamaCppOptions, LMStudioOptions, SGLangOptions
 from .presets import LMSTUDIO, SGLANG, VLLM
 
 __all__ = ["BACKENDS", "EMBEDDED_CAPABILITIES", "massgen_backend_types", "massgen_capability_kinds"]
@@ -29,21 +28,21 @@ BACKENDS: tuple[BackendSpec, ...] = (
     preset_spec(
         LMSTUDIO,
         factory="massgen_local.servers:LMStudioBackend",
-        options=LMStudioOptions,
+        options="massgen_local.options:LMStudioOptions",
         provider="Self-hosted (LM Studio)",
         listed=True,
     ),
     preset_spec(
         VLLM,
         factory="massgen_local.servers:VLLMBackend",
-        options=InferenceOptions,
+        options="massgen_local.options:InferenceOptions",
         provider="Self-hosted (vLLM)",
         listed=True,
     ),
     preset_spec(
         SGLANG,
         factory="massgen_local.servers:SGLangBackend",
-        options=SGLangOptions,
+        options="massgen_local.options:SGLangOptions",
         provider="Self-hosted (SGLang)",
         listed=True,
     ),
@@ -52,7 +51,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
         display_name="llama.cpp (embedded)",
         provider="In-process (llama-cpp-python)",
         factory="massgen_local.embedded.backend:LlamaCppBackend",
-        options=LlamaCppOptions,
+        options="massgen_local.options:LlamaCppOptions",
         capabilities=EMBEDDED_CAPABILITIES,
         models=KNOWN_MODELS,
         default_model=DEFAULT_MODEL,

@@ -14,7 +14,6 @@ from massgen_core.plugin import BackendSpec, CapabilityKind, McpServerSpec, Tool
 
 from .capability_kinds import KINDS, SAMPLING, VERBOSITY
 from .models import GROK_MODELS, OPENAI_MODEL_PATTERNS, OPENAI_MODELS
-from .options import AzureOpenAIOptions, ChatCompletionOptions, GrokOptions, OpenAIOptions
 from .presets import CHAT_CAPABILITIES, CHAT_PRESETS, preset_spec
 
 __all__ = ["BACKENDS", "massgen_backend_types", "massgen_capability_kinds", "massgen_tools"]
@@ -52,7 +51,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
         display_name="OpenAI",
         provider="OpenAI",
         factory="massgen_openai.responses_backend:ResponsesBackend",
-        options=OpenAIOptions,
+        options="massgen_openai.options:OpenAIOptions",
         capabilities=OPENAI_CAPABILITIES,
         models=OPENAI_MODELS,
         default_model="gpt-5-mini",
@@ -67,7 +66,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
         display_name="Azure OpenAI",
         provider="Microsoft Azure",
         factory="massgen_openai.azure_backend:create_azure_backend",
-        options=AzureOpenAIOptions,
+        options="massgen_openai.options:AzureOpenAIOptions",
         capabilities=AZURE_CAPABILITIES,
         api_key_env="AZURE_OPENAI_API_KEY",
         base_url_env="AZURE_OPENAI_ENDPOINT",
@@ -78,7 +77,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
         display_name="Grok",
         provider="xAI",
         factory="massgen_openai.grok_backend:GrokBackend",
-        options=GrokOptions,
+        options="massgen_openai.options:GrokOptions",
         capabilities=GROK_CAPABILITIES,
         models=GROK_MODELS,
         default_model="grok-4",
@@ -92,7 +91,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
         display_name="Chat Completions (Generic)",
         provider="Any OpenAI-compatible API",
         factory=CHAT_FACTORY,
-        options=ChatCompletionOptions,
+        options="massgen_openai.options:ChatCompletionOptions",
         capabilities=GENERIC_CHAT_CAPABILITIES,
         api_key_required=False,
         default_base_url="https://api.openai.com/v1",
@@ -100,7 +99,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
         "the provider's env var matching base_url.",
     ),
     *(
-        preset_spec(preset, factory=CHAT_FACTORY, options=ChatCompletionOptions)
+        preset_spec(preset, factory=CHAT_FACTORY, options="massgen_openai.options:ChatCompletionOptions")
         for preset in CHAT_PRESETS
         if preset.register
     ),
@@ -120,8 +119,12 @@ def massgen_backend_types() -> Sequence[BackendSpec]:
 @hookimpl
 def massgen_tools(context: ToolContext) -> Sequence[ToolSpec | McpServerSpec]:
     """The media tools (speech, transcription, video) for ``openai`` agents that enable them."""
-    if context.backend_type != "openai" or not isinstance(context.options, OpenAIOptions):
+    if context.backend_type != "openai":
         return []
     from .media_tool_specs import media_tool_specs
+    from .options import OpenAIOptions
+
+    if not isinstance(context.options, OpenAIOptions):
+        return []
 
     return media_tool_specs(context)

@@ -249,7 +249,7 @@ def preset_spec(
     preset: ChatPreset,
     *,
     factory: str,
-    options: type,
+    options: str | type,
     provider: str | None = None,
     listed: bool = False,
 ) -> BackendSpec:

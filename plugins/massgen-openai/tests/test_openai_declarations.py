@@ -145,7 +145,7 @@ def test_options_name_the_capability_they_need(options: type, field: str, kind: 
 def test_every_required_capability_is_declared_somewhere() -> None:
     registry = get_registry()
     for spec in plugin.BACKENDS:
-        for field in attrs.fields(spec.options):
+        for field in attrs.fields(spec.options_class):
             kind = required_capability(field)
             if kind is not None:
                 assert kind in registry.kinds, (spec.type, field.name)
