@@ -16,13 +16,12 @@ import attrs
 
 from .capabilities import CapabilityKind
 from .errors import BackendConflictError, BackendUnavailableError, ConfigError
-from .options import BackendOptions
 from .plugins import PluginHost, get_host
-from .provider_errors import missing_api_key
 from .specs import BackendSpec
 
 if TYPE_CHECKING:  # the listing commands never need these; building a backend does
     from .backend import Backend, BackendContext, Timeouts
+    from .options import BackendOptions
 
 __all__ = ["BackendEntry", "Registry", "get_registry"]
 
@@ -74,6 +73,8 @@ class Registry:
                     host.report(e.plugin, f"backend type {type_!r} is also declared by {others}")
 
     def _check_spec(self, spec: BackendSpec) -> str | None:
+        from .options import BackendOptions  # only for classes given directly; strings load lazily
+
         if not isinstance(spec.options, str) and not (
             attrs.has(spec.options) and issubclass(spec.options, BackendOptions)
         ):
@@ -153,6 +154,8 @@ class Registry:
             raise ConfigError(f"backend {backend_type!r} needs a model: set backend.model")
         api_key = options.api_key or next((env[v] for v in spec.api_key_env if env.get(v)), None)
         if spec.api_key_required and not api_key:
+            from .provider_errors import missing_api_key
+
             raise missing_api_key(backend_type, spec.api_key_env)
         base_url = (
             options.base_url

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import attrs
-
 from massgen_core.plugin import (
-    BackendOptions,
     BackendSpec,
     CapabilityKind,
     McpServerSpec,
@@ -18,14 +15,7 @@ from massgen_core.plugin import (
     ToolContext,
     ToolSpec,
     hookimpl,
-    option,
 )
-
-
-@attrs.frozen(kw_only=True)
-class ShoutOptions(BackendOptions):
-    exclamations: int = option(1, help="How many '!' to add.")
-    enable_telepathy: bool = option(False, requires="telepathy", help="Read the user's mind.")
 
 
 @hookimpl
@@ -41,7 +31,7 @@ def massgen_backend_types() -> Sequence[BackendSpec]:
             display_name="Shout",
             provider="Test plugin",
             factory="massgen_testplugin.backend:ShoutBackend",
-            options=ShoutOptions,
+            options="massgen_testplugin.options:ShoutOptions",
             capabilities={"streaming", "tool_calling", "mcp"},
             models=[
                 ModelSpec(name="shout-1", input_price=1.0, output_price=2.0),

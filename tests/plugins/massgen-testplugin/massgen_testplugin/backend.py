@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from massgen_core.plugin import BackendContext, ChatRequest, Done, Message, StreamEvent, TextDelta, Usage
 
-from . import ShoutOptions
+from .options import ShoutOptions
 
 
 class ShoutBackend:
