@@ -86,7 +86,9 @@ def _launch(
                 tail = Path(log.name).read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{name} exited with {process.returncode} while starting:\n{tail}")
             if _ready(ready_url):
-                return Engine(name, process.pid, base_url, ALIAS, round(time.monotonic() - started, 1), log.name)
+                return Engine(
+                    name, process.pid, base_url, ALIAS, round(time.monotonic() - started, 1), log.name
+                )
             time.sleep(0.5)
     except BaseException:  # interrupted (Ctrl-C, a test timeout): never leave a server behind
         stop_pid(process.pid)
