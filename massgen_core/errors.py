@@ -42,6 +42,7 @@ __all__ = [
     "ProviderServerError",
     "RateLimitError",
     "ToolError",
+    "error_class_for",
 ]
 
 
@@ -216,3 +217,8 @@ _KINDS: dict[type[BackendError], str] = {
     ProviderServerError: "server_error",
     BackendTimeoutError: "timeout",
 }
+
+
+def error_class_for(kind: str) -> type[BackendError]:
+    """The :class:`BackendError` subclass whose :attr:`~BackendError.kind` is ``kind``."""
+    return next((cls for cls, name in _KINDS.items() if name == kind), BackendError)

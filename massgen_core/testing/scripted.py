@@ -21,16 +21,7 @@ from typing import Any
 
 from ..agent import Agent
 from ..backend import BackendContext, ChatRequest, MessageBuilder, parse_tool_arguments
-from ..errors import (
-    AuthenticationError,
-    BackendError,
-    BackendTimeoutError,
-    ConnectionFailedError,
-    InvalidRequestError,
-    ModelNotFoundError,
-    ProviderServerError,
-    RateLimitError,
-)
+from ..errors import error_class_for
 from ..events import Done, ReasoningDelta, StreamEvent, TextDelta, ToolCall, Usage
 from ..messages import ToolCallPart
 from ..resilience import RetryPolicy
@@ -53,15 +44,6 @@ __all__ = [
 Reply = Mapping[str, Any] | str
 Responder = Callable[[ChatRequest], Reply]
 
-_ERRORS: dict[str, type[BackendError]] = {
-    "authentication": AuthenticationError,
-    "rate_limit": RateLimitError,
-    "server_error": ProviderServerError,
-    "timeout": BackendTimeoutError,
-    "invalid_request": InvalidRequestError,
-    "model_not_found": ModelNotFoundError,
-    "connection": ConnectionFailedError,
-}
 _ids = itertools.count(1)
 
 
@@ -169,7 +151,7 @@ class ScriptedBackend:
             await asyncio.sleep(delay)
         if error := spec.get("error"):
             error = {"kind": error} if isinstance(error, str) else error
-            cls = _ERRORS.get(str(error.get("kind")), BackendError)
+            cls = error_class_for(str(error.get("kind")))
             raise cls(
                 str(error.get("message") or f"scripted {error.get('kind')} error"),
                 backend="scripted",
