@@ -22,13 +22,13 @@ import importlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import Any, Literal
 
 import pluggy
 
 from . import hookspecs
+from .entry_points import FoundEntryPoint, find_entry_points
 from .errors import PluginError
 
 __all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "PluginHost", "PluginRecord", "get_host"]
@@ -123,13 +123,8 @@ class PluginHost:
 
     # -- loading ------------------------------------------------------------------------------
     def _load_entry_points(self) -> None:
-        eps = sorted(
-            entry_points(group=ENTRY_POINT_GROUP),
-            key=lambda ep: (ep.dist.name if ep.dist else "", ep.name),
-        )
-        for ep in eps:
-            dist = ep.dist.name if ep.dist else None
-            version = ep.dist.version if ep.dist else None
+        for ep in find_entry_points(ENTRY_POINT_GROUP):
+            dist, version = ep.distribution, ep.version
             names = {_normalise(ep.name)} | ({_normalise(dist)} if dist else set())
             if names & self._disabled:
                 self._add_record(PluginRecord(ep.name, status="disabled", distribution=dist, version=version))
@@ -145,7 +140,7 @@ class PluginHost:
                 continue
             self._load_one(ep, dist, version)
 
-    def _load_one(self, ep: EntryPoint, dist: str | None, version: str | None) -> None:
+    def _load_one(self, ep: FoundEntryPoint, dist: str | None, version: str | None) -> None:
         record = PluginRecord(ep.name, status="loaded", distribution=dist, version=version, module=ep.value)
         try:
             plugin = ep.load()

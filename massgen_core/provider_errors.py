@@ -8,7 +8,6 @@ the fixes from the docs' Troubleshooting section: the env var to set, the known 
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -62,6 +61,8 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     except ValueError:
         pass
     try:
+        import email.utils  # only for HTTP-date values; it costs 10 ms to import
+
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None

@@ -7,7 +7,6 @@ to; and it builds backends, importing a backend's implementation (and so its SDK
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -73,12 +72,11 @@ class Registry:
                     host.report(e.plugin, f"backend type {type_!r} is also declared by {others}")
 
     def _check_spec(self, spec: BackendSpec) -> str | None:
-        from .options import BackendOptions  # only for classes given directly; strings load lazily
+        if not isinstance(spec.options, str):  # a "module:attr" string is checked when it is loaded
+            from .options import BackendOptions
 
-        if not isinstance(spec.options, str) and not (
-            attrs.has(spec.options) and issubclass(spec.options, BackendOptions)
-        ):
-            return "options must be an attrs class derived from massgen_core.options.BackendOptions"
+            if not (attrs.has(spec.options) and issubclass(spec.options, BackendOptions)):
+                return "options must be an attrs class derived from massgen_core.options.BackendOptions"
         unknown = set(spec.capabilities).union(*(m.add | m.remove for m in spec.models)) - set(self.kinds)
         if unknown:
             return f"unknown capability kind(s) {', '.join(sorted(unknown))} (declare them with massgen_capability_kinds)"
@@ -102,6 +100,8 @@ class Registry:
 
     def unknown_type_message(self, backend_type: str) -> str:
         known = sorted(self.backends)
+        import difflib
+
         close = difflib.get_close_matches(backend_type, known, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         return (

@@ -11,13 +11,13 @@ import builtins
 import fnmatch
 import importlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 if TYPE_CHECKING:
     from .backend import Backend, BackendContext
+    from pathlib import Path
 
 __all__ = [
     "BackendFactory",
