@@ -56,7 +56,9 @@ def cache_dir(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     if env.get("MASSGEN_CACHE_DIR"):
         return env["MASSGEN_CACHE_DIR"]
-    return os.path.join(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "massgen")
+    return os.path.join(
+        env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "massgen"
+    )
 
 
 def find_entry_points(group: str) -> list[FoundEntryPoint]:

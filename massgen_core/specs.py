@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 if TYPE_CHECKING:
-    from .backend import Backend, BackendContext
     from pathlib import Path
+
+    from .backend import Backend, BackendContext
 
 __all__ = [
     "BackendFactory",

@@ -37,7 +37,9 @@ print(json.dumps({
 def probe(cache: Path, **env: str) -> dict[str, object]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
     full_env.update({"MASSGEN_CACHE_DIR": str(cache), **env})
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=full_env)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=full_env
+    )
     result: dict[str, object] = json.loads(out.stdout)
     return result
 
@@ -58,7 +60,9 @@ def test_a_warm_start_finds_the_same_plugins_without_importlib_metadata(tmp_path
     assert warm["metadata_imported"] is False and warm["email_imported"] is False
 
 
-def test_installing_and_removing_a_plugin_invalidates_the_cache(tmp_path: Path, make_plugin: MakePlugin) -> None:
+def test_installing_and_removing_a_plugin_invalidates_the_cache(
+    tmp_path: Path, make_plugin: MakePlugin
+) -> None:
     cache = tmp_path / "cache"
     site = make_plugin("goodplugin", "good", GOOD)
     assert "good" in plugin_names(cache, site)

@@ -15,7 +15,7 @@ from massgen_core.plugin import BackendContext, ChatRequest, StreamEvent
 
 from .chat_request import ChatSettings, build_chat_params
 from .chat_stream import ChatStreamConverter
-from .client import openai_client
+from .client import open_event_stream, openai_client
 from .errors import ErrorContext
 from .options import ChatCompletionOptions
 from .presets import CHAT_PRESETS, ChatPreset, match_preset, resolve_chat_api_key
@@ -25,7 +25,7 @@ __all__ = ["ChatCompletionsBackend"]
 
 
 class ChatCompletionsBackend:
-    """Streams a :class:`ChatRequest` through ``client.chat.completions.create(stream=True)``.
+    """Streams a :class:`ChatRequest` from ``POST /chat/completions`` (see :func:`.client.open_event_stream`).
 
     Extension points for subclasses: :attr:`presets`, :meth:`settings_from`,
     :meth:`provider_params`, :meth:`make_client`. ``client`` may be injected (tests).
@@ -87,7 +87,7 @@ class ChatCompletionsBackend:
 
     # -- the backend contract -----------------------------------------------------------------
     def request_params(self, request: ChatRequest) -> dict[str, Any]:
-        """Keyword arguments of ``chat.completions.create`` for ``request``."""
+        """The JSON body (plus ``extra_body``) of the Chat Completions request for ``request``."""
         return build_chat_params(request, self.settings)
 
     def converter(self) -> ChatStreamConverter:
@@ -95,7 +95,7 @@ class ChatCompletionsBackend:
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         params = self.request_params(request)
-        opening = self.client.chat.completions.create(**params)
+        opening = open_event_stream(self.client, "/chat/completions", params)
         async for event in convert_sdk_stream(opening, self.converter(), self.errors):
             yield event
 

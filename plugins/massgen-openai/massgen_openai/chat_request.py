@@ -129,7 +129,7 @@ def _tool_choice(choice: str) -> str | dict[str, Any]:
 
 
 def build_chat_params(request: ChatRequest, settings: ChatSettings) -> dict[str, Any]:
-    """Keyword arguments for ``client.chat.completions.create`` (``stream=True`` included)."""
+    """The request body for ``POST /chat/completions`` (``stream: true`` included; ``extra_body`` kept apart)."""
     params: dict[str, Any] = {
         "model": settings.model,
         "messages": chat_messages(request.messages, settings.backend),

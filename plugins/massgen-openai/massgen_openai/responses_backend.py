@@ -8,7 +8,7 @@ from typing import Any
 
 from massgen_core.plugin import BackendContext, ChatRequest, StreamEvent
 
-from .client import openai_client
+from .client import open_event_stream, openai_client
 from .errors import ErrorContext
 from .models import is_reasoning_model
 from .options import ResponsesOptions
@@ -29,7 +29,7 @@ def wants_encrypted_reasoning(options: ResponsesOptions, context: BackendContext
 
 
 class ResponsesBackend:
-    """Streams a :class:`ChatRequest` through ``client.responses.create(stream=True)``.
+    """Streams a :class:`ChatRequest` from ``POST /responses`` (see :func:`.client.open_event_stream`).
 
     Subclasses (Azure) override :meth:`make_client`. ``client`` may be injected (tests).
     """
@@ -65,13 +65,13 @@ class ResponsesBackend:
         )
 
     def request_params(self, request: ChatRequest) -> dict[str, Any]:
-        """Keyword arguments of ``responses.create`` for ``request``."""
+        """The JSON body (plus ``extra_body``) of the Responses request for ``request``."""
         return build_responses_params(request, self.options, self.settings)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         params = self.request_params(request)
         converter = ResponsesStreamConverter(self.errors, media_dir=self.media_dir)
-        opening = self.client.responses.create(**params)
+        opening = open_event_stream(self.client, "/responses", params)
         async for event in convert_sdk_stream(opening, converter, self.errors):
             yield event
 

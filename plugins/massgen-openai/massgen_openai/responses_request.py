@@ -192,7 +192,7 @@ def _tool_choice(choice: str) -> str | dict[str, Any]:
 def build_responses_params(
     request: ChatRequest, options: ResponsesOptions, settings: ResponsesSettings
 ) -> dict[str, Any]:
-    """Keyword arguments for ``client.responses.create`` (``stream=True`` included)."""
+    """The request body for ``POST /responses`` (``stream: true`` included; ``extra_body`` kept apart)."""
     params: dict[str, Any] = {
         "model": settings.model,
         "input": responses_input(request.messages, settings),

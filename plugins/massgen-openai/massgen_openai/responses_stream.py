@@ -1,6 +1,6 @@
 """Responses API stream events (as JSON objects) → MassGen stream events.
 
-:class:`ResponsesStreamConverter` is fed each event of ``client.responses.create(stream=True)``
+:class:`ResponsesStreamConverter` is fed each event of a streamed ``POST /responses``
 as a mapping and returns the MassGen events it stands for; :meth:`finish` returns the closing
 ``Usage`` and ``Done``. It raises a :class:`~massgen_core.plugin.BackendError` for ``error`` and
 ``response.failed`` events (which the SDK yields instead of raising) and for a stream that ends
