@@ -20,6 +20,7 @@ __all__ = [
     "SamplingOptions",
     "ToolOptions",
     "at_least",
+    "http_url",
     "option",
     "option_fields",
     "positive",
@@ -74,6 +75,24 @@ def at_least(minimum: int) -> Callable[[Any, attrs.Attribute[Any], int | None], 
             raise _invalid(attribute.name, f"must be at least {minimum}")
 
     return check
+
+
+def http_url(_instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """Validator: an absolute ``http://`` or ``https://`` URL with a host (``None`` passes)."""
+    if value is None:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an invalid port or IPv6 literal
+        ok = False
+    if not ok:
+        raise _invalid(
+            attribute.name,
+            f"must be an http:// or https:// URL with a host (e.g. http://localhost:1234/v1), not {value!r}",
+        )
 
 
 def option_fields(options_type: type) -> dict[str, attrs.Attribute[Any]]:
@@ -148,7 +167,9 @@ class BackendOptions(ToolOptions):
 
     model: str | None = option(None, help="The model id (or deployment / loaded model name).")
     api_key: str | None = option(None, secret=True, help="API key; by default read from the env var.")
-    base_url: str | None = option(None, help="The API endpoint; by default the provider's.")
+    base_url: str | None = option(
+        None, validator=http_url, help="The API endpoint; by default the provider's."
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -414,6 +414,24 @@ def test_section_errors_point_at_the_value(scripted_only: Registry) -> None:
     assert all(i.file == "cfg.yaml" and i.line is not None and i.column is not None for i in err.issues)
 
 
+@pytest.mark.parametrize("url", ["/v1", "localhost:1234/v1", "ftp://host/v1", "http://", "http://[::1/v1"])
+def test_a_base_url_that_is_not_an_http_url_is_an_error_at_its_value(
+    scripted_only: Registry, url: str
+) -> None:
+    text = f"agent:\n  backend:\n    type: scripted\n    base_url: '{url}'\n"
+    issue = only(error_of(text, scripted_only))
+    assert issue.path == "agent.backend.base_url" and (issue.line, issue.column) == line_col(text, f"'{url}'")
+    assert "must be an http:// or https:// URL with a host (e.g. http://localhost:1234/v1)" in issue.message
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:1234/v1", "https://api.example.com/v1", "http://[::1]:8000/v1"]
+)
+def test_http_base_urls_are_accepted(scripted_only: Registry, url: str) -> None:
+    cfg = load(f"agent:\n  backend: {{type: scripted, base_url: '{url}'}}\n", scripted_only)
+    assert cfg.agents[0].backend.options.base_url == url
+
+
 def test_range_errors(scripted_only: Registry) -> None:
     text = "agent: {backend: {type: scripted}}\ntimeout_settings:\n  idle_timeout: -1\n"
     issue = only(error_of(text, scripted_only))
