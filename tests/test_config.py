@@ -302,7 +302,7 @@ orchestrator:
     - path: "."
       permission: "write"
       protected_paths: [".env", "secrets/"]
-    - path: /abs/data
+    - path: {data}
   snapshot_storage: "snapshots"
   agent_temporary_workspace: "temp_workspaces"
   session_storage: "sessions"
@@ -326,11 +326,13 @@ timeout_settings:
 
 
 def test_every_section_key(scripted_only: Registry, tmp_path: Path) -> None:
-    cfg = load(FULL, scripted_only, base_dir=tmp_path)
+    data = tmp_path / "abs" / "data"  # context paths must exist
+    data.mkdir(parents=True)
+    cfg = load(FULL.replace("{data}", str(data)), scripted_only, base_dir=tmp_path)
     assert cfg.orchestrator == OrchestratorConfig(
         context_paths=(
             ContextPathConfig(path=tmp_path, permission="write", protected_paths=(".env", "secrets/")),
-            ContextPathConfig(path=Path("/abs/data")),
+            ContextPathConfig(path=data),
         ),
         snapshot_storage="snapshots",
         agent_temporary_workspace="temp_workspaces",
@@ -384,13 +386,38 @@ def test_relative_paths_resolve_against_the_current_directory(
         "orchestrator:\n  context_paths: [{path: src}, {path: ../up}]\n"
     )
     work = tmp_path / "work"
-    work.mkdir()
+    for folder in (work / "src", tmp_path / "up", config_dir / "src"):  # context paths must exist
+        folder.mkdir(parents=True)
     monkeypatch.chdir(work)
     cfg = load_config(file, registry=scripted_only)
     assert [c.path for c in cfg.orchestrator.context_paths] == [work / "src", tmp_path / "up"]
     assert cfg.agents[0].backend.options.cwd == str(work / "workspace")
     other = load_config(file, registry=scripted_only, base_dir=config_dir)
     assert other.orchestrator.context_paths[0].path == config_dir / "src"
+
+
+def test_context_paths_must_exist_and_protect_inside_themselves_reported_at_their_value(
+    scripted_only: Registry, tmp_path: Path
+) -> None:
+    (tmp_path / "project").mkdir()
+    text = (
+        "agent: {backend: {type: scripted}}\n"
+        "orchestrator:\n  context_paths:\n"
+        "    - path: missing\n"
+        "    - path: project\n      protected_paths: [.env, ../outside]\n"
+    )
+    err = error_of(text, scripted_only, base_dir=tmp_path)
+    by_path = {i.path: i for i in err.issues}
+    missing = by_path.pop("orchestrator.context_paths[0].path")
+    assert missing.message == f"context path {tmp_path / 'missing'} does not exist"
+    assert (missing.line, missing.column) == line_col(text, "missing")
+    outside = by_path.pop("orchestrator.context_paths[1].protected_paths[1]")
+    assert (
+        "'../outside' resolves to" in outside.message
+        and "which is not inside the context path" in outside.message
+    )
+    assert (outside.line, outside.column) == line_col(text, "../outside")
+    assert not by_path
 
 
 def test_section_errors_point_at_the_value(scripted_only: Registry) -> None:
@@ -661,7 +688,7 @@ agents:
     system_message: Research.
   - backend: {{type: claude, model: claude-sonnet-4, temperature: 0.2}}
 orchestrator:
-  context_paths: [{{path: /data, permission: write}}]
+  context_paths: [{{path: {tmp_path}, permission: write}}]
 ui: {{display_type: simple}}
 """
     cfg = load(text, registry)
@@ -673,7 +700,7 @@ ui: {{display_type: simple}}
         "id": "agent2",
         "backend": {"type": "claude", "model": "claude-sonnet-4", "temperature": 0.2},
     }
-    assert dumped["orchestrator"] == {"context_paths": [{"path": "/data", "permission": "write"}]}
+    assert dumped["orchestrator"] == {"context_paths": [{"path": str(tmp_path), "permission": "write"}]}
     assert "timeout_settings" not in dumped
     # YAML-able, and loads back to the same config (secrets aside)
     stream = io.StringIO()

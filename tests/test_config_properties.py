@@ -77,7 +77,7 @@ VALID: dict[str, Any] = {
         {"backend": {"type": "scripted", "replies": ["hi"], "then": "repeat", "chunk_words": 2}},
     ],
     "orchestrator": {
-        "context_paths": [{"path": "/data", "permission": "write", "protected_paths": ["a"]}],
+        "context_paths": [{"path": "/", "permission": "write", "protected_paths": ["a"]}],
         "snapshot_storage": "snaps",
         "coordination": {"enable_planning_mode": True, "max_rounds": 3},
     },

@@ -295,3 +295,46 @@ def test_the_tools_example_validates(capsys: pytest.CaptureFixture[str]) -> None
     example = Path(__file__).parent.parent / "examples" / "tools_mcp_and_files.yaml"
     assert main(["validate", str(example)]) == 0
     assert "valid: 2 agent(s)" in capsys.readouterr().out
+
+
+LAUNCH_PROBLEMS = (
+    "agent:\n"
+    "  backend:\n"
+    "    type: scripted\n"
+    "    mcp_servers:\n"
+    "      - name: missing\n"
+    "        command: mcp-server-that-is-not-installed-xyz\n"
+    "      - name: pasted\n"
+    "        command: node\n"
+    "        args: [server.js, '&&', rm]\n"
+    "      - name: remote\n"
+    "        type: streamable-http\n"
+    "        url: 'http://user:pw@example.com/mcp'\n"
+)
+
+
+def test_the_config_loader_checks_each_server_against_its_launch_policy_at_its_position() -> None:
+    from massgen_core.config import load_config_text
+
+    with pytest.raises(ConfigError) as info:
+        load_config_text(LAUNCH_PROBLEMS, filename="run.yaml", environ={})
+    found = {(i.path, i.line): i.message for i in info.value.issues}
+    assert "'mcp-server-that-is-not-installed-xyz' was not found" in found.pop(
+        ("agent.backend.mcp_servers[0].command", 6)
+    )
+    assert "contains shell metacharacters" in found.pop(("agent.backend.mcp_servers[1].args[1]", 9))
+    assert "credentials in the URL are not allowed" in found.pop(("agent.backend.mcp_servers[2].url", 12))
+    assert not found, found
+
+
+def test_massgen_validate_reports_launch_problems_before_any_run(tmp_path: Path) -> None:
+    from massgen_core.testing.cli import run_massgen
+
+    config = tmp_path / "run.yaml"
+    config.write_text(LAUNCH_PROBLEMS)
+    result = run_massgen("validate", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        "run.yaml:6:18: agent.backend.mcp_servers[0].command: MCP server 'missing': command" in result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -1,4 +1,8 @@
-"""``massgen validate FILE``: check a config (syntax, types, options, capabilities) without running it."""
+"""``massgen validate FILE``: check a config without running it.
+
+Everything the loader checks: syntax, types, options, capabilities, and what the config names on
+this machine (context paths exist, MCP server programs are installed and allowed).
+"""
 
 from __future__ import annotations
 

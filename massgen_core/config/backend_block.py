@@ -51,7 +51,7 @@ def structure_backend(
         secret_fields=secret,
     )
     bad_keys = {p.path[0] for p in problems if p.path}
-    _check_capabilities(data, bad_keys, path, backend_type, spec, registry, issues)
+    bad_keys |= _check_capabilities(data, bad_keys, path, backend_type, spec, registry, issues)
     servers_ok = _check_mcp_servers(data, bad_keys, path, issues)
     if options is None or problems or not servers_ok:
         return None
@@ -145,8 +145,10 @@ def _check_capabilities(
     spec: BackendSpec,
     registry: Registry,
     issues: IssueList,
-) -> None:
+) -> set[str | int]:
+    """Report options set on a backend that lacks the capability they need; returns their keys."""
     fields = option_fields(spec.options_class)
+    reported: set[str | int] = set()
     model = data.get("model") if isinstance(data.get("model"), str) else spec.default_model
     capabilities = registry.capabilities(backend_type, model)
     for key, value in data.items():
@@ -160,6 +162,8 @@ def _check_capabilities(
         issues.at_key(
             (*path, key), f"{key!r} needs the {kind!r} capability, which {on} does not have; {where}"
         )
+        reported.add(key)
+    return reported
 
 
 def _check_mcp_servers(

@@ -231,6 +231,11 @@ def _orchestrator(raw: Any, issues: IssueList, base: Path) -> tuple[Orchestrator
         nested = raw.pop("timeout_settings")
     config = _section(raw, ("orchestrator",), OrchestratorConfig, issues)
     paths = tuple(attrs.evolve(cp, path=_resolve(base, cp.path)) for cp in config.context_paths)
+    if paths:
+        from ..workspace.layout import check_context_paths
+
+        for where, message in check_context_paths(paths)[1]:
+            issues.at_value(("orchestrator", "context_paths", *where), message)
     return attrs.evolve(config, context_paths=paths), nested
 
 

@@ -43,7 +43,11 @@ import attrs
 
 from ..specs import McpServerSpec
 
-__all__ = ["DEFAULT_POLICY", "LaunchPolicy", "check_spec", "policy_for"]
+__all__ = ["DEFAULT_POLICY", "LaunchPolicy", "SubPath", "check_spec", "policy_for"]
+
+#: A position inside an ``mcp_servers`` value or one server: keys and list indices (``(1, "args", 0)``).
+SubPath = tuple[str | int, ...]
+Problems = list[tuple[SubPath, str]]
 
 DEFAULT_EXECUTABLES = frozenset(
     {
@@ -151,29 +155,29 @@ def find_executable(command: str, env: Mapping[str, str], cwd: str | None) -> st
     return shutil.which(command, path=env.get("PATH", os.environ.get("PATH", os.defpath)))
 
 
-def check_spec(spec: McpServerSpec, policy: LaunchPolicy = DEFAULT_POLICY) -> list[tuple[str, str]]:
-    """Problems with ``spec`` as ``(field, message)`` pairs; empty when it may be launched."""
+def check_spec(spec: McpServerSpec, policy: LaunchPolicy = DEFAULT_POLICY) -> Problems:
+    """Problems with ``spec`` as ``(where in the server, message)`` pairs; empty when it may be launched."""
     if spec.transport == "stdio":
         return _check_stdio(spec, policy)
     return _check_url(spec, policy)
 
 
-def _check_stdio(spec: McpServerSpec, policy: LaunchPolicy) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_stdio(spec: McpServerSpec, policy: LaunchPolicy) -> Problems:
+    problems: Problems = []
     command = spec.command
     if not command:
-        return [("command", "a stdio server needs `command:` (the program that runs it)")]
+        return [(("command",), "a stdio server needs `command:` (the program that runs it)")]
     if _EXECUTABLE_META.search(command):
         problems.append(
             (
-                "command",
+                ("command",),
                 f"{command!r} contains spaces or shell metacharacters: give the program alone and its arguments in `args:`",
             )
         )
     elif not policy.executable_allowed(command):
         problems.append(
             (
-                "command",
+                ("command",),
                 f"{os.path.basename(command)!r} is not an allowed MCP server launcher "
                 f"(allowed: {', '.join(sorted(policy.allowed_executables))}, or names like "
                 f"{', '.join(policy.allowed_patterns)}); add it to the server's `security: {{allowed_executables: [...]}}`",
@@ -181,71 +185,71 @@ def _check_stdio(spec: McpServerSpec, policy: LaunchPolicy) -> list[tuple[str, s
         )
     elif find_executable(command, spec.env, spec.cwd) is None:
         problems.append(
-            ("command", f"command {command!r} was not found (not on PATH, or not an executable file)")
+            (("command",), f"command {command!r} was not found (not on PATH, or not an executable file)")
         )
     if len(spec.args) > MAX_ARGS:
-        problems.append(("args", f"too many arguments ({len(spec.args)}; at most {MAX_ARGS})"))
+        problems.append((("args",), f"too many arguments ({len(spec.args)}; at most {MAX_ARGS})"))
     for i, arg in enumerate(spec.args):
         if len(arg) > MAX_ARG_LENGTH:
-            problems.append((f"args[{i}]", f"argument longer than {MAX_ARG_LENGTH} characters"))
+            problems.append((("args", i), f"argument longer than {MAX_ARG_LENGTH} characters"))
         elif "\x00" in arg or (not policy.allow_shell_metacharacters and _ARGUMENT_META.search(arg)):
             problems.append(
                 (
-                    f"args[{i}]",
+                    ("args", i),
                     f"argument {arg!r} contains shell metacharacters; servers run without a shell, so this is "
                     "probably a pasted command line (set `security: {allow_shell_metacharacters: true}` if it is meant)",
                 )
             )
     if spec.cwd is not None and not Path(spec.cwd).is_dir():
-        problems.append(("cwd", f"working directory {spec.cwd!r} does not exist"))
+        problems.append((("cwd",), f"working directory {spec.cwd!r} does not exist"))
     problems += _check_env(spec.env, policy)
     return problems
 
 
-def _check_env(env: Mapping[str, str], policy: LaunchPolicy) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_env(env: Mapping[str, str], policy: LaunchPolicy) -> Problems:
+    problems: Problems = []
     for name, value in env.items():
         if not _ENV_NAME.match(name):
-            problems.append((f"env.{name}", f"{name!r} is not a valid environment variable name"))
+            problems.append((("env", name), f"{name!r} is not a valid environment variable name"))
         elif name in policy.denied_env or name.startswith("DYLD_"):
             problems.append(
                 (
-                    f"env.{name}",
+                    ("env", name),
                     f"{name} may not be set for an MCP server: it makes the process load foreign code",
                 )
             )
         elif "\x00" in value:
-            problems.append((f"env.{name}", "the value contains a NUL character"))
+            problems.append((("env", name), "the value contains a NUL character"))
     return problems
 
 
-def _check_url(spec: McpServerSpec, policy: LaunchPolicy) -> list[tuple[str, str]]:
+def _check_url(spec: McpServerSpec, policy: LaunchPolicy) -> Problems:
     url = spec.url
     if not url:
-        return [("url", "a streamable-http server needs `url:` (e.g. https://host/mcp)")]
-    problems: list[tuple[str, str]] = []
+        return [(("url",), "a streamable-http server needs `url:` (e.g. https://host/mcp)")]
+    problems: Problems = []
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        return [("url", f"{url!r} is not a valid URL: {exc}")]
+        return [(("url",), f"{url!r} is not a valid URL: {exc}")]
     if parts.scheme not in ("http", "https"):
-        problems.append(("url", f"{url!r}: the scheme must be http or https"))
+        problems.append((("url",), f"{url!r}: the scheme must be http or https"))
     if not parts.hostname:
-        problems.append(("url", f"{url!r} has no host"))
+        problems.append((("url",), f"{url!r} has no host"))
     if parts.username or parts.password:
-        problems.append(("url", "credentials in the URL are not allowed: send them in `headers:`"))
+        problems.append((("url",), "credentials in the URL are not allowed: send them in `headers:`"))
     if port is not None and port in policy.denied_ports:
-        problems.append(("url", f"port {port} belongs to a non-HTTP service and is refused"))
+        problems.append((("url",), f"port {port} belongs to a non-HTTP service and is refused"))
     if parts.hostname and not policy.allow_any_host and (reason := _refused_address(parts.hostname)):
         problems.append(
-            ("url", f"{parts.hostname} is {reason}; set `security: {{allow_any_host: true}}` to allow it")
+            (("url",), f"{parts.hostname} is {reason}; set `security: {{allow_any_host: true}}` to allow it")
         )
     for name, value in spec.headers.items():
         if not _HEADER_NAME.match(name):
-            problems.append((f"headers.{name}", f"{name!r} is not a valid HTTP header name"))
+            problems.append((("headers", name), f"{name!r} is not a valid HTTP header name"))
         elif any(c in value for c in "\r\n\x00"):
-            problems.append((f"headers.{name}", "the value contains line breaks or NUL"))
+            problems.append((("headers", name), "the value contains line breaks or NUL"))
     return problems
 
 

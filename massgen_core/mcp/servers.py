@@ -41,7 +41,7 @@ import attrs
 from ..config.issues import format_path, suggestion
 from ..errors import ConfigError, ConfigIssue
 from ..specs import McpServerSpec
-from .policy import DEFAULT_POLICY, SECURITY_KEYS, LaunchPolicy, check_spec, policy_for
+from .policy import DEFAULT_POLICY, SECURITY_KEYS, LaunchPolicy, SubPath, check_spec, policy_for
 
 __all__ = ["ServerEntry", "check_entries", "entry_from_spec", "mcp_servers_problems", "parse_mcp_servers"]
 
@@ -108,8 +108,10 @@ def entry_from_spec(spec: McpServerSpec, origin: str) -> ServerEntry:
     return ServerEntry(spec=spec, origin=origin)
 
 
-#: A position inside the option: keys and list indices (``(1, "args", 0)``).
-SubPath = tuple[str | int, ...]
+def _below(base: str, where: SubPath) -> str:
+    """``base`` extended by ``where``: ``("args", 0)`` under ``"x.mcp_servers[1]"``."""
+    rest = format_path(where)
+    return f"{base}{rest}" if not rest or rest.startswith("[") else f"{base}.{rest}"
 
 
 class _Problems:
@@ -122,8 +124,7 @@ class _Problems:
         self.found.append((where, message))
 
     def render(self, where: SubPath) -> str:
-        rest = format_path(where)
-        return f"{self.base}{rest}" if not rest or rest.startswith("[") else f"{self.base}.{rest}"
+        return _below(self.base, where)
 
     @property
     def issues(self) -> list[ConfigIssue]:
@@ -147,16 +148,26 @@ def parse_mcp_servers(
 
 
 def mcp_servers_problems(value: Any) -> list[tuple[SubPath, str]]:
-    """Problems with an ``mcp_servers`` value as ``(path inside the option, message)`` pairs.
-
-    For the config loader, to report them at their ``file:line:column``.
+    """Problems with an ``mcp_servers`` value as ``(path inside the option, message)`` pairs:
+    its structure, then each well-formed server against its launch policy (the program exists
+    and may be launched, arguments, URL, environment), as :func:`check_entries` checks them
+    before a run. For the config loader, to report them at their ``file:line:column``.
     """
     problems = _Problems("mcp_servers", None)
-    _parse(value, problems)
+    located = _parse_located(value, problems)
+    if not problems.found:
+        for where, entry in located:
+            for sub, message in check_spec(entry.spec, entry.policy):
+                problems.add((*where, *sub), f"MCP server {entry.name!r}: {message}")
     return problems.found
 
 
 def _parse(value: Any, problems: _Problems) -> list[ServerEntry]:
+    return [entry for _, entry in _parse_located(value, problems)]
+
+
+def _parse_located(value: Any, problems: _Problems) -> list[tuple[SubPath, ServerEntry]]:
+    """The servers of ``value``, each with where it is inside the option."""
     if value is None:
         return []
     items: list[tuple[SubPath, str | None, Any]] = []  # (where, name from the dict form, entry)
@@ -172,7 +183,7 @@ def _parse(value: Any, problems: _Problems) -> list[ServerEntry]:
             (), f"expected a list of servers or a mapping name -> server, got {type(value).__name__}"
         )
         return []
-    entries: list[ServerEntry] = []
+    entries: list[tuple[SubPath, ServerEntry]] = []
     seen: set[str] = set()
     for index, (where, dict_name, raw) in enumerate(items):
         entry = _entry(raw, where, dict_name, index, problems)
@@ -182,7 +193,7 @@ def _parse(value: Any, problems: _Problems) -> list[ServerEntry]:
             problems.add((*where, "name"), f"two servers are named {entry.name!r}")
             continue
         seen.add(entry.name)
-        entries.append(entry)
+        entries.append((where, entry))
     return entries
 
 
@@ -344,9 +355,9 @@ def check_entries(entries: Sequence[ServerEntry], *, source: str | None = None) 
         if entry.check:
             issues += [
                 ConfigIssue(
-                    f"MCP server {entry.name!r}: {message}", file=source, path=f"{entry.origin}.{field}"
+                    f"MCP server {entry.name!r}: {message}", file=source, path=_below(entry.origin, sub)
                 )
-                for field, message in check_spec(entry.spec, entry.policy)
+                for sub, message in check_spec(entry.spec, entry.policy)
             ]
     if issues:
         raise ConfigError(issues)

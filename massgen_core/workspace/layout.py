@@ -29,28 +29,30 @@ from .snapshots import copy_tree, remove_tree
 if TYPE_CHECKING:
     from ..config import ContextPathConfig, RunConfig
 
-__all__ = ["ContextPath", "RunWorkspaces", "context_paths_from_config"]
+__all__ = ["ContextPath", "RunWorkspaces", "check_context_paths", "context_paths_from_config"]
 
 #: (resolved path, writable for the final agent, resolved protected paths)
 ContextPath = tuple[Path, bool, tuple[Path, ...]]
 
 
-def context_paths_from_config(
-    entries: Sequence[ContextPathConfig], *, source: str | None = None
-) -> list[ContextPath]:
-    """Check ``orchestrator.context_paths`` and resolve them; :class:`ConfigError` lists every problem.
+#: (where inside ``orchestrator.context_paths``, message)
+ContextPathProblem = tuple[tuple[str | int, ...], str]
+
+
+def check_context_paths(
+    entries: Sequence[ContextPathConfig],
+) -> tuple[list[ContextPath], list[ContextPathProblem]]:
+    """Resolve ``orchestrator.context_paths`` and list what is wrong with them.
 
     A context path must exist. Protected paths are relative to it (to its parent directory for
-    a file) or absolute, and must lie inside it.
+    a file) or absolute, and must lie inside it. The config loader reports the problems at
+    their ``file:line:column``; :func:`context_paths_from_config` raises them.
     """
-    issues: list[ConfigIssue] = []
+    problems: list[ContextPathProblem] = []
     out: list[ContextPath] = []
     for i, entry in enumerate(entries):
-        where = f"orchestrator.context_paths[{i}]"
         if not entry.path.exists():
-            issues.append(
-                ConfigIssue(f"context path {entry.path} does not exist", file=source, path=f"{where}.path")
-            )
+            problems.append(((i, "path"), f"context path {entry.path} does not exist"))
             continue
         root = real_path(entry.path)
         base = root if root.is_dir() else root.parent
@@ -58,17 +60,31 @@ def context_paths_from_config(
         for j, raw in enumerate(entry.protected_paths):
             resolved = real_path(raw, base)
             if resolved != root and root not in resolved.parents:
-                issues.append(
-                    ConfigIssue(
+                problems.append(
+                    (
+                        (i, "protected_paths", j),
                         f"protected path {raw!r} resolves to {resolved}, which is not inside the context path {root}",
-                        file=source,
-                        path=f"{where}.protected_paths[{j}]",
                     )
                 )
             protected.append(resolved)
         out.append((root, entry.permission == "write", tuple(protected)))
-    if issues:
-        raise ConfigError(issues)
+    return out, problems
+
+
+def context_paths_from_config(
+    entries: Sequence[ContextPathConfig], *, source: str | None = None
+) -> list[ContextPath]:
+    """The resolved context paths; :class:`ConfigError` lists every problem (see :func:`check_context_paths`)."""
+    from ..config.issues import format_path
+
+    out, problems = check_context_paths(entries)
+    if problems:
+        raise ConfigError(
+            [
+                ConfigIssue(message, file=source, path=format_path(("orchestrator", "context_paths", *where)))
+                for where, message in problems
+            ]
+        )
     return out
 
 
