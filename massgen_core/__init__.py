@@ -7,7 +7,7 @@ The Python API::
     print(result.final_answer, result.winner)
 
 ``run`` (async), ``run_sync``, ``coordinate`` (an async iterator of coordination events),
-``load_config`` and the result types are loaded on first use, so that ``massgen --help`` and
+``Team`` (the same agents for several questions), ``load_config`` and the result types are loaded on first use, so that ``massgen --help`` and
 plugin loading stay fast. Plugin authors import from :mod:`massgen_core.plugin`.
 """
 
@@ -24,10 +24,12 @@ if TYPE_CHECKING:
     from .config import RunConfig, load_config
     from .coordination.result import CoordinationError, RunResult
     from .errors import ConfigError, MassgenError
+    from .team import Team
 
 _LOCATIONS = {
     "run": ".api",
     "run_sync": ".api",
+    "Team": ".team",
     "coordinate": ".api",
     "load_config": ".config",
     "RunConfig": ".config",
@@ -43,6 +45,7 @@ __all__ = [
     "MassgenError",
     "RunConfig",
     "RunResult",
+    "Team",
     "__version__",
     "coordinate",
     "load_config",

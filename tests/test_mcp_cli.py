@@ -1,13 +1,8 @@
 """End to end through the ``massgen`` command: a scripted agent calls an MCP server's tool,
-``execute_command``, and writes to a context path while it gives the final answer.
-
-Skipped until the run command builds agents with :func:`massgen_core.agent_toolbox.open_toolboxes`
-(or ``agent_toolbox``); nothing else about the run command is assumed.
-"""
+``execute_command``, and writes to a context path while it gives the final answer."""
 
 from __future__ import annotations
 
-import inspect
 import json
 import subprocess
 import sys
@@ -18,22 +13,9 @@ from mcp_servers.registry import FAULT_SERVER
 
 from massgen_core.sandbox import available as landlock_available
 
-
-def _wired() -> bool:
-    try:
-        import massgen_core.assemble as assemble
-    except ImportError:
-        return False
-    source = inspect.getsource(assemble)
-    return "agent_toolbox" in source or "open_toolboxes" in source
-
-
-pytestmark = [
-    pytest.mark.skipif(not _wired(), reason="the run command does not build agents with agent_toolbox yet"),
-    pytest.mark.skipif(
-        not landlock_available(), reason="Landlock is not available (execute_command is confined)"
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    not landlock_available(), reason="Landlock is not available (execute_command is confined)"
+)
 
 
 def test_a_scripted_agent_uses_mcp_tools_commands_and_a_context_path(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..config import RunConfig
     from ..display import Display, DisplayType
     from ..sessions import Session, SessionStore
+    from ..team import Team
 
 __all__ = ["build_parser", "main"]
 
@@ -82,6 +83,8 @@ class _Runner:
         self.config = config
         self.store = store
         self.session: Session | None = None
+        #: interactive mode: one team for every question, so MCP servers are not restarted
+        self.team: Team | None = None
         self.display_kind: DisplayType
         if args.no_display or not sys.stdout.isatty():
             self.display_kind = "silent" if config.ui.display_type == "silent" else "simple"
@@ -112,9 +115,15 @@ class _Runner:
 
         display = self._display()
         try:
-            result = runner.run(
-                run(self.config, question, session=self.session, log_dir=log_dir, on_event=display.handle)
-            )
+            if self.team is not None:
+                answering = self.team.run(
+                    question, session=self.session, log_dir=log_dir, on_event=display.handle
+                )
+            else:
+                answering = run(
+                    self.config, question, session=self.session, log_dir=log_dir, on_event=display.handle
+                )
+            result = runner.run(answering)
         except KeyboardInterrupt:
             display.close()  # first, so the live view is left clean
             self._note(
@@ -132,6 +141,15 @@ class _Runner:
         return 0
 
     def interactive(self, runner: asyncio.Runner) -> int:
+        from ..team import Team
+
+        self.team = Team(self.config)
+        try:
+            return self._interact(runner)
+        finally:
+            runner.run(self.team.aclose())
+
+    def _interact(self, runner: asyncio.Runner) -> int:
         from ..errors import MassgenError
 
         prompt = "question> " if sys.stdin.isatty() and sys.stdout.isatty() else ""

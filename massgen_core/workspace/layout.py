@@ -117,7 +117,12 @@ class RunWorkspaces:
             self.workspaces[agent_id] = real_path(path)
         self._check_separate()
         self._access: dict[str, AgentAccess] = {}
-        for agent_id in self.agent_ids:  # a new run starts without an earlier run's snapshots
+        self.clear_answers()
+
+    def clear_answers(self) -> None:
+        """Remove the agents' snapshots, views and scratch directories: a new question starts
+        without an earlier one's (the agents' workspaces are kept)."""
+        for agent_id in self.agent_ids:
             for stale in (self.snapshot_root / agent_id, self.view(agent_id), self.scratch(agent_id)):
                 remove_tree(stale)
 

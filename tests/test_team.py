@@ -1,0 +1,100 @@
+"""A Team keeps its agents' MCP servers up across questions; each question is its own run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp_servers.registry import FAULT_SERVER
+
+from massgen_core import Team
+from massgen_core.coordination import CoordinationEvent
+from massgen_core.coordination.events import AgentNotice, AgentOutput
+from massgen_core.events import ToolResult
+from massgen_core.testing.cli import run_massgen
+
+CALLS = {"tool_calls": [{"name": "mcp__fault__calls", "arguments": {}}]}
+ECHO = {"tool_calls": [{"name": "mcp__fault__echo", "arguments": {"text": "hi"}}]}
+
+
+def config(replies: list[Any]) -> dict[str, Any]:
+    return {
+        "agent": {
+            "id": "solo",
+            "backend": {
+                "type": "scripted",
+                "mcp_servers": [{"name": "fault", "command": sys.executable, "args": [str(FAULT_SERVER)]}],
+                "replies": replies,
+            },
+        },
+        "ui": {"logging_enabled": False},
+    }
+
+
+def tool_outputs(events: list[CoordinationEvent]) -> list[str]:
+    return [e.event.output for e in events if isinstance(e, AgentOutput) and isinstance(e.event, ToolResult)]
+
+
+def notices(events: list[CoordinationEvent]) -> list[str]:
+    return [e.message for e in events if isinstance(e, AgentNotice)]
+
+
+async def collect(team: Team, question: str) -> list[CoordinationEvent]:
+    return [event async for event in team.coordinate(question)]
+
+
+def test_later_questions_reuse_the_servers_and_count_their_own_usage() -> None:
+    async def main() -> tuple[list[CoordinationEvent], ...]:
+        replies = [ECHO, "first answer", CALLS, "second answer"]
+        team = Team(config(replies))
+        async with team:
+            first = await collect(team, "one?")
+            second = await collect(team, "two?")
+        third = await collect(team, "three?")  # after closing, a question sets everything up anew
+        await team.aclose()
+        return first, second, third
+
+    first, second, third = asyncio.run(main())
+    assert tool_outputs(first) == ["echo: hi"]
+    assert any("connected with" in n for n in notices(first))
+    # the same server process answered the second question: it remembers the first's echo call
+    (second_calls,) = tool_outputs(second)
+    assert second_calls.startswith("calls=1 pid=")
+    assert not any("connected with" in n for n in notices(second))
+    assert tool_outputs(third) == ["echo: hi"]  # a new backend, from its first reply
+    assert any("connected with" in n for n in notices(third))  # and a new server
+    results = [events[-1].result for events in (first, second, third)]  # type: ignore[attr-defined]
+    assert [r.final_answer for r in results] == ["first answer", "second answer", "first answer"]
+    assert [r.total_usage.requests for r in results] == [2, 2, 2]  # not accumulated across questions
+
+
+def test_a_team_answers_one_question_at_a_time() -> None:
+    async def main() -> None:
+        async with Team(config(["slow", "fast"])) as team:
+            first = team.coordinate("one?")
+            await anext(first)
+            with pytest.raises(RuntimeError, match="one question at a time"):
+                await anext(team.coordinate("two?"))
+            await first.aclose()
+            assert (await team.run("two?")).final_answer == "fast"
+
+    asyncio.run(main())
+
+
+def test_interactive_mode_keeps_mcp_servers_up_between_questions(tmp_path: Path) -> None:
+    file = tmp_path / "team.yaml"
+    cfg = config([ECHO, "first answer", CALLS, "second answer"])
+    cfg["ui"] = {"logging_enabled": True}
+    file.write_text(json.dumps(cfg))  # JSON is YAML
+    proc = run_massgen("--config", str(file), "--no-display", cwd=tmp_path, input="one?\ntwo?\n/quit\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "first answer\nsecond answer\n"
+    logs = sorted((tmp_path / ".massgen" / "logs").iterdir())
+    assert len(logs) == 2
+    second_run = (logs[1] / "events.jsonl").read_text()
+    assert re.search(r"calls=1 pid=\d+", second_run), second_run
