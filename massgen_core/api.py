@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -48,7 +49,7 @@ async def coordinate(
     log_dir: Path | None = None,
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
-) -> AsyncIterator[CoordinationEvent]:
+) -> AsyncGenerator[CoordinationEvent, None]:
     """Yield the run's events; the last is :class:`RunFinished` with the result.
 
     A :class:`~massgen_core.team.Team` used for one question: its agents are set up, answer,
@@ -60,8 +61,11 @@ async def coordinate(
     :param log_dir: write the run's log folder (events, result, final answer) there.
     :raises CoordinationError: every agent failed (the events before say why each did).
     """
-    async with Team(config, registry=registry, environ=environ) as team:
-        async for event in team.coordinate(question, history=history, session=session, log_dir=log_dir):
+    async with (
+        Team(config, registry=registry, environ=environ) as team,
+        aclosing(team.coordinate(question, history=history, session=session, log_dir=log_dir)) as events,
+    ):
+        async for event in events:  # closed before the team, also when the caller stops early
             yield event
 
 

@@ -17,8 +17,8 @@ team used for one question; interactive mode keeps one team for the whole sessio
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AsyncExitStack, nullcontext
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack, aclosing, nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -124,7 +124,7 @@ class Team:
         history: Sequence[tuple[str, str]] = (),
         session: Session | None = None,
         log_dir: Path | None = None,
-    ) -> AsyncIterator[CoordinationEvent]:
+    ) -> AsyncGenerator[CoordinationEvent, None]:
         """Yield the question's events; the last is :class:`RunFinished` with the result.
 
         :param history: earlier (question, final answer) turns to keep in context.
@@ -151,13 +151,14 @@ class Team:
                     ledger=UsageLedger(),  # this question's usage only
                     hooks=assembled.hooks,
                 )
-                async for event in orchestrator.run(question):
-                    if log is not None:
-                        log.write(event)
-                    _log_milestone(event)
-                    if isinstance(event, RunFinished):
-                        result = event.result
-                    yield event
+                async with aclosing(orchestrator.run(question)) as events:
+                    async for event in events:
+                        if log is not None:
+                            log.write(event)
+                        _log_milestone(event)
+                        if isinstance(event, RunFinished):
+                            result = event.result
+                        yield event
         except Exception as exc:
             error = str(exc)
             raise

@@ -15,7 +15,7 @@ What lives around the coordination (workspaces, tools) follows it through :class
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import suppress
 
 from ..agent import Agent
@@ -90,7 +90,7 @@ class Orchestrator:
         self._spent: dict[str, float] = dict.fromkeys(self.agents, 0.0)
 
     # -- streaming ------------------------------------------------------------------------------
-    async def run(self, question: str) -> AsyncIterator[CoordinationEvent]:
+    async def run(self, question: str) -> AsyncGenerator[CoordinationEvent, None]:
         """Yield the run's events, ending with :class:`RunFinished`; raises ``CoordinationError``
         when every agent failed. Closing the iterator (or cancelling its consumer) cancels the run."""
         channel: Channel[CoordinationEvent] = Channel()
