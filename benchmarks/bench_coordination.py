@@ -12,7 +12,7 @@
    requests, and the bytes of the request bodies (prompts) the coordination sent. The fake
    provider sends each whole reply after ``LATENCY``, so all of a reply's streamed events land at
    once: the worst case for the client's CPU, which is on the critical path. Each setup is
-   measured ``BENCH_COORD_RUNS`` (3) times after a warm-up; the median run is reported, with the
+   measured ``BENCH_COORD_RUNS`` (5) times after a warm-up; the median run is reported, with the
    range of the runs.
 2. **Framework CPU per streamed chunk** (target: under 20 µs). The same coordination on the
    ``scripted`` backend (no network, one word per chunk); the marginal CPU per chunk (slope
@@ -43,7 +43,7 @@ from typing import Any
 
 LATENCY = float(os.environ.get("BENCH_LATENCY", "0.5"))
 AGENT_COUNTS = [int(n) for n in os.environ.get("BENCH_AGENTS", "3,20").split(",")]
-RUNS = int(os.environ.get("BENCH_COORD_RUNS", "3"))
+RUNS = int(os.environ.get("BENCH_COORD_RUNS", "5"))
 WORDS = 400  # streamed words per scripted reply in the CPU benchmark
 RESULTS = Path(__file__).parent / "results"
 
