@@ -78,13 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
 class _Runner:
     """One CLI invocation: the config, where output goes, and the current session."""
 
-    def __init__(self, args: argparse.Namespace, config: RunConfig, store: SessionStore) -> None:
+    def __init__(self, args: argparse.Namespace, config: RunConfig, store: SessionStore, team: Team) -> None:
         self.args = args
         self.config = config
         self.store = store
         self.session: Session | None = None
-        #: interactive mode: one team for every question, so MCP servers are not restarted
-        self.team: Team | None = None
+        #: one team for every question, so MCP servers are not restarted between questions
+        self.team = team
         self.display_kind: DisplayType
         if args.no_display or not sys.stdout.isatty():
             self.display_kind = "silent" if config.ui.display_type == "silent" else "simple"
@@ -111,19 +111,11 @@ class _Runner:
         self.session = self.session or self.store.create()
         logging_on = self.config.ui.logging_enabled and not self.args.no_logs
         log_dir = Path(DEFAULT_LOG_ROOT) / new_run_id() if logging_on else None
-        from ..api import run
-
         display = self._display()
         try:
-            if self.team is not None:
-                answering = self.team.run(
-                    question, session=self.session, log_dir=log_dir, on_event=display.handle
-                )
-            else:
-                answering = run(
-                    self.config, question, session=self.session, log_dir=log_dir, on_event=display.handle
-                )
-            result = runner.run(answering)
+            result = runner.run(
+                self.team.run(question, session=self.session, log_dir=log_dir, on_event=display.handle)
+            )
         except KeyboardInterrupt:
             display.close()  # first, so the live view is left clean
             self._note(
@@ -141,15 +133,6 @@ class _Runner:
         return 0
 
     def interactive(self, runner: asyncio.Runner) -> int:
-        from ..team import Team
-
-        self.team = Team(self.config)
-        try:
-            return self._interact(runner)
-        finally:
-            runner.run(self.team.aclose())
-
-    def _interact(self, runner: asyncio.Runner) -> int:
         from ..errors import MassgenError
 
         prompt = "question> " if sys.stdin.isatty() and sys.stdout.isatty() else ""
@@ -220,8 +203,10 @@ def main(argv: Sequence[str]) -> int:
     load_dotenv_file(Path.cwd())
     configure_logging(debug=args.debug)
     config = _load_config(args, parser)
+    from ..team import Team
+
     store = SessionStore(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
-    cli = _Runner(args, config, store)
+    cli = _Runner(args, config, store, Team(config))
     if args.session_id:
         cli.session = store.open(args.session_id)
     elif args.continue_session:
@@ -229,6 +214,9 @@ def main(argv: Sequence[str]) -> int:
         if cli.session is None:
             raise MassgenError(f"no session to continue in {store.root}")
     with asyncio.Runner() as runner:
-        if args.question is not None:
-            return cli.ask(runner, args.question)
-        return cli.interactive(runner)
+        try:
+            if args.question is not None:
+                return cli.ask(runner, args.question)
+            return cli.interactive(runner)
+        finally:
+            runner.run(cli.team.aclose())  # the agents' backends and MCP servers
