@@ -94,8 +94,9 @@ class LlamaCppOptions(SamplingOptions):
     draft_before_call: bool = option(
         True,
         help="Before a forced tool call, let the model write its reply as plain text, then the call with "
-        "that text in view (small models write far better arguments this way; off: one JSON step with "
-        "the tools listed in the prompt, better for larger models).",
+        "that text in view; a tool taking one text argument (new_answer) gets the text itself (small "
+        "models write far better arguments this way; off: one JSON step with the tools listed in the "
+        "prompt, better for larger models).",
     )
     chat_template: str | None = option(
         None, help="A Jinja chat template to use instead of the one in the GGUF file."

@@ -13,19 +13,29 @@ from hypothesis import strategies as st
 from local_testkit import anyio_backend  # noqa: F401
 from massgen_core.plugin import (
     ChatRequest,
+    Done,
     MediaPart,
     Message,
     ModelNotFoundError,
+    TextDelta,
+    ToolCall,
     ToolCallPart,
     ToolDefinition,
     ToolResultPart,
 )
 
-from massgen_local.embedded.backend import plan_request
+from massgen_local.embedded.backend import _Converter, plan_request
 from massgen_local.embedded.bridge import stream_from_thread
 from massgen_local.embedded.catalog import resolve_model_path
 from massgen_local.embedded.prompt import chat_messages, tools_instruction
-from massgen_local.embedded.toolcalls import call_schema, complete_json, may_be_call, parse_call
+from massgen_local.embedded.runtime import Finished, Piece
+from massgen_local.embedded.toolcalls import (
+    call_schema,
+    complete_json,
+    may_be_call,
+    parse_call,
+    sole_text_parameter,
+)
 
 VOTE = ToolDefinition(
     name="vote",
@@ -223,3 +233,47 @@ async def test_bridge_raises_the_worker_error() -> None:
     assert await anext(stream) == 1
     with pytest.raises(ValueError, match="boom"):
         await anext(stream)
+
+
+# -- the draft as the argument ------------------------------------------------------------------------
+
+
+def test_only_a_tool_taking_one_free_text_string_has_a_sole_text_parameter() -> None:
+    assert sole_text_parameter(ANSWER) == "content"
+    assert sole_text_parameter(VOTE) is None
+    choice = ToolDefinition(
+        name="pick",
+        description="Pick.",
+        parameters={"type": "object", "properties": {"x": {"type": "string", "enum": ["a", "b"]}}},
+    )
+    assert sole_text_parameter(choice) is None
+
+
+def test_a_drafted_reply_becomes_the_argument_of_a_one_text_tool_call() -> None:
+    plan = plan_request(req(), force_tool_calls=True, draft=True)
+    converter = _Converter(plan)
+    events = [
+        *converter.feed(Piece("The capital of France is Paris.\n", step=0)),
+        *converter.feed(Piece('{"name": "new_answer", "arguments": {"content": "1234567890"}}', step=1)),
+        *converter.feed(Finished(reason="stop", prompt_tokens=10, completion_tokens=20)),
+        *converter.finish(),
+    ]
+    assert [e.text for e in events if isinstance(e, TextDelta)] == ["The capital of France is Paris.\n"]
+    (call,) = [e.call for e in events if isinstance(e, ToolCall)]
+    assert (call.name, dict(call.arguments)) == ("new_answer", {"content": "The capital of France is Paris."})
+    done = events[-1]
+    assert isinstance(done, Done) and done.message.tool_calls == (call,)
+
+
+def test_a_call_with_other_arguments_keeps_what_the_model_wrote() -> None:
+    converter = _Converter(plan_request(req(), force_tool_calls=True, draft=True))
+    vote = '{"name": "vote", "arguments": {"agent_id": "agent2", "reason": "clearest"}}'
+    converter.feed(Piece("agent2 is right.", step=0))
+    converter.feed(Piece(vote, step=1))
+    (call,) = [e.call for e in converter.finish() if isinstance(e, ToolCall)]
+    assert dict(call.arguments) == {"agent_id": "agent2", "reason": "clearest"}
+    # without a draft step the call is taken as written
+    plain = _Converter(plan_request(req(), force_tool_calls=True, draft=False))
+    plain.feed(Piece('{"name": "new_answer", "arguments": {"content": "Paris"}}', step=0))
+    (call,) = [e.call for e in plain.finish() if isinstance(e, ToolCall)]
+    assert dict(call.arguments) == {"content": "Paris"}

@@ -7,6 +7,7 @@ How a request is answered depends on its tools and ``tool_choice``:
   the result of a tool that ran fine): a call, generated under a grammar made from the tools' JSON
   Schemas, so even a 135M model makes a valid ``new_answer`` or ``vote``. With ``draft_before_call``
   the model first writes its reply as plain text (streamed), then the call with that text in view;
+  for a tool that takes one free-text string (``new_answer``), the draft becomes that argument;
 * ``auto`` otherwise: free text; output that is a JSON call of an offered tool becomes a call (it is
   held back from the text stream while it may still be one).
 """
@@ -39,7 +40,7 @@ from .bridge import stream_from_thread
 from .catalog import resolve_model_path
 from .prompt import chat_messages, tools_instruction
 from .runtime import Finished, GenerationSettings, LoadedModel, ModelKey, Piece, default_threads, load_model
-from .toolcalls import call_schema, may_be_call, parse_call
+from .toolcalls import call_schema, may_be_call, parse_call, with_draft
 
 __all__ = ["LlamaCppBackend", "Plan", "plan_request"]
 
@@ -162,6 +163,7 @@ class _Converter:
         self.plan = plan
         self.builder = MessageBuilder()
         self.raw: list[str] = []  # the call's text, or free text held back while it may be a call
+        self.draft: list[str] = []  # the text written before a forced call
         self.held = plan.mode == "detect"
         self.finished: Finished | None = None
 
@@ -173,6 +175,8 @@ class _Converter:
             self.raw.append(item.text)
             return []
         if not self.held:
+            if self.plan.draft and item.step == 0:
+                self.draft.append(item.text)
             return self._text(item.text)
         self.raw.append(item.text)
         if not may_be_call("".join(self.raw)):
@@ -190,6 +194,8 @@ class _Converter:
         out: list[StreamEvent] = []
         raw = "".join(self.raw)
         call = parse_call(raw, self.plan.tools) if raw else None
+        if call is not None and self.plan.draft:
+            call = with_draft(call, self.plan.tools, "".join(self.draft))
         if call is None and raw.strip():
             out += self._text(raw.strip())
         if call is not None:

@@ -14,9 +14,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
 from massgen_core.plugin import ToolCallPart, ToolDefinition
 
-__all__ = ["CALL_ORDER", "call_schema", "complete_json", "may_be_call", "parse_call"]
+__all__ = [
+    "CALL_ORDER",
+    "call_schema",
+    "complete_json",
+    "may_be_call",
+    "parse_call",
+    "sole_text_parameter",
+    "with_draft",
+]
 
 #: the order the model writes a call's keys in
 CALL_ORDER = ("name", "arguments")
@@ -45,6 +54,31 @@ def _arguments_schema(parameters: Mapping[str, Any]) -> dict[str, Any]:
         fixed[name] = prop
     schema["properties"] = fixed
     return schema
+
+
+def sole_text_parameter(tool: ToolDefinition) -> str | None:
+    """The name of ``tool``'s parameter when it has exactly one, a free-text string
+    (``new_answer(content)``); otherwise None."""
+    properties = tool.parameters.get("properties")
+    if not isinstance(properties, Mapping) or len(properties) != 1:
+        return None
+    ((name, prop),) = properties.items()
+    free_text = isinstance(prop, Mapping) and prop.get("type") == "string"
+    if not free_text or any(k in prop for k in _STRING_CONSTRAINTS):
+        return None
+    return str(name)
+
+
+def with_draft(call: ToolCallPart, tools: Sequence[ToolDefinition], draft: str) -> ToolCallPart:
+    """``call`` with the model's drafted reply as its argument, when its tool takes one free-text
+    string: the draft is what the model meant to say, and a small model copies it into JSON badly
+    (it drafts "The capital of France is Paris." and then writes ``{"content": "1234567890"}``)."""
+    tool = next((t for t in tools if t.name == call.name), None)
+    parameter = sole_text_parameter(tool) if tool is not None else None
+    text = draft.strip()
+    if parameter is None or not text:
+        return call
+    return attrs.evolve(call, arguments={parameter: text})
 
 
 def _one_call(tool: ToolDefinition) -> dict[str, Any]:
