@@ -13,7 +13,9 @@
    provider sends each whole reply after ``LATENCY``, so all of a reply's streamed events land at
    once: the worst case for the client's CPU, which is on the critical path. Each setup is
    measured ``BENCH_COORD_RUNS`` (5) times after a warm-up; the median run is reported, with the
-   range of the runs.
+   range of the runs. Also reported: the CPU one backend alone spends per streamed request (the
+   SDK's HTTP stack included): the client's floor, which sits on the critical path once per
+   request in each round.
 2. **Framework CPU per streamed chunk** (target: under 20 µs). The same coordination on the
    ``scripted`` backend (no network, one word per chunk); the marginal CPU per chunk (slope
    between short and long replies) of: the backend alone, the core agent loop, the
@@ -200,6 +202,45 @@ def fake_provider_run(n: int) -> dict[str, Any]:
     return row
 
 
+def backend_request_cpu(backend_type: str, requests: int = 50) -> float:
+    """Milliseconds of this process's CPU per streamed request of one backend alone (SDK included,
+    no coordination), on the fake provider without latency: the client's floor per request, and
+    a gauge of how fast this machine is right now."""
+    from massgen_core.assemble import build_agents
+    from massgen_core.backend import ChatRequest
+    from massgen_core.config import load_config
+    from massgen_core.messages import Message
+
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None and server.stdin is not None
+    url = server.stdout.readline().strip()
+    backend = {"type": backend_type, "model": "bench-3", "base_url": f"{url}/v1", "api_key": "bench"}
+    (agent,) = build_agents(load_config({"agent": {"backend": backend}}))
+    request = ChatRequest(messages=(Message.user(f"{answer_for('bench-3')} What is the capital of France?"),))
+
+    async def measure() -> float:
+        async def one() -> None:
+            async for _ in agent.backend.stream(request):
+                pass
+
+        for _ in range(3):
+            await one()  # warm-up: imports, connection
+        started = time.process_time()
+        for _ in range(requests):
+            await one()
+        used = time.process_time() - started
+        await agent.aclose()
+        return used
+
+    used = asyncio.run(measure())
+    server.stdin.close()
+    server.stdout.readline()
+    server.wait(timeout=10)
+    return round(used / requests * 1e3, 2)
+
+
 # -- CPU per streamed chunk ----------------------------------------------------------------------
 STAGES = ("backend alone", "core agent loop", "coordination", "coordination + run log + live display")
 
@@ -332,17 +373,26 @@ def main() -> None:
 
     backends = get_registry().backends
     parallel = [scripted_parallel_run(n) for n in AGENT_COUNTS]
+    per_request: dict[str, float] = {}
     if "openai" in backends and "chatcompletion" in backends:
         parallel += [fake_provider_run(n) for n in AGENT_COUNTS]
+        per_request = {t: backend_request_cpu(t) for t in ("openai", "chatcompletion")}
     else:
         print("massgen-openai is not installed: the fake-provider runs are skipped")
     print(f"Coordination wall time vs the providers' critical path ({LATENCY:g} s per reply)")
     print(table(parallel))
+    if per_request:
+        print(
+            "one backend alone, per streamed request (the client's CPU floor, SDK included): "
+            + ", ".join(f"{t} {ms} ms" for t, ms in per_request.items())
+        )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "coordination.json"
     out.write_text(
         json.dumps(
-            {"cpu_per_chunk": cpu, "frame_ms": frames, "parallel": parallel}, indent=2, ensure_ascii=False
+            {"cpu_per_chunk": cpu, "frame_ms": frames, "parallel": parallel, "request_cpu_ms": per_request},
+            indent=2,
+            ensure_ascii=False,
         )
         + "\n"
     )
