@@ -100,7 +100,6 @@ class ToolboxHooks(RunHooks):
         self._workspaces = workspaces
         self._relay = relay
         self._files: ThreadPoolExecutor | None = None
-        self._runs = 0
         if workspaces is not None:
             self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="massgen-workspaces")
 
@@ -119,9 +118,8 @@ class ToolboxHooks(RunHooks):
 
     # -- RunHooks -----------------------------------------------------------------------------
     def run_started(self, emit: Emit) -> None:
-        if self._runs and self._workspaces is not None:  # a later question of a Team
+        if self._workspaces is not None:  # each question of a Team starts without earlier answers
             self._workspaces.clear_answers()
-        self._runs += 1
         self._relay.connect(emit)
 
     def run_ended(self) -> None:

@@ -16,6 +16,7 @@ from massgen_core import Team
 from massgen_core.coordination import CoordinationEvent
 from massgen_core.coordination.events import AgentNotice, AgentOutput
 from massgen_core.events import ToolResult
+from massgen_core.sandbox import available as landlock_available
 from massgen_core.testing.cli import run_massgen
 
 CALLS = {"tool_calls": [{"name": "mcp__fault__calls", "arguments": {}}]}
@@ -98,3 +99,41 @@ def test_interactive_mode_keeps_mcp_servers_up_between_questions(tmp_path: Path)
     assert len(logs) == 2
     second_run = (logs[1] / "events.jsonl").read_text()
     assert re.search(r"calls=1 pid=\d+", second_run), second_run
+
+
+@pytest.mark.skipif(
+    not landlock_available(), reason="Landlock is not available (execute_command is confined)"
+)
+def test_a_later_question_keeps_the_scratch_directory_its_commands_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the run's .massgen folder goes here
+    check = {
+        "tool_calls": [
+            {
+                "name": "mcp__command_line__execute_command",
+                "arguments": {"command": 'test -d "$TMPDIR" && mktemp >/dev/null && echo scratch-ok'},
+            }
+        ]
+    }
+    cfg = {
+        "agent": {
+            "id": "solo",
+            "backend": {
+                "type": "scripted",
+                "cwd": "workspace",
+                "enable_mcp_command_line": True,
+                "replies": [check, "first answer", check, "second answer"],
+            },
+        },
+        "ui": {"logging_enabled": False},
+    }
+
+    async def main() -> list[list[CoordinationEvent]]:
+        async with Team(cfg) as team:
+            return [await collect(team, "one?"), await collect(team, "two?")]
+
+    first, second = asyncio.run(main())
+    for events in (first, second):
+        (output,) = tool_outputs(events)
+        assert output.splitlines()[-1] == "scratch-ok", output  # the command's own output, not its echo

@@ -121,10 +121,15 @@ class RunWorkspaces:
 
     def clear_answers(self) -> None:
         """Remove the agents' snapshots, views and scratch directories: a new question starts
-        without an earlier one's (the agents' workspaces are kept)."""
+        without an earlier one's (the agents' workspaces are kept). The view and scratch
+        directories of agents already given :meth:`access` are made again, empty: their tools
+        (a command's ``TMPDIR``, the sandbox's roots) keep pointing at them between questions."""
         for agent_id in self.agent_ids:
             for stale in (self.snapshot_root / agent_id, self.view(agent_id), self.scratch(agent_id)):
                 remove_tree(stale)
+            if agent_id in self._access:
+                self.view(agent_id).mkdir(parents=True, exist_ok=True)
+                self.scratch(agent_id).mkdir(parents=True, exist_ok=True)
 
     @classmethod
     def from_config(cls, config: RunConfig, root: Path | None = None) -> RunWorkspaces:
