@@ -39,7 +39,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -162,38 +163,48 @@ def scripted_parallel_run(n: int) -> dict[str, Any]:
     return summarize(n, "scripted, in process", events, setup, wall)
 
 
-def fake_provider_run(n: int) -> dict[str, Any]:
-    from massgen_core.api import coordinate
-
+@contextmanager
+def fake_provider(latency: float) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The fake provider in its own process: yields its URL and a dict that, once the block is
+    left, holds what it served (``requests``, ``prompt_bytes``)."""
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(LATENCY)],
+        [sys.executable, __file__, "--serve", str(latency)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert server.stdout is not None and server.stdin is not None
-    url = server.stdout.readline().strip()
-    agents = [
-        {
-            "id": f"agent_{i}",
-            "backend": {
-                "type": "openai" if i % 2 == 0 else "chatcompletion",
-                "model": f"bench-{i}",
-                "base_url": f"{url}/v1",
-                "api_key": "bench",
-            },
-        }
-        for i in range(n)
-    ]
-    config = {"agents": agents, "ui": {"display_type": "silent", "logging_enabled": False}}
-    asyncio.run(timed(coordinate(config, "What is the capital of France?")))  # warm-up: SDK imports
+    stats: dict[str, Any] = {}
+    try:
+        yield server.stdout.readline().strip(), stats
+    finally:
+        server.stdin.close()
+        stats.update(json.loads(server.stdout.readline() or "{}"))
+        server.wait(timeout=10)
+
+
+def fake_provider_run(n: int) -> dict[str, Any]:
+    from massgen_core.api import coordinate
+
     rows = []
-    for _ in range(RUNS):
-        events, setup, wall = asyncio.run(timed(coordinate(config, "What is the capital of France?")))
-        rows.append(summarize(n, "fake provider, openai SDKs", events, setup, wall))
-    server.stdin.close()
-    stats = json.loads(server.stdout.readline())
-    server.wait(timeout=10)
+    with fake_provider(LATENCY) as (url, stats):
+        agents = [
+            {
+                "id": f"agent_{i}",
+                "backend": {
+                    "type": "openai" if i % 2 == 0 else "chatcompletion",
+                    "model": f"bench-{i}",
+                    "base_url": f"{url}/v1",
+                    "api_key": "bench",
+                },
+            }
+            for i in range(n)
+        ]
+        config = {"agents": agents, "ui": {"display_type": "silent", "logging_enabled": False}}
+        asyncio.run(timed(coordinate(config, "What is the capital of France?")))  # warm-up: SDK imports
+        for _ in range(RUNS):
+            events, setup, wall = asyncio.run(timed(coordinate(config, "What is the capital of France?")))
+            rows.append(summarize(n, "fake provider, openai SDKs", events, setup, wall))
     row = sorted(rows, key=lambda r: r["overhead_pct"])[len(rows) // 2]  # the median run
     row["overhead_range"] = f"{min(r['overhead_pct'] for r in rows)}..{max(r['overhead_pct'] for r in rows)}"
     runs = RUNS + 1
@@ -211,16 +222,12 @@ def backend_request_cpu(backend_type: str, requests: int = 50) -> float:
     from massgen_core.config import load_config
     from massgen_core.messages import Message
 
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert server.stdout is not None and server.stdin is not None
-    url = server.stdout.readline().strip()
-    backend = {"type": backend_type, "model": "bench-3", "base_url": f"{url}/v1", "api_key": "bench"}
-    (agent,) = build_agents(load_config({"agent": {"backend": backend}}))
     request = ChatRequest(messages=(Message.user(f"{answer_for('bench-3')} What is the capital of France?"),))
 
-    async def measure() -> float:
+    async def measure(url: str) -> float:
+        backend = {"type": backend_type, "model": "bench-3", "base_url": f"{url}/v1", "api_key": "bench"}
+        (agent,) = build_agents(load_config({"agent": {"backend": backend}}))
+
         async def one() -> None:
             async for _ in agent.backend.stream(request):
                 pass
@@ -234,10 +241,8 @@ def backend_request_cpu(backend_type: str, requests: int = 50) -> float:
         await agent.aclose()
         return used
 
-    used = asyncio.run(measure())
-    server.stdin.close()
-    server.stdout.readline()
-    server.wait(timeout=10)
+    with fake_provider(0.0) as (url, _):
+        used = asyncio.run(measure(url))
     return round(used / requests * 1e3, 2)
 
 
