@@ -37,18 +37,12 @@ class FoundEntryPoint(NamedTuple):
     distribution: str | None
     version: str | None
 
-    @property
-    def module(self) -> str:
-        return self.value.partition(":")[0].strip()
-
     def load(self) -> Any:
-        """Import the module and return the attribute the value names (as ``EntryPoint.load``)."""
-        module, _, attr = self.value.partition(":")
-        obj: Any = importlib.import_module(module.strip())
-        attr = attr.partition("[")[0].strip()  # drop any "[extras]"
-        for part in filter(None, attr.split(".")):
-            obj = getattr(obj, part)
-        return obj
+        """Import what the value names, ``module`` or ``module:attr`` (as ``EntryPoint.load``)."""
+        from .specs import import_object  # loaded already: the built-in plugin uses it
+
+        ref = self.value.partition("[")[0].replace(" ", "")  # drop any "[extras]"
+        return import_object(ref) if ":" in ref else importlib.import_module(ref)
 
 
 def cache_dir(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
