@@ -78,13 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
 class _Runner:
     """One CLI invocation: the config, where output goes, and the current session."""
 
-    def __init__(self, args: argparse.Namespace, config: RunConfig, store: SessionStore, team: Team) -> None:
+    def __init__(self, args: argparse.Namespace, team: Team, store: SessionStore) -> None:
         self.args = args
-        self.config = config
-        self.store = store
-        self.session: Session | None = None
         #: one team for every question, so MCP servers are not restarted between questions
         self.team = team
+        config = team.config
+        self.store = store
+        self.session: Session | None = None
         self.display_kind: DisplayType
         if args.no_display or not sys.stdout.isatty():
             self.display_kind = "silent" if config.ui.display_type == "silent" else "simple"
@@ -92,6 +92,10 @@ class _Runner:
         else:
             self.display_kind = config.ui.display_type
             self.progress = sys.stdout
+
+    @property
+    def config(self) -> RunConfig:
+        return self.team.config
 
     def _display(self) -> Display:
         from ..display import make_display
@@ -206,7 +210,7 @@ def main(argv: Sequence[str]) -> int:
     from ..team import Team
 
     store = SessionStore(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
-    cli = _Runner(args, config, store, Team(config))
+    cli = _Runner(args, Team(config), store)
     if args.session_id:
         cli.session = store.open(args.session_id)
     elif args.continue_session:

@@ -33,6 +33,15 @@ CALL_ORDER = ("name", "arguments")
 _STRING_CONSTRAINTS = ("minLength", "enum", "const", "pattern", "format")
 
 
+def _free_text(prop: Any) -> bool:
+    """Whether a parameter's schema is a string the model may fill with any text."""
+    return (
+        isinstance(prop, Mapping)
+        and prop.get("type") == "string"
+        and not any(k in prop for k in _STRING_CONSTRAINTS)
+    )
+
+
 def _arguments_schema(parameters: Mapping[str, Any]) -> dict[str, Any]:
     """``parameters`` with required free-text strings made non-empty (a weak model's favourite
     way to fail is an empty ``content``)."""
@@ -44,12 +53,7 @@ def _arguments_schema(parameters: Mapping[str, Any]) -> dict[str, Any]:
     required = set(schema.get("required") or ())
     fixed: dict[str, Any] = {}
     for name, prop in properties.items():
-        if (
-            name in required
-            and isinstance(prop, Mapping)
-            and prop.get("type") == "string"
-            and not any(k in prop for k in _STRING_CONSTRAINTS)
-        ):
+        if name in required and _free_text(prop):
             prop = {**prop, "minLength": 1}
         fixed[name] = prop
     schema["properties"] = fixed
@@ -63,10 +67,7 @@ def sole_text_parameter(tool: ToolDefinition) -> str | None:
     if not isinstance(properties, Mapping) or len(properties) != 1:
         return None
     ((name, prop),) = properties.items()
-    free_text = isinstance(prop, Mapping) and prop.get("type") == "string"
-    if not free_text or any(k in prop for k in _STRING_CONSTRAINTS):
-        return None
-    return str(name)
+    return str(name) if _free_text(prop) else None
 
 
 def with_draft(call: ToolCallPart, tools: Sequence[ToolDefinition], draft: str) -> ToolCallPart:
