@@ -106,14 +106,10 @@ class Team:
 
     async def _assemble(self) -> Assembled:
         if self._assembled is None:
-            stack = AsyncExitStack()
-            try:
-                self._assembled = await stack.enter_async_context(
-                    assembled_agents(self.config, registry=self.registry, environ=self.environ)
-                )
-            except BaseException:
-                await stack.aclose()
-                raise
+            stack = AsyncExitStack()  # holds nothing if setting up fails: assembled_agents cleans up itself
+            self._assembled = await stack.enter_async_context(
+                assembled_agents(self.config, registry=self.registry, environ=self.environ)
+            )
             self._stack = stack
         return self._assembled
 
