@@ -51,7 +51,7 @@ TOOL = ToolDefinition(name="get_weather", description="w", parameters={"type": "
 
 def chat(fake: FakeProviderServer, timeouts: Timeouts = FAST, **options: object):
     options.setdefault("model", "gpt-4o")
-    return build("chatcompletion", timeouts, base_url=fake.openai_base_url, **options)
+    return build("chatcompletion", timeouts=timeouts, base_url=fake.openai_base_url, **options)
 
 
 async def test_text_and_usage(fake: FakeProviderServer) -> None:

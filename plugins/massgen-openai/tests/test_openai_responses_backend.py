@@ -64,7 +64,7 @@ def openai_backend(
     fake: FakeProviderServer, model: str = "gpt-5", timeouts: Timeouts = FAST, **options: object
 ):
     return build(
-        "openai", timeouts, model=model, api_key="test-key", base_url=fake.openai_base_url, **options
+        "openai", timeouts=timeouts, model=model, api_key="test-key", base_url=fake.openai_base_url, **options
     )
 
 
