@@ -8,11 +8,30 @@ from collections.abc import Iterator
 from functools import partial
 
 import pytest
-from massgen_core.plugin import Timeouts
+from massgen_core.plugin import Timeouts, ToolDefinition
 from massgen_core.testing.backends import build_backend, chat_request, collect, of_type
 from massgen_core.testing.fake_provider import FakeProviderServer
 
-__all__ = ["FAST", "build", "collect", "of_type", "request"]  # and the fixtures below
+__all__ = ["ANSWER", "FAST", "VOTE", "build", "collect", "of_type", "request"]  # and the fixtures below
+
+#: the two workflow tools as coordination offers them (two answers in view)
+VOTE = ToolDefinition(
+    name="vote",
+    description="Vote for the best answer.",
+    parameters={
+        "type": "object",
+        "properties": {
+            "agent_id": {"type": "string", "enum": ["agent1", "agent2"]},
+            "reason": {"type": "string"},
+        },
+        "required": ["agent_id", "reason"],
+    },
+)
+ANSWER = ToolDefinition(
+    name="new_answer",
+    description="Give your answer.",
+    parameters={"type": "object", "properties": {"content": {"type": "string"}}, "required": ["content"]},
+)
 
 #: short timeouts so that failure paths stay fast
 FAST = Timeouts(connect=2.0, first_event=30.0, idle=30.0, total=60.0)

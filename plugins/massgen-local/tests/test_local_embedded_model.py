@@ -5,29 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from local_testkit import anyio_backend, build, collect, needs_llama_cpp, of_type, request  # noqa: F401
-from massgen_core.plugin import ChatRequest, Done, Message, TextDelta, ToolCall, ToolDefinition, Usage
+from local_testkit import ANSWER, VOTE, anyio_backend, build, collect, needs_llama_cpp, of_type, request  # noqa: F401
+from massgen_core.plugin import ChatRequest, Done, Message, TextDelta, ToolCall, Usage
 
 pytestmark = [pytest.mark.anyio, needs_llama_cpp]
 
 SMALL = {"max_tokens": 24, "seed": 7, "temperature": 0.2}
-VOTE = ToolDefinition(
-    name="vote",
-    description="Vote for the best answer.",
-    parameters={
-        "type": "object",
-        "properties": {
-            "agent_id": {"type": "string", "enum": ["agent1", "agent2"]},
-            "reason": {"type": "string"},
-        },
-        "required": ["agent_id", "reason"],
-    },
-)
-ANSWER = ToolDefinition(
-    name="new_answer",
-    description="Give your answer.",
-    parameters={"type": "object", "properties": {"content": {"type": "string"}}, "required": ["content"]},
-)
 
 
 async def test_streams_text_and_usage() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from local_testkit import anyio_backend  # noqa: F401
+from local_testkit import ANSWER, VOTE, anyio_backend  # noqa: F401
 from massgen_core.plugin import (
     ChatRequest,
     Done,
@@ -37,23 +37,6 @@ from massgen_local.embedded.toolcalls import (
     sole_text_parameter,
 )
 
-VOTE = ToolDefinition(
-    name="vote",
-    description="Vote.",
-    parameters={
-        "type": "object",
-        "properties": {
-            "agent_id": {"type": "string", "enum": ["agent1", "agent2"]},
-            "reason": {"type": "string"},
-        },
-        "required": ["agent_id", "reason"],
-    },
-)
-ANSWER = ToolDefinition(
-    name="new_answer",
-    description="Answer.",
-    parameters={"type": "object", "properties": {"content": {"type": "string"}}, "required": ["content"]},
-)
 TOOLS = (ANSWER, VOTE)
 
 
