@@ -10,8 +10,12 @@
    starts when every agent is done. Coordination time runs from ``RunStarted`` (backends built)
    to the end; ``setup_s`` (building the backends) is reported apart. Also reported: provider
    requests, and the bytes of the request bodies (prompts) the coordination sent. The fake
-   provider sends each whole reply after ``LATENCY``, so all of a reply's streamed events land at
-   once: the worst case for the client's CPU, which is on the critical path. Each setup is
+   provider times each reply from the request's arrival (its own load adds nothing) and
+   delivers it in two ways (``DELIVERIES``): **at once**, the whole reply after ``LATENCY`` in
+   one write, so every streamed event of every agent of a round lands together: the worst
+   case, where all of the client's CPU for the round sits on the critical path; and
+   **streamed**, the first event after a fifth of ``LATENCY`` and the deltas spread evenly over
+   the rest, as a model generating: what real providers do. Each setup is
    measured ``BENCH_COORD_RUNS`` (5) times after a warm-up; the median run is reported, with the
    range of the runs. Also reported: the CPU one backend alone spends per streamed request (the
    SDK's HTTP stack included): the client's floor, which sits on the critical path once per
@@ -39,10 +43,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from massgen_core.testing.fake_provider import Reply
 
 LATENCY = float(os.environ.get("BENCH_LATENCY", "0.5"))
 AGENT_COUNTS = [int(n) for n in os.environ.get("BENCH_AGENTS", "3,20").split(",")]
@@ -57,7 +64,16 @@ def answer_for(model: str) -> str:
 
 
 # -- the fake provider, in its own process ------------------------------------------------------
-def serve(latency: float) -> None:
+#: How the fake provider spends its ``LATENCY`` per reply (``Reply`` timing fields).
+DELIVERIES: dict[str, Callable[[Reply, float], Reply]] = {
+    # the whole reply after LATENCY: every streamed event lands at once (the client's worst case)
+    "at once": lambda reply, latency: reply.evolve(delay=latency),
+    # the first event after a fifth of it, the deltas evenly over the rest (a model generating)
+    "streamed": lambda reply, latency: reply.evolve(delay=latency / 5, stream_time=latency * 4 / 5),
+}
+
+
+def serve(latency: float, delivery: str) -> None:
     """Serve coordinating replies (each model answers, then votes for the longest answer)."""
     from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
     from massgen_core.testing.scripted import coordination_reply
@@ -66,7 +82,7 @@ def serve(latency: float) -> None:
         model = request.model or "bench-0"
         spec = coordination_reply(request.last_user_text or "", request.tool_names, answer=answer_for(model))
         calls = [ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ())]
-        return Reply(spec["text"], tool_calls=tuple(calls), delay=latency, text_chunks=8)
+        return DELIVERIES[delivery](Reply(spec["text"], tool_calls=tuple(calls), text_chunks=8), latency)
 
     with FakeProviderServer(responder=reply) as server:
         print(server.url, flush=True)
@@ -164,11 +180,11 @@ def scripted_parallel_run(n: int) -> dict[str, Any]:
 
 
 @contextmanager
-def fake_provider(latency: float) -> Iterator[tuple[str, dict[str, Any]]]:
+def fake_provider(latency: float, delivery: str = "at once") -> Iterator[tuple[str, dict[str, Any]]]:
     """The fake provider in its own process: yields its URL and a dict that, once the block is
     left, holds what it served (``requests``, ``prompt_bytes``)."""
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(latency)],
+        [sys.executable, __file__, "--serve", str(latency), delivery],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -183,11 +199,11 @@ def fake_provider(latency: float) -> Iterator[tuple[str, dict[str, Any]]]:
         server.wait(timeout=10)
 
 
-def fake_provider_run(n: int) -> dict[str, Any]:
+def fake_provider_run(n: int, delivery: str) -> dict[str, Any]:
     from massgen_core.api import coordinate
 
     rows = []
-    with fake_provider(LATENCY) as (url, stats):
+    with fake_provider(LATENCY, delivery) as (url, stats):
         agents = [
             {
                 "id": f"agent_{i}",
@@ -204,7 +220,7 @@ def fake_provider_run(n: int) -> dict[str, Any]:
         asyncio.run(timed(coordinate(config, "What is the capital of France?")))  # warm-up: SDK imports
         for _ in range(RUNS):
             events, setup, wall = asyncio.run(timed(coordinate(config, "What is the capital of France?")))
-            rows.append(summarize(n, "fake provider, openai SDKs", events, setup, wall))
+            rows.append(summarize(n, f"fake provider, openai SDKs, {delivery}", events, setup, wall))
     row = sorted(rows, key=lambda r: r["overhead_pct"])[len(rows) // 2]  # the median run
     row["overhead_range"] = f"{min(r['overhead_pct'] for r in rows)}..{max(r['overhead_pct'] for r in rows)}"
     runs = RUNS + 1
@@ -380,7 +396,7 @@ def main() -> None:
     parallel = [scripted_parallel_run(n) for n in AGENT_COUNTS]
     per_request: dict[str, float] = {}
     if "openai" in backends and "chatcompletion" in backends:
-        parallel += [fake_provider_run(n) for n in AGENT_COUNTS]
+        parallel += [fake_provider_run(n, delivery) for delivery in DELIVERIES for n in AGENT_COUNTS]
         per_request = {t: backend_request_cpu(t) for t in ("openai", "chatcompletion")}
     else:
         print("massgen-openai is not installed: the fake-provider runs are skipped")
@@ -405,7 +421,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        serve(float(sys.argv[2]))
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+        serve(float(sys.argv[2]), sys.argv[3])
     else:
         main()

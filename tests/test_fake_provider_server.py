@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -212,6 +213,56 @@ def test_many_concurrent_streams_with_chunk_latency(fake_provider: FakeProviderS
         elapsed = time.monotonic() - start
     assert results == ["abcdef"] * 25
     assert elapsed < 5.0  # one after the other this would take 25 x 0.7 s
+
+
+def test_delay_is_counted_from_the_request_arrival(fake_provider: FakeProviderServer) -> None:
+    def slow_responder(request: RecordedRequest) -> Reply:
+        time.sleep(0.6)  # the server's own work (a busy server) is part of the delay, not added to it
+        return Reply("on time", delay=0.8)
+
+    fake_provider.responder = slow_responder
+    start = time.monotonic()
+    response = httpx2.post(fake_provider.url + "/v1/chat/completions", json=CHAT, timeout=10.0)
+    elapsed = time.monotonic() - start
+    assert "on time" in "".join(
+        json.loads(e["data"])["choices"][0]["delta"].get("content") or ""
+        for e in sse_events(response.text)[:-1]
+    )
+    assert 0.8 <= elapsed < 1.3  # 0.6 + 0.8 = 1.4 if the delay started after the responder
+
+
+def test_stream_time_spreads_the_deltas_evenly(fake_provider: FakeProviderServer) -> None:
+    fake_provider.enqueue(Reply("abcd", text_chunks=4, delay=0.1, stream_time=0.8))
+    arrivals: list[tuple[float, str]] = []
+    start = time.monotonic()
+    with httpx2.stream(
+        "POST", fake_provider.url + "/v1/chat/completions", json=CHAT, timeout=10.0
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                delta = json.loads(line[6:])["choices"][0]["delta"].get("content")
+                if delta:
+                    arrivals.append((time.monotonic() - start, delta))
+    assert [text for _, text in arrivals] == list("abcd")
+    times = [at for at, _ in arrivals]
+    assert times[0] >= 0.1 + 0.2 - 0.05  # after the delay, then a quarter of stream_time
+    assert times[-1] >= 0.9 - 0.05
+    assert all(later - earlier >= 0.1 for earlier, later in itertools.pairwise(times))
+
+
+def test_a_whole_reply_without_pacing_arrives_at_once(fake_provider: FakeProviderServer) -> None:
+    fake_provider.enqueue(Reply("abcdefgh", text_chunks=8, delay=0.2))
+    arrivals: list[float] = []
+    start = time.monotonic()
+    with httpx2.stream(
+        "POST", fake_provider.url + "/v1/chat/completions", json=CHAT, timeout=10.0
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                arrivals.append(time.monotonic() - start)
+    assert len(arrivals) >= 10  # role chunk, 8 deltas, finish chunk, [DONE]
+    assert arrivals[0] >= 0.2 - 0.05
+    assert arrivals[-1] - arrivals[0] < 0.05
 
 
 def test_cli_serves_echo_replies() -> None:

@@ -106,6 +106,7 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         return self.server.owner
 
     def _dispatch(self) -> None:
+        self._arrived = time.monotonic()  # replies are timed from here, whatever the server's own load
         try:
             self._handle()
         except Aborted as aborted:
@@ -144,6 +145,11 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         if seconds > 0 and self.owner._stopping.wait(seconds):
             raise Aborted()
 
+    def _wait_after_arrival(self, seconds: float) -> None:
+        """Wait until ``seconds`` after the request arrived: the time the server spent reading and
+        answering it (longer when it serves many requests at once) is part of the delay."""
+        self._wait(self._arrived + seconds - time.monotonic())
+
     def _stall(self, seconds: float | None) -> None:
         """Send nothing for ``seconds`` (None: until the client leaves or the server stops)."""
         deadline = None if seconds is None else time.monotonic() + seconds
@@ -176,7 +182,7 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         self._send_json(response.status, response.body, dict(response.headers))
 
     def _write_chunk(self, data: bytes) -> None:
-        self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
+        self.wfile.write(_chunk(data))
 
     # -- requests --------------------------------------------------------------------------------
 
@@ -240,16 +246,22 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         reply = scripted if isinstance(scripted, Reply) else Reply()
         renderer = renderer_for(route.wire_format, reply, request)
         if isinstance(scripted, HttpError):
-            self._wait(scripted.delay)
+            self._wait_after_arrival(scripted.delay)
             self._send_error_response(renderer.error(scripted))
             return
-        self._wait(reply.delay)
-        if request.stream and (
-            route.wire_format is not WireFormat.GEMINI or request.query.get("alt") == "sse"
+        if not request.stream or (
+            route.wire_format is WireFormat.GEMINI and request.query.get("alt") != "sse"
         ):
-            self._stream(reply, renderer)
-        else:
+            self._wait_after_arrival(reply.delay)
             self._answer_whole(reply, renderer, route)
+        elif reply.fault is None and reply.chunk_delay <= 0 and reply.stream_time <= 0:
+            body = b"".join(_chunk(renderer.encode(event)) for event in renderer.stream())
+            self._wait_after_arrival(reply.delay)
+            self._send_stream_headers(renderer)
+            self.wfile.write(body + _LAST_CHUNK)  # the whole reply at once, as one write
+        else:
+            self._wait_after_arrival(reply.delay)
+            self._stream(reply, renderer)
 
     def _answer_whole(self, reply: Reply, renderer: WireRenderer, route: Route) -> None:
         fault = reply.fault
@@ -270,7 +282,7 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
             return
         self._send_json(200, renderer.body(), renderer.headers())
 
-    def _stream(self, reply: Reply, renderer: WireRenderer) -> None:
+    def _send_stream_headers(self, renderer: WireRenderer) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -278,8 +290,15 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         for name, value in renderer.headers().items():
             self.send_header(name, value)
         self.end_headers()
+
+    def _stream(self, reply: Reply, renderer: WireRenderer) -> None:
+        """Stream event by event: each delta ``chunk_delay`` after the previous event and paced over
+        ``stream_time``; the fault (if any) where it is due."""
+        self._send_stream_headers(renderer)
         fault, fired, deltas = reply.fault, False, 0
-        for event in renderer.stream():
+        events = list(renderer.stream())
+        pace = reply.stream_time / max(1, sum(e.role is EventRole.DELTA for e in events))
+        for event in events:
             due = event.role is EventRole.FINAL or (event.role is EventRole.DELTA and deltas >= _after(fault))
             if fault is not None and not fired and due:
                 fired = True
@@ -288,10 +307,12 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
             if event.role is EventRole.DELTA:
                 self._wait(reply.chunk_delay)
                 deltas += 1
+                if pace:
+                    self._wait_after_arrival(reply.delay + pace * deltas)
             self._write_chunk(renderer.encode(event))
         if fault is not None and not fired and self._apply_fault(fault, renderer):
             return
-        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.write(_LAST_CHUNK)
 
     def _apply_fault(self, fault: Fault, renderer: WireRenderer) -> bool:
         """Carry out ``fault``; True when the stream is over (an error was sent)."""
@@ -304,8 +325,16 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
             return False
         for event in renderer.stream_error(fault):
             self._write_chunk(renderer.encode(event))
-        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.write(_LAST_CHUNK)
         return True
+
+
+_LAST_CHUNK = b"0\r\n\r\n"
+
+
+def _chunk(data: bytes) -> bytes:
+    """``data`` as one chunk of a chunked transfer encoding."""
+    return b"%X\r\n%s\r\n" % (len(data), data)
 
 
 def _after(fault: Fault | None) -> int:

@@ -245,7 +245,9 @@ class Reply:
     (Chat ``finish_reason``, Anthropic ``stop_reason``, Gemini ``finishReason``; for Responses any
     value other than ``completed`` gives status ``incomplete`` with that reason).
     ``model``: None echoes the requested model. ``delay``: seconds before the response headers.
-    ``chunk_delay``: seconds before each content delta. ``fault``: a StreamError, Stall or Disconnect.
+    ``chunk_delay``: seconds before each content delta. ``stream_time``: seconds over which the
+    content deltas are spread evenly after the headers, as a model generating at a steady rate
+    (the last one lands ``delay + stream_time`` after the request arrived). ``fault``: a StreamError, Stall or Disconnect.
     ``chat_repeat_tool_identity``: the llama.cpp quirk (Chat repeats id/type/name in every tool delta).
     """
 
@@ -262,6 +264,7 @@ class Reply:
     model: str | None = field(default=None, kw_only=True)
     delay: float = field(default=0.0, kw_only=True)
     chunk_delay: float = field(default=0.0, kw_only=True)
+    stream_time: float = field(default=0.0, kw_only=True)
     fault: Fault | None = field(default=None, kw_only=True)
     chat_repeat_tool_identity: bool = field(default=False, kw_only=True)
 
