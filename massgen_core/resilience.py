@@ -25,6 +25,7 @@ import attrs
 from .backend import Backend, ChatRequest, Timeouts
 from .errors import BackendError, BackendTimeoutError
 from .events import StreamError, StreamEvent
+from .stream_deadline import StreamDeadline
 
 __all__ = ["RetryPolicy", "resilient_stream"]
 
@@ -82,6 +83,7 @@ async def resilient_stream(
     while True:
         attempt += 1
         started = False
+        watch = StreamDeadline()
         try:
             async with aclosing(backend.stream(request)) as events:  # type: ignore[type-var]
                 iterator = aiter(events)
@@ -91,17 +93,20 @@ async def resilient_stream(
                     deadline = None if limit is None else loop.time() + limit
                     if total_deadline is not None and (deadline is None or total_deadline < deadline):
                         deadline, phase, limit = total_deadline, "total", timeouts.total
+                    watch.start(deadline)
                     try:
-                        async with asyncio.timeout_at(deadline):
-                            event = await anext(iterator)
+                        event = await anext(iterator)
                     except StopAsyncIteration:
                         return
-                    except TimeoutError:
-                        raise BackendTimeoutError(
-                            _timeout_message(name, phase, limit),
-                            backend=name,
-                            retryable=phase == "first_event",
-                        ) from None
+                    except (asyncio.CancelledError, TimeoutError) as exc:
+                        if watch.stop() or isinstance(exc, TimeoutError):
+                            raise BackendTimeoutError(
+                                _timeout_message(name, phase, limit),
+                                backend=name,
+                                retryable=phase == "first_event",
+                            ) from None
+                        raise
+                    watch.stop()
                     started = True
                     yield event
         except Exception as exc:
@@ -113,6 +118,8 @@ async def resilient_stream(
                 yield StreamError(error)
                 return
             await sleep(wait)  # type: ignore[misc]
+        finally:
+            watch.close()
 
 
 def _timeout_message(name: str | None, phase: str, limit: float | None) -> str:

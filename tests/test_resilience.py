@@ -157,3 +157,47 @@ async def test_consumer_time_is_not_counted_as_idle() -> None:
         await asyncio.sleep(0.1)  # a slow consumer must not trip the backend's idle timeout
         out.append(event)
     assert isinstance(out[-1], Done)
+
+
+class Trickle:
+    """Streams ``count`` events ``gap`` seconds apart."""
+
+    def __init__(self, count: int, gap: float) -> None:
+        self.count, self.gap = count, gap
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        for i in range(self.count):
+            await asyncio.sleep(self.gap)
+            yield TextDelta(f"t{i}")
+        yield Done(stop_reason="end_turn", message=Message.assistant("done"))
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.anyio
+async def test_a_steady_stream_outlasting_the_idle_timeout_is_not_cut() -> None:
+    # 12 events 30 ms apart: 0.36 s in all, each gap well under the 0.1 s idle timeout
+    events, _ = await collect(Trickle(12, 0.03), timeouts=Timeouts(idle=0.1, first_event=0.1))  # type: ignore[arg-type]
+    assert [type(e) for e in events] == [TextDelta] * 12 + [Done]
+
+
+@pytest.mark.anyio
+async def test_an_outside_cancellation_is_not_reported_as_a_timeout() -> None:
+    async def consume() -> list[StreamEvent]:
+        return [e async for e in resilient_stream(Flaky(stall_after=1), REQUEST, timeouts=Timeouts(idle=5))]  # type: ignore[arg-type]
+
+    task = asyncio.ensure_future(consume())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+@pytest.mark.anyio
+async def test_a_timeout_leaves_the_task_uncancelled_and_its_timer_gone() -> None:
+    events, _ = await collect(Flaky(stall_after=1), timeouts=Timeouts(idle=0.05, first_event=5))
+    assert isinstance(events[-1], StreamError)
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0
+    await asyncio.sleep(0.1)  # a stray timer would cancel this sleep
