@@ -299,3 +299,9 @@ def test_chat_renderer_reassembles_text_and_arguments(chunks: list[str], argumen
     assert "".join(d.get("content") or "" for d in deltas) == "".join(chunks)
     arguments = "".join(call["function"]["arguments"] for d in deltas for call in d.get("tool_calls", []))
     assert json.loads(arguments) == {"a": argument}
+
+
+@pytest.mark.parametrize("fault", [Stall, Disconnect, StreamError])
+def test_a_fault_position_must_be_a_count(fault: Any) -> None:
+    with pytest.raises(ValueError, match="must be a count of deltas"):
+        fault(None)  # e.g. Stall(None) meant Stall(seconds=None)

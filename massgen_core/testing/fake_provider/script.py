@@ -194,6 +194,13 @@ class CodeExecution:
     chunks: int = field(default=2, kw_only=True)
 
 
+def _count(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(
+            f"{type(instance).__name__}.{attribute.name} must be a count of deltas (0 or more), got {value!r}"
+        )
+
+
 @frozen
 class StreamError:
     """An error event sent after ``after`` content deltas, in the format's mid-stream error shape.
@@ -203,7 +210,7 @@ class StreamError:
     For a non-streaming request it becomes an HTTP error with that status.
     """
 
-    after: int = 1
+    after: int = field(default=1, validator=_count)
     status: int | None = field(default=None, kw_only=True)
     message: str | None = field(default=None, kw_only=True)
     body: Mapping[str, Any] | None = field(default=None, kw_only=True)
@@ -217,7 +224,7 @@ class Stall:
     resumes after that pause. For a non-streaming request the stall happens before the headers.
     """
 
-    after: int = 1
+    after: int = field(default=1, validator=_count)
     seconds: float | None = field(default=None, kw_only=True)
 
 
@@ -228,7 +235,7 @@ class Disconnect:
     ``reset=True`` sends a TCP RST instead of a FIN. A non-streaming request gets no response at all.
     """
 
-    after: int = 1
+    after: int = field(default=1, validator=_count)
     reset: bool = field(default=False, kw_only=True)
 
 
