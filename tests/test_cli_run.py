@@ -146,3 +146,28 @@ def test_ctrl_c_cancels_and_keeps_the_session(tmp_path: Path) -> None:
     (session,) = sessions(tmp_path)
     turn = json.loads((session / "turn_1" / "turn.json").read_text())
     assert turn["status"] == "cancelled"
+
+
+def test_a_resumed_session_sends_the_earlier_turns_to_a_real_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_provider = pytest.importorskip("massgen_core.testing.fake_provider")
+    from massgen_core.registry import get_registry
+
+    if "chatcompletion" not in get_registry().backends:
+        pytest.skip("needs massgen-openai")
+    with fake_provider.FakeProviderServer() as server:  # echoes the last user text
+        quick = ("--backend", "chatcompletion", "--model", "gpt-4o", "--base-url", server.openai_base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        first = massgen(tmp_path, *quick, "--no-display", "What is the capital of France?")
+        assert first.returncode == 0, first.stderr
+        assert first.stdout == "Echo: What is the capital of France?\n"
+        second = massgen(tmp_path, *quick, "--no-display", "--continue", "And of Italy?")
+        assert second.returncode == 0, second.stderr
+        last = server.model_calls()[-1].body["messages"]
+    texts = [m["content"] if isinstance(m["content"], str) else json.dumps(m["content"]) for m in last]
+    earlier = [t for t in texts if "What is the capital of France?" in t]
+    assert earlier and any("Echo: What is the capital of France?" in t for t in texts)
+    assert "And of Italy?" in texts[-1]
+    (session,) = sessions(tmp_path)
+    assert sorted(p.name for p in session.glob("turn_*")) == ["turn_1", "turn_2"]
