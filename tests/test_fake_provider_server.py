@@ -231,20 +231,26 @@ def test_delay_is_counted_from_the_request_arrival(fake_provider: FakeProviderSe
     assert 0.8 <= elapsed < 1.3  # 0.6 + 0.8 = 1.4 if the delay started after the responder
 
 
-def test_stream_time_spreads_the_deltas_evenly(fake_provider: FakeProviderServer) -> None:
-    fake_provider.enqueue(Reply("abcd", text_chunks=4, delay=0.1, stream_time=0.8))
+def timed_data_lines(server: FakeProviderServer) -> list[tuple[float, str]]:
+    """Stream a chat completion; each SSE ``data:`` payload with its arrival time (seconds)."""
     arrivals: list[tuple[float, str]] = []
     start = time.monotonic()
-    with httpx2.stream(
-        "POST", fake_provider.url + "/v1/chat/completions", json=CHAT, timeout=10.0
-    ) as response:
+    with httpx2.stream("POST", server.url + "/v1/chat/completions", json=CHAT, timeout=10.0) as response:
         for line in response.iter_lines():
-            if line.startswith("data: {"):
-                delta = json.loads(line[6:])["choices"][0]["delta"].get("content")
-                if delta:
-                    arrivals.append((time.monotonic() - start, delta))
-    assert [text for _, text in arrivals] == list("abcd")
-    times = [at for at, _ in arrivals]
+            if line.startswith("data: "):
+                arrivals.append((time.monotonic() - start, line[6:]))
+    return arrivals
+
+
+def test_stream_time_spreads_the_deltas_evenly(fake_provider: FakeProviderServer) -> None:
+    fake_provider.enqueue(Reply("abcd", text_chunks=4, delay=0.1, stream_time=0.8))
+    deltas = [
+        (at, content)
+        for at, data in timed_data_lines(fake_provider)
+        if data.startswith("{") and (content := json.loads(data)["choices"][0]["delta"].get("content"))
+    ]
+    assert [text for _, text in deltas] == list("abcd")
+    times = [at for at, _ in deltas]
     assert times[0] >= 0.1 + 0.2 - 0.05  # after the delay, then a quarter of stream_time
     assert times[-1] >= 0.9 - 0.05
     assert all(later - earlier >= 0.1 for earlier, later in itertools.pairwise(times))
@@ -252,17 +258,10 @@ def test_stream_time_spreads_the_deltas_evenly(fake_provider: FakeProviderServer
 
 def test_a_whole_reply_without_pacing_arrives_at_once(fake_provider: FakeProviderServer) -> None:
     fake_provider.enqueue(Reply("abcdefgh", text_chunks=8, delay=0.2))
-    arrivals: list[float] = []
-    start = time.monotonic()
-    with httpx2.stream(
-        "POST", fake_provider.url + "/v1/chat/completions", json=CHAT, timeout=10.0
-    ) as response:
-        for line in response.iter_lines():
-            if line.startswith("data: "):
-                arrivals.append(time.monotonic() - start)
-    assert len(arrivals) >= 10  # role chunk, 8 deltas, finish chunk, [DONE]
-    assert arrivals[0] >= 0.2 - 0.05
-    assert arrivals[-1] - arrivals[0] < 0.05
+    times = [at for at, _ in timed_data_lines(fake_provider)]
+    assert len(times) >= 10  # role chunk, 8 deltas, finish chunk, [DONE]
+    assert times[0] >= 0.2 - 0.05
+    assert times[-1] - times[0] < 0.05
 
 
 def test_cli_serves_echo_replies() -> None:
