@@ -1,7 +1,7 @@
 """Coordination benchmark: parallelism, framework CPU per streamed chunk, requests and prompt bytes.
 
 1. **Wall time vs the providers' critical path** (target: within 10 %). N agents coordinate
-   against providers that wait a fixed ``LATENCY`` before each reply: the fake provider server
+   against providers that take a fixed ``LATENCY`` per reply: the fake provider server
    (in its own process) through the real SDKs, alternating the ``openai`` Responses and
    ``chatcompletion`` backends; and, to isolate the framework, in-process scripted backends.
    Each agent answers, then votes for the longest answer; the winner presents. The critical
