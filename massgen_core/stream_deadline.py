@@ -11,6 +11,7 @@ cancellation is then withdrawn and reported as expiry, as ``asyncio.timeout`` do
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 __all__ = ["StreamDeadline"]
 
@@ -24,11 +25,12 @@ class StreamDeadline:
     """
 
     def __init__(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
-        if self._task is None:
+        task = asyncio.current_task()
+        if task is None:
             raise RuntimeError("StreamDeadline needs to run inside a task")
-        self._cancelling = self._task.cancelling()
+        self._loop = asyncio.get_running_loop()
+        self._task: asyncio.Task[Any] = task
+        self._cancelling = task.cancelling()
         self._deadline: float | None = None
         self._waiting = False
         self._expired = False
@@ -48,7 +50,6 @@ class StreamDeadline:
         if not self._expired:
             return False
         self._expired = False
-        assert self._task is not None
         return self._task.uncancel() <= self._cancelling
 
     def close(self) -> None:
@@ -73,5 +74,4 @@ class StreamDeadline:
             self._arm(deadline)  # the deadline moved on since the timer was set
             return
         self._expired = True
-        assert self._task is not None
         self._task.cancel()
