@@ -17,7 +17,7 @@ __all__ = ["StreamDeadline"]
 
 
 class StreamDeadline:
-    """Deadlines for successive waits of one task.
+    """Deadlines for successive waits, each in the task that waits.
 
     ``start(deadline)`` before each wait (``None``: no limit), ``stop()`` after it: ``stop()``
     returns True when the deadline cancelled the wait (the ``CancelledError`` it caused is then
@@ -25,12 +25,9 @@ class StreamDeadline:
     """
 
     def __init__(self) -> None:
-        task = asyncio.current_task()
-        if task is None:
-            raise RuntimeError("StreamDeadline needs to run inside a task")
         self._loop = asyncio.get_running_loop()
-        self._task: asyncio.Task[Any] = task
-        self._cancelling = task.cancelling()
+        self._task: asyncio.Task[Any] | None = None
+        self._cancelling = 0
         self._deadline: float | None = None
         self._waiting = False
         self._expired = False
@@ -38,7 +35,11 @@ class StreamDeadline:
         self._armed_for = 0.0
 
     def start(self, deadline: float | None) -> None:
-        """A wait begins; it may last until ``deadline`` (loop time)."""
+        """A wait begins in the current task; it may last until ``deadline`` (loop time)."""
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("StreamDeadline needs to run inside a task")
+        self._task, self._cancelling = task, task.cancelling()
         self._deadline = deadline
         self._waiting = True
         if deadline is not None and (self._timer is None or self._timer.when() > deadline):
@@ -50,6 +51,7 @@ class StreamDeadline:
         if not self._expired:
             return False
         self._expired = False
+        assert self._task is not None  # set by start(), which an expiry follows
         return self._task.uncancel() <= self._cancelling
 
     def close(self) -> None:
@@ -73,5 +75,6 @@ class StreamDeadline:
         if deadline > self._armed_for:
             self._arm(deadline)  # the deadline moved on since the timer was set
             return
-        self._expired = True
-        self._task.cancel()
+        if self._task is not None:
+            self._expired = True
+            self._task.cancel()

@@ -201,3 +201,19 @@ async def test_a_timeout_leaves_the_task_uncancelled_and_its_timer_gone() -> Non
     task = asyncio.current_task()
     assert task is not None and task.cancelling() == 0
     await asyncio.sleep(0.1)  # a stray timer would cancel this sleep
+
+
+@pytest.mark.anyio
+async def test_the_deadline_cancels_the_task_that_is_waiting() -> None:
+    stream = resilient_stream(Flaky(stall_after=1), REQUEST, timeouts=Timeouts(idle=0.05, first_event=5))  # type: ignore[arg-type]
+    first = await asyncio.create_task(anext(stream))  # the first event, in one task ...
+
+    async def rest() -> list[StreamEvent]:  # ... the rest in another
+        return [event async for event in stream]
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    later = await asyncio.wait_for(asyncio.create_task(rest()), timeout=5)
+    assert loop.time() - started < 2  # the 0.05 s idle timeout, not the 5 s guard, ended it
+    assert isinstance(first, TextDelta)
+    assert [type(e) for e in later] == [StreamError] and "stalled" in str(later[0].error)  # type: ignore[union-attr]
