@@ -46,29 +46,40 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def coordinating(request: RecordedRequest) -> Reply:
-    """Each agent (told apart by its model) answers, then votes for the longest answer."""
-    spec = coordination_reply(
+def serve(script: Callable[[RecordedRequest], dict[str, Any]]) -> Callable[[RecordedRequest], Reply]:
+    """A responder from a script of reply specs (``text``, ``tool_calls``, ``timing``) per request."""
+
+    def reply(request: RecordedRequest) -> Reply:
+        spec = script(request)
+        calls = tuple(ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ()))
+        return Reply(spec.get("text", ""), tool_calls=calls, **spec.get("timing", {}))
+
+    return reply
+
+
+#: each agent (told apart by its model) answers, then votes for the longest answer
+coordinating = serve(
+    lambda request: coordination_reply(
         request.last_user_text or "", request.tool_names, answer=ANSWERS[request.model or ""]
     )
-    calls = [ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ())]
-    return Reply(spec["text"], tool_calls=tuple(calls))
+)
+
+
+def team(server: FakeProviderServer, agents: list[tuple[str, str, str]], **settings: Any) -> dict[str, Any]:
+    """A config of ``(id, backend type, model)`` agents on the fake provider; ``settings`` are merged in."""
+    timeouts = {"first_event_timeout": 10, "request_timeout": 30} | settings.pop("timeout_settings", {})
+    blocks = [
+        {
+            "id": agent_id,
+            "backend": {"type": t, "model": model, "base_url": server.openai_base_url, "api_key": "test-key"},
+        }
+        for agent_id, t, model in agents
+    ]
+    return {"agents": blocks, "timeout_settings": timeouts, **settings}
 
 
 def config(server: FakeProviderServer, types: list[str]) -> dict[str, Any]:
-    agents = [
-        {
-            "id": f"{t}_agent",
-            "backend": {
-                "type": t,
-                "model": AGENTS[t],
-                "base_url": server.openai_base_url,
-                "api_key": "test-key",
-            },
-        }
-        for t in types
-    ]
-    return {"agents": agents, "timeout_settings": {"first_event_timeout": 10, "request_timeout": 30}}
+    return team(server, [(f"{t}_agent", t, AGENTS[t]) for t in types])
 
 
 def test_mixed_backends_coordinate_through_the_sdks() -> None:
@@ -113,31 +124,7 @@ def test_every_backend_failing_is_a_clear_error() -> None:
 def agents_config(server: FakeProviderServer, models: list[str], **settings: Any) -> dict[str, Any]:
     """One agent per model (named after it), cycling through the installed backend types."""
     types = itertools.cycle(available())
-    agents = [
-        {
-            "id": model,
-            "backend": {
-                "type": next(types),
-                "model": model,
-                "base_url": server.openai_base_url,
-                "api_key": "k",
-            },
-        }
-        for model in models
-    ]
-    timeouts = {"first_event_timeout": 10, "request_timeout": 30} | settings.pop("timeout_settings", {})
-    return {"agents": agents, "timeout_settings": timeouts, **settings}
-
-
-def serve(script: Callable[[RecordedRequest], dict[str, Any]]) -> Callable[[RecordedRequest], Reply]:
-    """A responder from a script of reply specs (``text``, ``tool_calls``) per request."""
-
-    def reply(request: RecordedRequest) -> Reply:
-        spec = script(request)
-        calls = tuple(ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ()))
-        return Reply(spec.get("text", ""), tool_calls=calls, **spec.get("timing", {}))
-
-    return reply
+    return team(server, [(model, next(types), model) for model in models], **settings)
 
 
 def presenting(request: RecordedRequest) -> bool:
