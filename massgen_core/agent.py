@@ -92,10 +92,14 @@ class Agent:
         added: list[Message] = []
         definitions = (*self.tools.definitions, *external_tools)
         external_names = {d.name for d in external_tools}
+        runner = _AgentToolRunner(self, external_names, gate)
         turn_usage = Usage()
         for _step in range(max_steps):
-            request = ChatRequest(messages=history, tools=definitions, tool_choice=tool_choice)
+            request = ChatRequest(
+                messages=history, tools=definitions, tool_choice=tool_choice, tool_runner=runner
+            )
             done: Done | None = None
+            answered: dict[str, ToolResult] = {}  # calls the backend ran through the runner
             async for event in resilient_stream(
                 self.backend, request, timeouts=self.timeouts, policy=self.retry, name=self.backend_name
             ):
@@ -104,6 +108,8 @@ class Agent:
                     turn_usage = turn_usage + event
                 elif isinstance(event, Done):
                     done = event
+                elif isinstance(event, ToolResult):
+                    answered[event.call_id] = event
                 elif isinstance(event, StreamError):
                     yield event
                     yield TurnComplete(
@@ -118,7 +124,21 @@ class Agent:
                 return
             history.append(done.message)
             added.append(done.message)
-            calls = done.message.tool_calls
+            calls = [c for c in done.message.tool_calls if c.id not in answered]
+            if answered:  # keep the transcript whole: every call is followed by its result
+                ran = [c for c in done.message.tool_calls if c.id in answered]
+                ran_message = Message.tool_results(
+                    ToolResultPart(
+                        call_id=c.id,
+                        name=c.name,
+                        content=answered[c.id].output,
+                        is_error=answered[c.id].is_error,
+                    )
+                    for c in ran
+                )
+                if ran_message.parts:
+                    history.append(ran_message)
+                    added.append(ran_message)
             if not calls:
                 yield TurnComplete(
                     reason="answered", messages=tuple(added), text=done.message.text, usage=turn_usage
@@ -165,3 +185,21 @@ class Agent:
 
     async def aclose(self) -> None:
         await self.backend.aclose()
+
+
+class _AgentToolRunner:
+    """The :class:`~massgen_core.backend.ToolRunner` an agent gives backends with their own loop."""
+
+    __slots__ = ("_agent", "_external", "_gate")
+
+    def __init__(self, agent: Agent, external: set[str], gate: ToolGate | None) -> None:
+        self._agent = agent
+        self._external = external
+        self._gate = gate
+
+    def runs(self, name: str) -> bool:
+        return name not in self._external and self._agent.tools.get(name) is not None
+
+    async def run(self, call: ToolCallPart) -> ToolResultPart:
+        output = await self._agent._run_tool(call, self._gate)
+        return ToolResultPart(call_id=call.id, name=call.name, content=output.content, is_error=output.is_error)

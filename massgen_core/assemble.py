@@ -65,7 +65,11 @@ class UnavailableBackend:
 
 
 def _build_backend(
-    registry: Registry, agent: AgentConfig, config: RunConfig, environ: Mapping[str, str] | None
+    registry: Registry,
+    agent: AgentConfig,
+    config: RunConfig,
+    environ: Mapping[str, str] | None,
+    box: AgentToolbox | None,
 ) -> Backend:
     try:
         return registry.build(
@@ -74,6 +78,7 @@ def _build_backend(
             timeouts=config.timeout_settings.backend_timeouts(),
             agent_id=agent.id,
             environ=environ,
+            workspace=box.access.workspace if box is not None and box.access is not None else None,
         )
     except MassgenError as exc:
         return UnavailableBackend(exc)
@@ -103,7 +108,7 @@ def build_agents(
         agents.append(
             Agent(
                 agent.id,
-                _build_backend(registry, agent, config, environ),
+                _build_backend(registry, agent, config, environ, box),
                 tools=box.tools if box is not None else ToolSet(),
                 system_message=system_message_with_tools(agent.system_message, box),
                 model=spec.model(agent.backend.options.model or spec.default_model),

@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import attrs
 
 from .events import StreamEvent
-from .messages import Message, ReasoningPart, TextPart, ToolCallPart
+from .messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from structlog.typing import FilteringBoundLogger
 
     from .specs import BackendSpec
@@ -38,6 +40,7 @@ __all__ = [
     "MessageBuilder",
     "Timeouts",
     "ToolDefinition",
+    "ToolRunner",
     "parse_tool_arguments",
 ]
 
@@ -59,13 +62,41 @@ def _tools(value: Iterable[ToolDefinition]) -> tuple[ToolDefinition, ...]:
     return tuple(value)
 
 
+@runtime_checkable
+class ToolRunner(Protocol):
+    """The core's tool executor, for backends that run their own agent loop (Claude Code, AG2).
+
+    Most backends never use it: they yield :class:`~massgen_core.events.ToolCall` events, end
+    with ``Done``, and the core runs the calls and sends the results in the next request. A
+    backend whose provider loops by itself (it calls tools and carries on without returning)
+    instead runs each call through :meth:`run`, yields a ``ToolCall`` and then a
+    :class:`~massgen_core.events.ToolResult` with the same ``call_id``; the core does not run
+    those calls again. A call :meth:`runs` says no to (the coordination's ``new_answer`` and
+    ``vote``) ends the turn: the backend yields its ``ToolCall``, stops its loop, and ends with
+    ``Done(stop_reason="tool_calls")``; the core handles it.
+    """
+
+    def runs(self, name: str) -> bool:
+        """Whether the core runs tool ``name`` inside a turn (``False``: the call ends the turn)."""
+        ...
+
+    async def run(self, call: ToolCallPart) -> ToolResultPart:
+        """Run ``call`` (never raises: a failure is a result with ``is_error``)."""
+        ...
+
+
 @attrs.frozen(kw_only=True)
 class ChatRequest:
-    """One request to a backend: the conversation so far and the tools on offer."""
+    """One request to a backend: the conversation so far and the tools on offer.
+
+    :param tool_runner: runs the tools in :attr:`tools` that the core runs itself; only for
+        backends with their own agent loop (see :class:`ToolRunner`).
+    """
 
     messages: tuple[Message, ...] = attrs.field(converter=_messages)
     tools: tuple[ToolDefinition, ...] = attrs.field(default=(), converter=_tools)
     tool_choice: Literal["auto", "required", "none"] | str = "auto"
+    tool_runner: ToolRunner | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -98,6 +129,9 @@ class BackendContext:
     logger: FilteringBoundLogger | None = None
     environ: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     """The environment the backend was configured from (read env-dependent settings here)."""
+    workspace: Path | None = None
+    """The agent's workspace directory, when it has one (the ``cwd`` its tools work in). A
+    backend that runs its own tools (Claude Code, AG2's code executors) works there."""
 
     @property
     def backend_type(self) -> str:

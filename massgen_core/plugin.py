@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         MessageBuilder,
         Timeouts,
         ToolDefinition,
+        ToolRunner,
         parse_tool_arguments,
     )
     from .capabilities import CapabilityKind
@@ -103,6 +104,7 @@ _LOCATIONS: dict[str, str] = {
     "ToolError": ".errors",
     "ToolResult": ".events",
     "ToolResultPart": ".messages",
+    "ToolRunner": ".backend",
     "ToolSpec": ".specs",
     "Usage": ".events",
     "connection_failed": ".provider_errors",
@@ -159,6 +161,7 @@ __all__ = [
     "ToolError",
     "ToolResult",
     "ToolResultPart",
+    "ToolRunner",
     "ToolSpec",
     "Usage",
     "connection_failed",

@@ -19,6 +19,8 @@ from .plugins import PluginHost, get_host
 from .specs import BackendSpec
 
 if TYPE_CHECKING:  # the listing commands never need these; building a backend does
+    from pathlib import Path
+
     from .backend import Backend, BackendContext, Timeouts
     from .options import BackendOptions
 
@@ -143,6 +145,7 @@ class Registry:
         timeouts: Timeouts | None = None,
         agent_id: str | None = None,
         environ: Mapping[str, str] | None = None,
+        workspace: Path | None = None,
     ) -> BackendContext:
         """Resolve model, API key and base URL for a backend about to be built."""
         from .backend import BackendContext, Timeouts
@@ -173,6 +176,7 @@ class Registry:
             timeouts=timeouts or Timeouts(),
             agent_id=agent_id,
             environ=dict(env),
+            workspace=workspace,
             logger=structlog.get_logger("massgen.backend").bind(backend=backend_type, agent=agent_id),
         )
 

@@ -174,3 +174,53 @@ async def test_any_object_with_the_tool_protocol_is_a_tool() -> None:
     backend = scripted({"tool_calls": [{"name": "count", "arguments": {"n": 1}}]}, "done")
     await run(Agent("a1", backend, tools=ToolSet([tool])))
     assert tool.seen == [{"n": 1}]
+
+
+class LoopingBackend:
+    """A backend with its own agent loop (as Claude Code and AG2 have): it runs the core's tools
+    through the request's tool runner and stops at a call the runner does not run."""
+
+    def __init__(self) -> None:
+        self.requests: list[Any] = []
+
+    async def stream(self, request: Any) -> Any:
+        from massgen_core.events import Done, TextDelta, ToolCall
+        from massgen_core.messages import TextPart, ToolCallPart
+
+        self.requests.append(request)
+        runner = request.tool_runner
+        assert runner is not None
+        read = ToolCallPart(id="c1", name="read_note", arguments={})
+        vote = ToolCallPart(id="c2", name="vote", arguments={"agent_id": "agent1"})
+        assert runner.runs("read_note") and not runner.runs("vote") and not runner.runs("nope")
+        yield ToolCall(read)
+        result = await runner.run(read)
+        yield ToolResult(call_id=result.call_id, name=result.name, output=result.content)
+        yield TextDelta(f"the note says {result.content}")
+        yield ToolCall(vote)
+        parts = (read, TextPart(text=f"the note says {result.content}"), vote)
+        yield Done(stop_reason="tool_calls", message=Message(role="assistant", parts=parts))
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.anyio
+async def test_a_backend_with_its_own_loop_runs_core_tools_through_the_runner_once() -> None:
+    calls: list[str] = []
+
+    def read_note() -> str:
+        calls.append("read")
+        return "42"
+
+    vote = ToolDefinition(name="vote", description="vote", parameters={"type": "object"})
+    backend = LoopingBackend()
+    tools = ToolSet([FunctionTool(ToolSpec(name="read_note", description="r", function=read_note))])
+    events, end = await run(Agent("a1", backend, tools=tools), external_tools=[vote])
+    assert calls == ["read"]  # run once, by the backend through the runner; not again by the core
+    assert len(backend.requests) == 1
+    assert end.reason == "external_tool_calls"
+    assert [c.name for c in end.pending_calls] == ["vote"]
+    assert [m.role for m in end.messages] == ["assistant", "tool"]
+    assert [(p.name, p.content) for p in end.messages[1].tool_results_parts] == [("read_note", "42")]
+    assert [e.output for e in events if isinstance(e, ToolResult)] == ["42"]

@@ -1,0 +1,1 @@
+"""MassGen ag2 plugin."""

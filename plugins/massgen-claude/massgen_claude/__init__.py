@@ -1,0 +1,1 @@
+"""MassGen claude plugin."""

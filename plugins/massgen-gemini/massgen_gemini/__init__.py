@@ -1,0 +1,1 @@
+"""MassGen gemini plugin."""

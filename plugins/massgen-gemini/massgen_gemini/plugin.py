@@ -1,0 +1,1 @@
+"""The massgen entry point (declarations only)."""
