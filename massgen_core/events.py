@@ -107,12 +107,19 @@ class BuiltinToolActivity:
 
 @attrs.frozen(kw_only=True)
 class Usage:
-    """Token usage for one request (cumulative for that request when sent more than once)."""
+    """Token usage for one request (cumulative for that request when sent more than once).
+
+    ``input_tokens`` counts every prompt token; ``cached_input_tokens`` (read from the provider's
+    prompt cache) and ``cache_write_tokens`` (written to it) are the parts of it priced
+    differently. ``web_search_requests``: searches the provider ran, priced per request.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
     cached_input_tokens: int = 0
     reasoning_tokens: int = 0
+    cache_write_tokens: int = 0
+    web_search_requests: int = 0
     kind: Literal["usage"] = "usage"
 
     def __add__(self, other: Usage) -> Usage:
@@ -121,6 +128,8 @@ class Usage:
             output_tokens=self.output_tokens + other.output_tokens,
             cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            web_search_requests=self.web_search_requests + other.web_search_requests,
         )
 
     @property

@@ -69,6 +69,9 @@ class ModelSpec:
     :param input_price: USD per million input tokens, for cost accounting.
     :param output_price: USD per million output tokens.
     :param cached_input_price: USD per million cached input tokens (defaults to ``input_price``).
+    :param cache_write_price: USD per million input tokens written to the prompt cache (defaults
+        to ``input_price``).
+    :param web_search_price: USD per web search request the provider runs (defaults to none).
     """
 
     name: str
@@ -78,6 +81,8 @@ class ModelSpec:
     input_price: float | None = None
     output_price: float | None = None
     cached_input_price: float | None = None
+    cache_write_price: float | None = None
+    web_search_price: float | None = None
 
     def capabilities(self, base: frozenset[str]) -> frozenset[str]:
         return (base | self.add) - self.remove

@@ -19,12 +19,15 @@ def cost_of(usage: Usage, model: ModelSpec | None) -> float | None:
     if model is None or model.input_price is None or model.output_price is None:
         return None
     cached_price = model.cached_input_price if model.cached_input_price is not None else model.input_price
-    fresh = max(0, usage.input_tokens - usage.cached_input_tokens)
+    write_price = model.cache_write_price if model.cache_write_price is not None else model.input_price
+    fresh = max(0, usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens)
+    searches = usage.web_search_requests * (model.web_search_price or 0.0)
     return (
         fresh * model.input_price
         + usage.cached_input_tokens * cached_price
+        + usage.cache_write_tokens * write_price
         + usage.output_tokens * model.output_price
-    ) / 1_000_000
+    ) / 1_000_000 + searches
 
 
 @attrs.define
