@@ -38,13 +38,15 @@ from .mcp.hub import McpHub
 from .mcp.notices import NoticeSink
 from .mcp.servers import ServerEntry, entry_from_spec, parse_mcp_servers
 from .mcp.settings import McpSettings
+from .registry import get_registry
 from .specs import McpServerSpec, ToolContext, ToolSpec
 from .tools import FunctionTool, Tool, ToolSet
 
 if TYPE_CHECKING:
     from .config import AgentConfig, RunConfig
     from .options import ToolOptions
-    from .plugins import PluginHost
+    from .plugins import PluginHost, ProblemSink
+    from .registry import Registry
     from .workspace import AgentAccess, RunWorkspaces
 
 __all__ = ["AgentToolbox", "agent_toolbox", "needs_workspace", "open_toolboxes", "run_workspaces"]
@@ -100,7 +102,7 @@ class AgentToolbox:
 
 def needs_workspace(agent: AgentConfig, config: RunConfig | None = None) -> bool:
     """Whether the agent gets a workspace: it sets ``cwd``, runs commands, or there are context paths."""
-    options = agent.backend.options
+    options = agent.backend.tools
     has_context = config is not None and bool(config.orchestrator.context_paths)
     return bool(options.cwd or options.enable_mcp_command_line or has_context)
 
@@ -124,20 +126,57 @@ def _mode(options: ToolOptions, origin: str) -> str:
     return str(mode)
 
 
+def _model_of(agent: AgentConfig, host: PluginHost, registry: Registry | None) -> str | None:
+    """The agent's model: its ``model``, else its backend's ``default_model``."""
+    registry = registry or get_registry(host)
+    if agent.backend.type not in registry.backends:
+        return agent.backend.options.model
+    return registry.model_for(agent.backend.type, agent.backend.options)
+
+
+def _report_tool_hook_problem(agent_id: str) -> ProblemSink:
+    """Where a failing ``massgen_tools`` hook is reported at run time: a warning on stderr and in
+    the run's ``massgen.log.jsonl`` (the traceback at debug level: ``--debug``), or a Python
+    warning when the application did not configure logging."""
+
+    def report(plugin: str, message: str, exc: BaseException | None) -> None:
+        import structlog
+
+        text = f"plugin {plugin!r}: {message}; agent {agent_id!r} runs without the tools it offers"
+        if not structlog.is_configured():
+            import warnings
+
+            warnings.warn(text, RuntimeWarning, stacklevel=2)
+            return
+        log = structlog.get_logger("massgen.plugins")
+        log.warning(text, plugin=plugin, agent=agent_id)
+        if exc is not None:
+            log.debug(f"plugin {plugin!r}: the traceback of the failing hook", exc_info=exc)
+
+    return report
+
+
 def _offered(
-    agent: AgentConfig, host: PluginHost, access: AgentAccess | None
+    agent: AgentConfig, host: PluginHost, access: AgentAccess | None, registry: Registry | None = None
 ) -> tuple[list[Tool], list[ServerEntry]]:
     options = agent.backend.options
+    cwd = agent.backend.tools.cwd
     context = ToolContext(
         agent_id=agent.id,
         backend_type=agent.backend.type,
-        model=options.model,
-        workspace=access.workspace if access is not None else (Path(options.cwd) if options.cwd else None),
+        model=_model_of(agent, host, registry),
+        workspace=access.workspace if access is not None else (Path(cwd) if cwd else None),
         options=options,
     )
     tools: list[Tool] = []
     servers: list[ServerEntry] = []
-    for plugin, item in host.collect("massgen_tools", (ToolSpec, McpServerSpec), context=context):
+    offered = host.collect(
+        "massgen_tools",
+        (ToolSpec, McpServerSpec),
+        on_problem=_report_tool_hook_problem(agent.id),
+        context=context,
+    )
+    for plugin, item in offered:
         if isinstance(item, ToolSpec):
             tools.append(FunctionTool(item))
         else:
@@ -153,7 +192,7 @@ def _builtin_servers(
     secret_env_names: Iterable[str],
     environ: Mapping[str, str] | None,
 ) -> list[ServerEntry]:
-    options = agent.backend.options
+    options = agent.backend.tools
     entries: list[ServerEntry] = []
     if options.enable_mcp_command_line:
         if access is None:
@@ -168,6 +207,7 @@ def _builtin_servers(
                 options,
                 origin=origin,
                 source=source,
+                secret_values=[agent.backend.options.api_key] if agent.backend.options.api_key else [],
                 secret_env_names=secret_env_names,
                 environ=environ,
             )
@@ -191,11 +231,14 @@ async def agent_toolbox(
     secret_env_names: Iterable[str] = (),
     environ: Mapping[str, str] | None = None,
     stderr_dir: Path | None = None,
+    registry: Registry | None = None,
 ) -> AsyncIterator[AgentToolbox]:
     """Build the agent's complete :class:`ToolSet`, start its MCP servers; stop them on exit.
 
     :param agent: the agent's config (its backend options hold the tool keys).
-    :param host: the plugin host (``massgen_tools`` hook).
+    :param host: the plugin host (``massgen_tools`` hook). A hook that raises or returns
+        something else than tool and server specs is reported (a warning naming the plugin) and
+        its tools are left out; the agent still runs.
     :param access: the agent's permissions (``RunWorkspaces.access(agent.id)``); ``None`` when it
         has no workspace (then it gets no file tools and no ``execute_command``).
     :param notify: receives :class:`~massgen_core.mcp.ToolNotice` objects (server connected,
@@ -206,14 +249,16 @@ async def agent_toolbox(
         variables); names that look like secrets are dropped anyway.
     :param environ: the environment to scrub for ``execute_command`` (default ``os.environ``).
     :param stderr_dir: where MCP servers' stderr goes (default: temporary files).
+    :param registry: resolves the agent's model when the config leaves it to the backend's
+        ``default_model`` (:attr:`ToolContext.model`); default: the registry of ``host``.
     :raises ConfigError: an invalid ``mcp_servers`` entry or command pattern, a server command
         that is not allowed or not found, a bad URL, two tools with one name — before any server
         starts.
     """
     origin = origin or f"agent {agent.id!r}: backend"
-    options = agent.backend.options
+    options = agent.backend.tools
     _mode(options, origin)
-    function_tools, plugin_servers = _offered(agent, host, access)
+    function_tools, plugin_servers = _offered(agent, host, access, registry)
     entries = [
         *parse_mcp_servers(options.mcp_servers, path=f"{origin}.mcp_servers", source=source),
         *plugin_servers,
@@ -260,6 +305,7 @@ async def open_toolboxes(
     notify: NoticeSink | None = None,
     secret_env_names: Iterable[str] = (),
     stderr_dir: Path | None = None,
+    registry: Registry | None = None,
 ) -> AsyncIterator[dict[str, AgentToolbox]]:
     """:func:`agent_toolbox` for every agent of ``config``, started in parallel, closed together.
 
@@ -278,6 +324,7 @@ async def open_toolboxes(
                 source=config.source,
                 secret_env_names=secret_env_names,
                 stderr_dir=stderr_dir,
+                registry=registry,
             )
             for i, agent in enumerate(config.agents)
         ]

@@ -50,6 +50,7 @@ BUILTIN_KINDS: tuple[CapabilityKind, ...] = (
     _k("parallel_tool_calls", "Parallel tool calls", "Asks for several tool calls in one turn."),
     _k("reasoning", "Reasoning", "Exposes reasoning or a reasoning summary; accepts reasoning settings."),
     _k("multi_turn", "Multi-turn", "Keeps provider state across turns of a session."),
+    _k("sampling", "Sampling settings", "Accepts temperature and top_p (reasoning models do not)."),
     _k("web_search", "Web search", "Provider-hosted web search.", row="Web Search"),
     _k(
         "code_execution",

@@ -17,6 +17,7 @@ import attrs
 
 __all__ = [
     "BackendOptions",
+    "InvalidValue",
     "SamplingOptions",
     "ToolOptions",
     "at_least",
@@ -44,10 +45,10 @@ def option(
     """Declare one backend option (an ``attrs.field`` with MassGen metadata).
 
     :param requires: the capability kind this option needs when it is set (truthy).
-    :param help: one line shown by ``massgen backends --options``.
+    :param help: one line shown by ``massgen backends TYPE`` (and in its ``--json``).
     :param secret: never shown in logs, errors or saved configs.
-    :param validator: an attrs validator; raise :class:`~massgen_core.config.InvalidValue`
-        (or use :func:`positive` / :func:`at_least`) so the loader reports it at the value.
+    :param validator: an attrs validator; raise :class:`InvalidValue` (or use :func:`positive`,
+        :func:`at_least` or :func:`http_url`) so the loader reports it at the value.
     """
     metadata = {REQUIRES: requires, HELP: help, SECRET: secret}
     if factory is not None:
@@ -55,16 +56,20 @@ def option(
     return attrs.field(default=default, metadata=metadata, repr=not secret, validator=validator)
 
 
-def _invalid(name: str, message: str) -> Exception:
-    from .config.model import InvalidValue  # the config package imports this module
+class InvalidValue(ValueError):
+    """Raised by an option's validator: names the field, so the config loader reports the
+    message at that value's file:line:column."""
 
-    return InvalidValue(name, message)
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
 
 
 def positive(_instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     """Validator: a positive number (``None`` passes)."""
     if value is not None and not value > 0:  # NaN fails too
-        raise _invalid(attribute.name, "must be a positive number")
+        raise InvalidValue(attribute.name, "must be a positive number")
 
 
 def at_least(minimum: int) -> Callable[[Any, attrs.Attribute[Any], int | None], None]:
@@ -72,7 +77,7 @@ def at_least(minimum: int) -> Callable[[Any, attrs.Attribute[Any], int | None], 
 
     def check(_instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
         if value is not None and value < minimum:
-            raise _invalid(attribute.name, f"must be at least {minimum}")
+            raise InvalidValue(attribute.name, f"must be at least {minimum}")
 
     return check
 
@@ -89,7 +94,7 @@ def http_url(_instance: Any, attribute: attrs.Attribute[Any], value: str | None)
     except ValueError:  # e.g. an invalid port or IPv6 literal
         ok = False
     if not ok:
-        raise _invalid(
+        raise InvalidValue(
             attribute.name,
             f"must be an http:// or https:// URL with a host (e.g. http://localhost:1234/v1), not {value!r}",
         )
@@ -114,7 +119,13 @@ def is_secret(field: attrs.Attribute[Any]) -> bool:
 
 @attrs.frozen(kw_only=True)
 class ToolOptions:
-    """Tool, MCP and workspace keys, served by the core for every backend that has ``mcp``."""
+    """The agent's tool, MCP and workspace keys.
+
+    They are written in the ``backend:`` block like the backend's own options, but they belong to
+    the agent: the core reads them (into :attr:`BackendConfig.tools
+    <massgen_core.config.BackendConfig.tools>`) and serves the tools for every backend, so a
+    plugin's options class never declares them.
+    """
 
     cwd: str | None = option(None, help="The agent's workspace directory.")
     mcp_servers: Any = option(None, requires="mcp", help="MCP servers: a list, or a mapping name -> server.")
@@ -162,8 +173,12 @@ class ToolOptions:
 
 
 @attrs.frozen(kw_only=True)
-class BackendOptions(ToolOptions):
-    """Keys every backend accepts (plus the tool keys). ``type`` is read by the config loader."""
+class BackendOptions:
+    """Keys every backend accepts; a plugin's options class adds its own.
+
+    ``type`` is read by the config loader, and the agent's tool keys (:class:`ToolOptions`) are
+    taken out of the block before the rest is structured into the plugin's class.
+    """
 
     model: str | None = option(None, help="The model id (or deployment / loaded model name).")
     api_key: str | None = option(None, secret=True, help="API key; by default read from the env var.")
@@ -174,10 +189,15 @@ class BackendOptions(ToolOptions):
 
 @attrs.frozen(kw_only=True)
 class SamplingOptions(BackendOptions):
-    """Generation settings most chat APIs accept."""
+    """Generation settings most chat APIs accept.
 
-    temperature: float | None = option(None, help="Sampling temperature.")
-    top_p: float | None = option(None, help="Nucleus sampling.")
+    ``temperature`` and ``top_p`` need the ``sampling`` capability: a backend that takes them
+    declares it, and a model that rejects them (reasoning models) removes it, so validation
+    refuses them there instead of the provider answering 400.
+    """
+
+    temperature: float | None = option(None, requires="sampling", help="Sampling temperature.")
+    top_p: float | None = option(None, requires="sampling", help="Nucleus sampling.")
     max_tokens: int | None = option(None, help="Maximum tokens to generate.")
 
 

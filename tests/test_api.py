@@ -85,12 +85,12 @@ def test_an_agent_whose_backend_cannot_be_built_fails_alone(monkeypatch: pytest.
 
     real = assemble._build_backend
 
-    def build(registry: Any, agent: Any, cfg: Any, environ: Any) -> Any:
+    def build(registry: Any, agent: Any, cfg: Any, environ: Any, box: Any) -> Any:
         if agent.id == "ghost":
             from massgen_core.provider_errors import missing_api_key
 
             return assemble.UnavailableBackend(missing_api_key("openai", ["OPENAI_API_KEY"]))
-        return real(registry, agent, cfg, environ)
+        return real(registry, agent, cfg, environ, box)
 
     monkeypatch.setattr(assemble, "_build_backend", build)
 

@@ -98,7 +98,7 @@ def _backend(type_: str, options: type, caps: set[str], **kw: Any) -> BackendSpe
         provider="test",
         factory="massgen_core.testing.scripted:ScriptedBackend",
         options=options,
-        capabilities=caps | {"streaming", "tool_calling", "multi_turn"},
+        capabilities=caps | {"streaming", "tool_calling", "multi_turn", "sampling"},
         **kw,
     )
 
@@ -391,7 +391,7 @@ def test_relative_paths_resolve_against_the_current_directory(
     monkeypatch.chdir(work)
     cfg = load_config(file, registry=scripted_only)
     assert [c.path for c in cfg.orchestrator.context_paths] == [work / "src", tmp_path / "up"]
-    assert cfg.agents[0].backend.options.cwd == str(work / "workspace")
+    assert cfg.agents[0].backend.tools.cwd == str(work / "workspace")
     other = load_config(file, registry=scripted_only, base_dir=config_dir)
     assert other.orchestrator.context_paths[0].path == config_dir / "src"
 
@@ -844,8 +844,8 @@ def test_mapping_source(scripted_only: Registry, tmp_path: Path) -> None:
         {"agents": ({"backend": {"type": "scripted", "cwd": tmp_path, "exclude_tools": ("a",)}},)},
         registry=scripted_only,
     )
-    assert cfg.agents[0].backend.options.cwd == str(tmp_path)
-    assert cfg.agents[0].backend.options.exclude_tools == ("a",)
+    assert cfg.agents[0].backend.tools.cwd == str(tmp_path)
+    assert cfg.agents[0].backend.tools.exclude_tools == ("a",)
     err = raises(load_config, {"agent": {"backend": {"type": "scripted", "x": 1}}}, registry=scripted_only)
     assert only(err).path == "agent.backend.x" and only(err).line is None
     assert str(only(err)).startswith("<config>: agent.backend.x")

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 from massgen_core.agent_toolbox import AgentToolbox, agent_toolbox
@@ -15,6 +14,7 @@ from massgen_core.command_line.policy import split_commands
 from massgen_core.command_line.runner import run_command
 from massgen_core.config import AgentConfig, BackendConfig
 from massgen_core.errors import ConfigError
+from massgen_core.options import ToolOptions
 from massgen_core.plugins import PluginHost
 from massgen_core.sandbox import available as landlock_available
 from massgen_core.testing.scripted_options import ScriptedOptions
@@ -100,13 +100,6 @@ async def test_the_runner_stops_commands_and_caps_output(tmp_path: Path) -> None
 
 
 # -- the MCP server, through the agent's toolbox ----------------------------------------------
-@attrs.frozen(kw_only=True)
-class ProposedOptions(ScriptedOptions):
-    """The option keys this feature asks the core to add to ToolOptions."""
-
-    command_line_sandbox: str = "landlock"
-
-
 @pytest.fixture(scope="module")
 def anyio_backend() -> str:
     return "asyncio"
@@ -125,11 +118,13 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
-def agent(**options: Any) -> AgentConfig:
+def agent(api_key: str | None = None, **options: Any) -> AgentConfig:
     return AgentConfig(
         id="a1",
         backend=BackendConfig(
-            type="scripted", options=ProposedOptions(enable_mcp_command_line=True, **options)
+            type="scripted",
+            options=ScriptedOptions(api_key=api_key),
+            tools=ToolOptions(enable_mcp_command_line=True, **options),
         ),
     )
 

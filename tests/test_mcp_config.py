@@ -18,7 +18,7 @@ from massgen_core.mcp import (
 )
 from massgen_core.mcp.naming import MAX_NAME
 from massgen_core.mcp.servers import mcp_servers_problems
-from massgen_core.options import BackendOptions
+from massgen_core.options import ToolOptions
 
 
 def problems(value: object) -> list[str]:
@@ -218,10 +218,10 @@ def test_the_breaker_opens_after_repeated_failures_and_half_opens_after_the_cool
 
 
 def test_settings_come_from_backend_options_with_defaults() -> None:
-    assert McpSettings.from_options(BackendOptions()) == McpSettings()
+    assert McpSettings.from_options(ToolOptions()) == McpSettings()
 
     settings = McpSettings.from_options(
-        BackendOptions(mcp_call_timeout=5, mcp_retries=0, mcp_circuit_breaker_failures=2)
+        ToolOptions(mcp_call_timeout=5, mcp_retries=0, mcp_circuit_breaker_failures=2)
     )
     assert (
         settings.call_timeout == 5 and settings.retry.max_attempts == 1 and settings.breaker.max_failures == 2

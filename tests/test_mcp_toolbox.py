@@ -21,6 +21,7 @@ from massgen_core.events import ToolResult
 from massgen_core.hookspecs import hookimpl
 from massgen_core.mcp import ToolNotice
 from massgen_core.messages import Message
+from massgen_core.options import ToolOptions
 from massgen_core.plugins import PluginHost
 from massgen_core.specs import McpServerSpec, ToolContext, ToolSpec
 from massgen_core.testing.scripted import ScriptedBackend
@@ -60,7 +61,8 @@ def host_with(*plugins: object) -> PluginHost:
 
 def agent(agent_id: str = "a1", **options: Any) -> AgentConfig:
     return AgentConfig(
-        id=agent_id, backend=BackendConfig(type="scripted", options=ScriptedOptions(**options))
+        id=agent_id,
+        backend=BackendConfig(type="scripted", options=ScriptedOptions(), tools=ToolOptions(**options)),
     )
 
 

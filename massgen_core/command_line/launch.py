@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from ..errors import ConfigError
 from ..mcp.servers import ServerEntry
-from ..options import BackendOptions, ToolOptions
+from ..options import ToolOptions
 from ..sandbox import available, unavailable_reason
 from ..specs import McpServerSpec
 from ..workspace.access import AgentAccess
@@ -30,6 +30,7 @@ def command_line_server(
     origin: str = "backend",
     source: str | None = None,
     secret_env_names: Iterable[str] = (),
+    secret_values: Iterable[str] = (),
     environ: Mapping[str, str] | None = None,
 ) -> ServerEntry:
     """The server that gives ``access.agent_id`` the ``execute_command`` tool.
@@ -39,6 +40,7 @@ def command_line_server(
     this is a :class:`ConfigError` unless the option is ``"off"``.
 
     :param secret_env_names: env vars never passed on (every backend's API-key variables).
+    :param secret_values: secrets (the agent's configured API key) whose value is never passed on.
     """
     sandbox_mode = options.command_line_sandbox
     if sandbox_mode not in ("landlock", "off"):
@@ -68,9 +70,8 @@ def command_line_server(
     )
     settings_file = access.state_file.with_name(f"{access.agent_id}.command_line.json")
     settings_file.write_text(settings.to_json(), encoding="utf-8")
-    secrets = [options.api_key] if isinstance(options, BackendOptions) and options.api_key else []
     env = scrub_environment(
-        os.environ if environ is None else environ, drop=secret_env_names, secret_values=secrets
+        os.environ if environ is None else environ, drop=secret_env_names, secret_values=list(secret_values)
     )
     spec = McpServerSpec(
         name=COMMAND_LINE_SERVER,

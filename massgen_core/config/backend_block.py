@@ -5,13 +5,17 @@ inferred from ``model`` when it identifies exactly one backend); every other key
 field of the spec's options class. Unknown keys name the nearest valid key, or the backends
 that accept them; an option that needs a capability the backend (or its model) lacks names
 the backends that have it.
+
+The agent's tool keys (:class:`~massgen_core.options.ToolOptions`: ``cwd``, ``mcp_servers``,
+``command_line_*``, ...) sit in the same block; they are taken out first and structured on their
+own, so a plugin's options class declares only its backend's keys.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..options import BackendOptions, is_secret, option_fields, required_capability
+from ..options import BackendOptions, ToolOptions, is_secret, option_fields, required_capability
 from .converter import kind_of
 from .issues import ConfigPath, IssueList, suggestion
 from .model import BackendConfig
@@ -41,21 +45,33 @@ def structure_backend(
         return None
     spec = registry.spec(backend_type)
     _collect_secrets(data, spec.options_class, issues)
+    tool_data = {key: data.pop(key) for key in list(data) if key in TOOL_KEYS}
+    tools, tool_problems = structure(tool_data, ToolOptions)
     options, problems = structure(data, spec.options_class)
     secret = frozenset(name for name, f in option_fields(spec.options_class).items() if is_secret(f))
     report(
-        problems,
+        [*tool_problems, *problems],
         path,
         issues,
         unknown=lambda p: _unknown_option(p, backend_type, spec, registry),
         secret_fields=secret,
     )
-    bad_keys = {p.path[0] for p in problems if p.path}
+    bad_keys = {p.path[0] for p in [*tool_problems, *problems] if p.path}
+    data.update(tool_data)
     bad_keys |= _check_capabilities(data, bad_keys, path, backend_type, spec, registry, issues)
     servers_ok = _check_mcp_servers(data, bad_keys, path, issues)
-    if options is None or problems or not servers_ok:
+    if options is None or tools is None or problems or tool_problems or not servers_ok:
         return None
-    return BackendConfig(type=backend_type, options=options)
+    return BackendConfig(type=backend_type, options=options, tools=tools)
+
+
+#: the agent's keys written in the ``backend:`` block
+TOOL_KEYS = frozenset(option_fields(ToolOptions))
+
+
+def block_fields(options_type: type) -> dict[str, Any]:
+    """Every key a ``backend:`` block of this options class accepts: the backend's and the agent's."""
+    return {**option_fields(ToolOptions), **option_fields(options_type)}
 
 
 def _collect_secrets(raw: Any, options_type: type, issues: IssueList) -> None:
@@ -130,11 +146,11 @@ def _unknown_option(problem: Problem, backend_type: str, spec: BackendSpec, regi
                 f"{here}: it needs the {missing[0]!r} capability, which {backend_type!r} does not have; "
                 f"backends with it: {have}"
             )
-        close = suggestion(key, option_fields(spec.options_class))
+        close = suggestion(key, block_fields(spec.options_class))
         if "did you mean" in close:
             return here + close
         return f"{here}; backends that accept it: {', '.join(elsewhere)}"
-    return here + suggestion(key, option_fields(spec.options_class))
+    return here + suggestion(key, block_fields(spec.options_class))
 
 
 def _check_capabilities(
@@ -147,7 +163,7 @@ def _check_capabilities(
     issues: IssueList,
 ) -> set[str | int]:
     """Report options set on a backend that lacks the capability they need; returns their keys."""
-    fields = option_fields(spec.options_class)
+    fields = block_fields(spec.options_class)
     reported: set[str | int] = set()
     model = data.get("model") if isinstance(data.get("model"), str) else spec.default_model
     capabilities = registry.capabilities(backend_type, model)

@@ -27,7 +27,11 @@ def dump_config(config: RunConfig, *, include_defaults: bool = False) -> dict[st
     """
     agents = []
     for agent in config.agents:
-        backend = {"type": agent.backend.type, **_fields(agent.backend.options, include_defaults)}
+        backend = {
+            "type": agent.backend.type,
+            **_fields(agent.backend.options, include_defaults),
+            **_fields(agent.backend.tools, include_defaults),
+        }
         entry: dict[str, Any] = {"id": agent.id, "backend": backend}
         if agent.system_message is not None:
             entry["system_message"] = agent.system_message

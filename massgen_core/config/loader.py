@@ -337,10 +337,10 @@ def _agent_id(
 
 
 def _resolve_cwd(backend: BackendConfig, base: Path) -> BackendConfig:
-    cwd = backend.options.cwd
+    cwd = backend.tools.cwd
     if not cwd:
         return backend
     resolved = str(_resolve(base, cwd))
     if resolved == cwd:
         return backend
-    return attrs.evolve(backend, options=attrs.evolve(backend.options, cwd=resolved))
+    return attrs.evolve(backend, tools=attrs.evolve(backend.tools, cwd=resolved))

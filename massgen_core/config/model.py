@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ..options import BackendOptions, InvalidValue, ToolOptions
+
 if TYPE_CHECKING:
     from ..backend import Timeouts
-    from ..options import BackendOptions
 
 __all__ = [
     "AgentConfig",
@@ -34,15 +35,6 @@ DisplayType = Literal["rich_terminal", "simple", "silent"]
 Permission = Literal["read", "write"]
 
 
-class InvalidValue(ValueError):
-    """Raised by a field validator; names the field so the loader can point at its value."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(message)
-
-
 def _positive_or_none(_instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and (math.isnan(value) or value <= 0):
         raise InvalidValue(attribute.name, "must be a positive number of seconds (or null for no limit)")
@@ -55,10 +47,12 @@ def _at_least_one(_instance: Any, attribute: attrs.Attribute[Any], value: int | 
 
 @attrs.frozen(kw_only=True)
 class BackendConfig:
-    """An agent's backend: its ``type`` and the options instance its plugin declared."""
+    """An agent's ``backend:`` block: its ``type``, the options instance its plugin declared, and
+    the agent's tool keys written in the same block (:class:`~massgen_core.options.ToolOptions`)."""
 
     type: str
     options: BackendOptions
+    tools: ToolOptions = ToolOptions()
 
     @property
     def model(self) -> str | None:
@@ -136,7 +130,9 @@ class TimeoutSettings:
     """The ``timeout_settings:`` section, in seconds; ``null`` disables a timeout.
 
     The orchestration-level limits are ``orchestrator_timeout_seconds`` (the whole run),
-    ``round_timeout_seconds`` and ``agent_timeout_seconds``. The per-request backend limits
+    ``round_timeout_seconds`` and ``agent_timeout_seconds``; ``straggler_grace_seconds`` is how
+    long a run waits for agents still working once every other agent has voted (then it ends
+    without them and reports them). The per-request backend limits
     ``connect_timeout``, ``first_event_timeout``, ``idle_timeout`` and ``request_timeout``
     (the whole response, retries included) map to :class:`massgen_core.backend.Timeouts`
     through :meth:`backend_timeouts`.
@@ -145,6 +141,7 @@ class TimeoutSettings:
     orchestrator_timeout_seconds: float | None = attrs.field(default=1800.0, validator=_positive_or_none)
     round_timeout_seconds: float | None = attrs.field(default=None, validator=_positive_or_none)
     agent_timeout_seconds: float | None = attrs.field(default=None, validator=_positive_or_none)
+    straggler_grace_seconds: float | None = attrs.field(default=60.0, validator=_positive_or_none)
     connect_timeout: float | None = attrs.field(default=10.0, validator=_positive_or_none)
     first_event_timeout: float | None = attrs.field(default=120.0, validator=_positive_or_none)
     idle_timeout: float | None = attrs.field(default=120.0, validator=_positive_or_none)

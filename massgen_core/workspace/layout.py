@@ -143,7 +143,7 @@ class RunWorkspaces:
             root or Path(".massgen"),
             config.agent_ids,
             workspaces={
-                a.id: Path(a.backend.options.cwd) if a.backend.options.cwd else None for a in config.agents
+                a.id: Path(a.backend.tools.cwd) if a.backend.tools.cwd else None for a in config.agents
             },
             context_paths=context_paths_from_config(orchestrator.context_paths, source=config.source),
             snapshot_root=Path(orchestrator.snapshot_storage) if orchestrator.snapshot_storage else None,

@@ -1,7 +1,7 @@
 """The options schemas (YAML ``backend:`` keys) of the local backend types.
 
 Plain attrs classes, no SDK or llama.cpp import. The server types extend massgen-openai's
-:class:`~massgen_openai.options.ChatCompletionOptions`; their engine-specific keys are declared here
+:class:`~massgen_openai.api.ChatCompletionOptions`; their engine-specific keys are declared here
 so a typo is a config error, and are sent as top-level JSON fields by the backend's
 ``provider_params``.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 from massgen_core.plugin import SamplingOptions, option
-from massgen_openai.options import ChatCompletionOptions
+from massgen_openai.api import ChatCompletionOptions
 
 __all__ = ["InferenceOptions", "LMStudioOptions", "LlamaCppOptions", "SGLangOptions"]
 

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from massgen_core.plugin import BackendSpec, CapabilityKind, hookimpl
-from massgen_openai.capability_kinds import KINDS, SAMPLING
-from massgen_openai.presets import preset_spec
+from massgen_core.plugin import BackendSpec, hookimpl
+from massgen_openai.api import preset_spec
 
 from .embedded.catalog import DEFAULT_MODEL, KNOWN_MODELS
 from .presets import LMSTUDIO, SGLANG, VLLM
 
-__all__ = ["BACKENDS", "EMBEDDED_CAPABILITIES", "massgen_backend_types", "massgen_capability_kinds"]
+__all__ = ["BACKENDS", "EMBEDDED_CAPABILITIES", "massgen_backend_types"]
 
 #: What the embedded backend really does: it streams, makes grammar-constrained tool calls (one
 #: per response), keeps multi-turn history, takes MCP tools like any tool-calling backend, and
 #: accepts temperature/top_p. No reasoning stream, no media input.
 EMBEDDED_CAPABILITIES = frozenset(
-    {"streaming", "tool_calling", "multi_turn", "mcp", "filesystem_mcp", SAMPLING}
+    {"streaming", "tool_calling", "multi_turn", "mcp", "filesystem_mcp", "sampling"}
 )
 
 BACKENDS: tuple[BackendSpec, ...] = (
@@ -68,8 +67,3 @@ BACKENDS: tuple[BackendSpec, ...] = (
 def massgen_backend_types() -> Sequence[BackendSpec]:
     return BACKENDS
 
-
-@hookimpl
-def massgen_capability_kinds() -> Sequence[CapabilityKind]:
-    """``sampling`` (declared identically by massgen-openai): so these specs stand on their own."""
-    return [k for k in KINDS if k.key == SAMPLING]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from massgen_openai.presets import ChatPreset
+from massgen_openai.api import ChatPreset
 
 __all__ = ["LMSTUDIO", "LOCAL_PRESETS", "SGLANG", "VLLM"]
 

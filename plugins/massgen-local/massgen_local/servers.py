@@ -1,7 +1,7 @@
 """``lmstudio``, ``vllm`` and ``sglang``: massgen-openai's Chat Completions backend, pointed at a local server.
 
 The streaming itself (tool calls from servers that repeat ``name``/``id`` in every delta, reasoning
-from ``reasoning_content`` or ``reasoning``) is :class:`~massgen_openai.chat_backend.ChatCompletionsBackend`'s.
+from ``reasoning_content`` or ``reasoning``) is :class:`~massgen_openai.api.ChatCompletionsBackend`'s (massgen-openai's reuse API).
 What is added here: the engines' extra request fields, and error messages that say what to check
 on a local server (is it running, the port, the ``/v1`` suffix, is the model loaded).
 """
@@ -13,10 +13,7 @@ from typing import Any, ClassVar
 
 import attrs
 from massgen_core.plugin import BackendContext, ChatRequest, ModelNotFoundError, StreamEvent
-from massgen_openai.chat_backend import ChatCompletionsBackend
-from massgen_openai.client import SDK_ERRORS
-from massgen_openai.errors import map_sdk_error
-from massgen_openai.presets import ChatPreset
+from massgen_openai.api import SDK_ERRORS, ChatCompletionsBackend, ChatPreset, map_sdk_error
 
 from .diagnostics import missing_v1_hint, model_not_loaded, models_endpoint_missing
 from .options import LMStudioOptions

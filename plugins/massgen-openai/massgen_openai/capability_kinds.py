@@ -1,8 +1,8 @@
 """Capability kinds this plugin adds to the core's vocabulary.
 
-They stay out of the feature table (``row=None``); they exist so that options a model rejects
-are refused at validation: ``temperature``/``top_p`` need ``sampling`` (OpenAI reasoning models
-reject them) and ``text.verbosity`` needs ``verbosity`` (GPT-5 family only).
+``verbosity`` stays out of the feature table (``row=None``); it exists so that ``text.verbosity``
+is refused at validation on models outside the GPT-5 family. ``sampling`` (temperature, top_p)
+is the core's.
 """
 
 from __future__ import annotations
@@ -15,11 +15,6 @@ SAMPLING = "sampling"
 VERBOSITY = "verbosity"
 
 KINDS: tuple[CapabilityKind, ...] = (
-    CapabilityKind(
-        key=SAMPLING,
-        title="Sampling settings",
-        description="Accepts temperature and top_p (reasoning models do not).",
-    ),
     CapabilityKind(
         key=VERBOSITY,
         title="Verbosity",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from massgen_core.plugin import McpServerSpec, ToolContext, ToolSpec
 
@@ -26,11 +25,10 @@ def media_settings(context: ToolContext, environ: Mapping[str, str] | None = Non
     options = context.options
     assert isinstance(options, OpenAIOptions)
     env = os.environ if environ is None else environ
-    workspace = context.workspace or (Path(options.cwd) if options.cwd else None)
     return MediaSettings(
         api_key=options.api_key or env.get("OPENAI_API_KEY", ""),
         base_url=options.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
-        workspace=workspace,
+        workspace=context.workspace,
     )
 
 

@@ -68,11 +68,10 @@ class TextSettings:
 class OpenAIBaseOptions(SamplingOptions):
     """Keys shared by every backend of this plugin.
 
-    ``temperature``/``top_p`` need the ``sampling`` capability (reasoning models reject them).
+    ``temperature``/``top_p`` (from :class:`SamplingOptions`) need the ``sampling`` capability,
+    which reasoning models remove.
     """
 
-    temperature: float | None = option(None, requires=SAMPLING, help="Sampling temperature.")
-    top_p: float | None = option(None, requires=SAMPLING, help="Nucleus sampling.")
     parallel_tool_calls: bool | None = option(
         None, help="Let the model ask for several tool calls at once (provider default when unset)."
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from massgen_core.plugin import BackendContext, ChatRequest, StreamEvent
@@ -53,7 +52,7 @@ class ResponsesBackend:
             code_interpreter=options.enable_code_interpreter,
             image_generation=options.enable_image_generation,
         )
-        self.media_dir = Path(options.cwd) if options.cwd else None
+        self.media_dir = context.workspace
         self.client = client if client is not None else self.make_client()
 
     def make_client(self) -> Any:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -100,7 +99,7 @@ class LlamaCppBackend:
             raise _import_error()
         self.options = options
         self.context = context
-        path = resolve_model_path(context.model, base_dir=Path(options.cwd) if options.cwd else None)
+        path = resolve_model_path(context.model, base_dir=context.workspace)
         self.key = ModelKey(
             path=path.resolve(),
             n_ctx=options.n_ctx,
