@@ -59,7 +59,7 @@ def anthropic_error_object(status: int, model: str | None, message: str | None =
 def anthropic_usage(usage: Usage) -> JsonObject:
     return {
         "input_tokens": usage.input_tokens,
-        "cache_creation_input_tokens": 0,
+        "cache_creation_input_tokens": usage.cache_write_tokens,
         "cache_read_input_tokens": usage.cached_tokens,
         "output_tokens": usage.output_tokens,
         "service_tier": "standard",
@@ -103,6 +103,9 @@ class AnthropicMessagesRenderer:
             deltas.append({"type": "signature_delta", "signature": thinking.signature})
             final = {"type": "thinking", "thinking": thinking.full_text, "signature": thinking.signature}
             blocks.append(_Block({"type": "thinking", "thinking": "", "signature": ""}, deltas, final))
+            for data in thinking.redacted:
+                redacted = {"type": "redacted_thinking", "data": data}
+                blocks.append(_Block(redacted, [], redacted))
         for search in reply.web_searches:
             blocks.extend(self._web_search_blocks(search))
         for run in reply.code_executions:

@@ -76,12 +76,17 @@ class StopReason(enum.Enum):
 
 @frozen
 class Usage:
-    """Token counts; ``reasoning_tokens`` and ``cached_tokens`` are reported where the format has them."""
+    """Token counts; ``reasoning_tokens`` and ``cached_tokens`` are reported where the format has them.
+
+    ``cache_write_tokens``: Anthropic's ``cache_creation_input_tokens`` (prompt tokens written to
+    the cache), reported by the Anthropic format only.
+    """
 
     input_tokens: int = 10
     output_tokens: int = 20
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -96,6 +101,8 @@ class Reasoning:
     ``reasoning`` as current vLLM). ``summary``/``raw``: Responses emits reasoning-summary events and/or
     raw ``response.reasoning_text.*`` events. ``signature``: Anthropic ``signature_delta`` and Gemini
     ``thoughtSignature`` (sent base64-encoded, so the SDK decodes it back to these UTF-8 bytes).
+    ``redacted``: the opaque ``data`` of Anthropic ``redacted_thinking`` blocks sent after the
+    thinking block (other formats ignore it).
     """
 
     text: str | tuple[str, ...] = field(converter=_chunks)
@@ -104,6 +111,7 @@ class Reasoning:
     summary: bool = field(default=True, kw_only=True)
     raw: bool = field(default=False, kw_only=True)
     signature: str = field(default="fake-signature", kw_only=True)
+    redacted: tuple[str, ...] = field(default=(), converter=tuple, kw_only=True)
 
     @property
     def pieces(self) -> tuple[str, ...]:
