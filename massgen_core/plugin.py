@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         Backend,
         BackendContext,
         ChatRequest,
+        FileAccess,
         MessageBuilder,
         Timeouts,
         ToolDefinition,
@@ -55,8 +56,9 @@ if TYPE_CHECKING:
     from .hookspecs import hookimpl
     from .http import shared_ssl_context
     from .messages import MediaPart, Message, Part, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
-    from .options import BackendOptions, SamplingOptions, option
+    from .options import BackendOptions, InvalidValue, SamplingOptions, at_least, http_url, option, positive
     from .provider_errors import connection_failed, map_http_error, missing_api_key, parse_retry_after
+    from .sandbox import sandbox_available, sandboxed_command
     from .specs import BackendSpec, McpServerSpec, ModelSpec, ToolContext, ToolSpec
 
 
@@ -77,7 +79,9 @@ _LOCATIONS: dict[str, str] = {
     "ConnectionFailedError": ".errors",
     "ContextTooLongError": ".errors",
     "Done": ".events",
+    "FileAccess": ".backend",
     "InvalidRequestError": ".errors",
+    "InvalidValue": ".options",
     "McpServerSpec": ".specs",
     "MediaPart": ".messages",
     "Message": ".messages",
@@ -113,8 +117,13 @@ _LOCATIONS: dict[str, str] = {
     "map_http_error": ".provider_errors",
     "missing_api_key": ".provider_errors",
     "option": ".options",
+    "positive": ".options",
+    "at_least": ".options",
+    "http_url": ".options",
     "parse_retry_after": ".provider_errors",
     "parse_tool_arguments": ".backend",
+    "sandbox_available": ".sandbox",
+    "sandboxed_command": ".sandbox",
 }
 
 __all__ = [
@@ -134,7 +143,9 @@ __all__ = [
     "ConnectionFailedError",
     "ContextTooLongError",
     "Done",
+    "FileAccess",
     "InvalidRequestError",
+    "InvalidValue",
     "McpServerSpec",
     "MediaPart",
     "Message",
@@ -164,13 +175,18 @@ __all__ = [
     "ToolRunner",
     "ToolSpec",
     "Usage",
+    "at_least",
     "connection_failed",
     "hookimpl",
+    "http_url",
     "map_http_error",
     "missing_api_key",
     "option",
     "parse_retry_after",
     "parse_tool_arguments",
+    "sandbox_available",
+    "sandboxed_command",
+    "positive",
     "shared_ssl_context",
 ]
 

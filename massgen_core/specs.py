@@ -11,7 +11,7 @@ import builtins
 import fnmatch
 import importlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import attrs
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .backend import Backend, BackendContext
+    from .options import BackendOptions
 
 __all__ = [
     "BackendFactory",
@@ -31,7 +32,17 @@ __all__ = [
     "import_object",
 ]
 
-BackendFactory = Callable[[Any, "BackendContext"], "Backend"]
+if TYPE_CHECKING:  # a default (PEP 696) lets plugins write a bare ``BackendSpec``; typing_extensions
+    # costs 20 ms to import, so the runtime TypeVar is the plain one
+    from typing_extensions import TypeVar
+
+    OptionsT = TypeVar("OptionsT", bound="BackendOptions", default=Any)
+else:
+    from typing import TypeVar
+
+    OptionsT = TypeVar("OptionsT")
+#: ``factory(options, context) -> Backend``; typed by the options class it takes
+BackendFactory = Callable[[OptionsT, "BackendContext"], "Backend"]
 ToolFunction = Callable[..., Awaitable[Any] | Any]
 
 
@@ -89,7 +100,7 @@ class ModelSpec:
 
 
 @attrs.frozen(kw_only=True)
-class BackendSpec:
+class BackendSpec(Generic[OptionsT]):
     """A backend type a plugin provides (the ``type:`` of a config's ``backend:`` block).
 
     :param type: the name used in configs and ``--backend``.
@@ -115,8 +126,8 @@ class BackendSpec:
     type: str
     display_name: str
     provider: str
-    factory: str | BackendFactory
-    options: str | builtins.type[Any]
+    factory: str | BackendFactory[OptionsT]
+    options: str | builtins.type[OptionsT]
     capabilities: frozenset[str] = attrs.field(default=frozenset(), converter=_frozenset)
     models: tuple[ModelSpec, ...] = attrs.field(default=(), converter=_models)
     default_model: str | None = None
@@ -147,7 +158,7 @@ class BackendSpec:
         )
 
     @property
-    def options_class(self) -> builtins.type[Any]:
+    def options_class(self) -> builtins.type[OptionsT]:
         """The options class (imported on first use when given as ``"module:attr"``)."""
         options = self.options
         cls = import_object(options) if isinstance(options, str) else options
@@ -160,22 +171,30 @@ class BackendSpec:
                 f"backend {self.type!r}: options must be an attrs class derived from "
                 f"massgen_core.options.BackendOptions, got {cls!r}"
             )
-        return cls
+        return cls  # type: ignore[return-value]
 
-    def load_factory(self) -> BackendFactory:
+    def load_factory(self) -> BackendFactory[OptionsT]:
         factory = self.factory
         return import_object(factory) if isinstance(factory, str) else factory
 
 
 @attrs.frozen(kw_only=True)
 class ToolContext:
-    """What a tool-providing plugin knows about the agent it is offering tools to."""
+    """What a tool-providing plugin knows about the agent it is offering tools to.
+
+    :param agent_id: the agent's id.
+    :param backend_type: its backend's ``type``.
+    :param model: the model it runs (the backend's ``default_model`` when the config names none).
+    :param workspace: its workspace directory, when it has one.
+    :param options: its backend's options: an instance of that backend's options class
+        (``isinstance(context.options, MyOptions)`` tells a plugin's own backend apart).
+    """
 
     agent_id: str
     backend_type: str
     model: str | None
     workspace: Path | None
-    options: Any
+    options: BackendOptions
 
 
 @attrs.frozen(kw_only=True)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..registry import Registry
     from ..specs import BackendSpec
 
-__all__ = ["structure_backend"]
+__all__ = ["check_can_coordinate", "structure_backend"]
 
 
 def structure_backend(
@@ -62,7 +62,35 @@ def structure_backend(
     servers_ok = _check_mcp_servers(data, bad_keys, path, issues)
     if options is None or tools is None or problems or tool_problems or not servers_ok:
         return None
+    if options.model is None and spec.default_model is None and not bad_keys:
+        known = ", ".join(m.name for m in spec.models[:8])
+        issues.at_key(
+            path,
+            f"backend {backend_type!r} has no default model: set `model:`"
+            + (f" (known models: {known})" if known else ""),
+        )
+        return None
     return BackendConfig(type=backend_type, options=options, tools=tools)
+
+
+def check_can_coordinate(
+    backend: BackendConfig, path: ConfigPath, registry: Registry, issues: IssueList
+) -> None:
+    """In a run of several agents, report a backend that cannot call tools: agents coordinate by
+    calling ``new_answer`` and ``vote``, so such an agent could never answer or vote."""
+    spec = registry.spec(backend.type)
+    model = backend.options.model or spec.default_model
+    if "tool_calling" in registry.capabilities(backend.type, model):
+        return
+    on = f"backend {backend.type!r}" + (f" with model {model!r}" if model else "")
+    able = sorted(registry.with_capability("tool_calling"))
+    where = f"backends that can: {', '.join(able)}" if able else "no installed backend can"
+    issues.at_key(
+        path,
+        f"{on} cannot call tools (no 'tool_calling' capability), so it cannot take part in a run of "
+        f"several agents, who coordinate by calling the new_answer and vote tools; run it as the only "
+        f"agent, or use a backend with tool calling ({where})",
+    )
 
 
 #: the agent's keys written in the ``backend:`` block

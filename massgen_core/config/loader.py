@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from ..errors import ConfigError, ConfigIssue
-from .backend_block import structure_backend
+from .backend_block import check_can_coordinate, structure_backend
 from .converter import kind_of
 from .interpolate import interpolate
 from .issues import ConfigPath, IssueList, Positions, suggestion
@@ -272,6 +272,10 @@ def _agents(data: dict[str, Any], registry: Registry, issues: IssueList, base: P
     parsed: list[tuple[str | None, BackendConfig | None, str | None]] = []
     for path, item in entries:
         parsed.append(_agent(path, item, registry, issues, explicit, base))
+    if len(parsed) > 1:
+        for (path, _), (_, backend, _) in zip(entries, parsed, strict=True):
+            if backend is not None:
+                check_can_coordinate(backend, (*path, "backend"), registry, issues)
     taken = set(explicit)
     agents: list[AgentConfig] = []
     for index, (agent_id, backend, system_message) in enumerate(parsed):
