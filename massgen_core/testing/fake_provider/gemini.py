@@ -74,7 +74,9 @@ def gemini_usage(usage: Usage, *, final: bool) -> JsonObject:
     if not final:
         return prompt | {"totalTokenCount": usage.input_tokens} | details
     counts: JsonObject = prompt | {"candidatesTokenCount": usage.output_tokens - usage.reasoning_tokens}
-    counts["totalTokenCount"] = usage.total_tokens
+    counts["totalTokenCount"] = usage.total_tokens + usage.tool_use_prompt_tokens
+    if usage.tool_use_prompt_tokens:
+        counts["toolUsePromptTokenCount"] = usage.tool_use_prompt_tokens
     if usage.cached_tokens:
         counts["cachedContentTokenCount"] = usage.cached_tokens
     if usage.reasoning_tokens:
@@ -104,6 +106,12 @@ class GeminiRenderer:
         if reply.reasoning is not None:
             pieces = (reply.reasoning.full_text,) if merged else reply.reasoning.pieces
             parts += [{"text": piece, "thought": True} for piece in pieces]
+        if self._server_side_invocations():
+            for number, search in enumerate(reply.web_searches, 1):
+                invocation: JsonObject = {"id": f"search_{number}", "toolType": "GOOGLE_SEARCH_WEB"}
+                results = [{"url": hit.url, "title": hit.title} for hit in search.results]
+                parts.append({"toolCall": invocation | {"args": {"queries": [search.query]}}})
+                parts.append({"toolResponse": invocation | {"response": {"results": results}}})
         for run in reply.code_executions:
             outcome = "OUTCOME_OK" if run.return_code == 0 else "OUTCOME_FAILED"
             parts.append({"executableCode": {"language": "PYTHON", "code": run.code}})
@@ -121,6 +129,18 @@ class GeminiRenderer:
                 signed = next((p for p in reversed(parts) if "text" in p), parts[-1])
             signed["thoughtSignature"] = base64.b64encode(reply.reasoning.signature.encode()).decode()
         return parts or [{"text": ""}]
+
+    def _server_side_invocations(self) -> bool:
+        """Whether the request asked for the built-in tools' calls and responses as parts
+        (``toolConfig.includeServerSideToolInvocations``, in either case)."""
+        body = self.request.json
+        config = body.get("toolConfig") or body.get("tool_config") or {}
+        if not isinstance(config, dict):
+            return False
+        return bool(
+            config.get("includeServerSideToolInvocations")
+            or config.get("include_server_side_tool_invocations")
+        )
 
     def _grounding(self) -> JsonObject | None:
         reply = self.reply

@@ -78,6 +78,8 @@ class StopReason(enum.Enum):
 class Usage:
     """Token counts; ``reasoning_tokens`` and ``cached_tokens`` are reported where the format has them.
 
+    ``tool_use_prompt_tokens``: Gemini's ``toolUsePromptTokenCount`` (the prompt tokens of its
+    built-in tools' results), counted in Gemini's ``totalTokenCount`` only.
     ``cache_write_tokens``: Anthropic's ``cache_creation_input_tokens`` (prompt tokens written to
     the cache), reported by the Anthropic format only.
     """
@@ -86,6 +88,7 @@ class Usage:
     output_tokens: int = 20
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    tool_use_prompt_tokens: int = 0
     cache_write_tokens: int = 0
 
     @property
