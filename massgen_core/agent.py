@@ -17,7 +17,7 @@ import attrs
 
 from .backend import Backend, ChatRequest, Timeouts, ToolDefinition
 from .errors import BackendError
-from .events import Done, StreamError, StreamEvent, ToolResult, Usage
+from .events import Done, StreamError, StreamEvent, ToolResult, TurnAssembler, Usage
 from .messages import Message, ToolCallPart, ToolResultPart
 from .resilience import RetryPolicy, resilient_stream
 from .specs import ModelSpec
@@ -99,6 +99,8 @@ class Agent:
                 messages=history, tools=definitions, tool_choice=tool_choice, tool_runner=runner
             )
             done: Done | None = None
+            assembler = TurnAssembler()
+            reported = False  # whether the backend reported this request's usage
             answered: dict[str, ToolResult] = {}  # calls the backend ran through the runner
             async for event in resilient_stream(
                 self.backend, request, timeouts=self.timeouts, policy=self.retry, name=self.backend_name
@@ -106,6 +108,7 @@ class Agent:
                 if isinstance(event, Usage):
                     self.ledger.record(self.id, event, self.model)
                     turn_usage = turn_usage + event
+                    reported = True
                 elif isinstance(event, Done):
                     done = event
                 elif isinstance(event, ToolResult):
@@ -116,17 +119,21 @@ class Agent:
                         reason="error", messages=tuple(added), error=event.error, usage=turn_usage
                     )
                     return
+                assembler.add(event)
                 yield event
             if done is None:  # a backend that ended without Done broke the contract
                 error = BackendError(f"{self.backend_name}: the response ended without finishing")
                 yield StreamError(error)
                 yield TurnComplete(reason="error", messages=tuple(added), error=error, usage=turn_usage)
                 return
-            history.append(done.message)
-            added.append(done.message)
-            calls = [c for c in done.message.tool_calls if c.id not in answered]
+            if not reported:  # counted, as unknown usage: not as zero tokens
+                self.ledger.record(self.id, None, self.model)
+            reply = assembler.message(done)
+            history.append(reply)
+            added.append(reply)
+            calls = [c for c in reply.tool_calls if c.id not in answered]
             if answered:  # keep the transcript whole: every call is followed by its result
-                ran = [c for c in done.message.tool_calls if c.id in answered]
+                ran = [c for c in reply.tool_calls if c.id in answered]
                 ran_message = Message.tool_results(
                     ToolResultPart(
                         call_id=c.id,
@@ -141,7 +148,7 @@ class Agent:
                     added.append(ran_message)
             if not calls:
                 yield TurnComplete(
-                    reason="answered", messages=tuple(added), text=done.message.text, usage=turn_usage
+                    reason="answered", messages=tuple(added), text=reply.text, usage=turn_usage
                 )
                 return
             external = tuple(c for c in calls if c.name in external_names)
@@ -162,7 +169,7 @@ class Agent:
                 yield TurnComplete(
                     reason="external_tool_calls",
                     messages=tuple(added),
-                    text=done.message.text,
+                    text=reply.text,
                     pending_calls=external,
                     usage=turn_usage,
                 )

@@ -2,13 +2,20 @@
 
 :func:`resilient_stream` wraps a backend's ``stream()``:
 
-* before the first event, a retryable :class:`~massgen_core.errors.BackendError` (429, 5xx,
-  connection failure, timeout) is retried with exponential backoff and jitter, honouring the
-  server's ``Retry-After`` up to :attr:`RetryPolicy.max_retry_after`;
+* a retryable :class:`~massgen_core.errors.BackendError` (429, 5xx, connection failure, a
+  reply that broke off or stalled) is retried with exponential backoff and jitter, honouring
+  the server's ``Retry-After`` up to :attr:`RetryPolicy.max_retry_after`, as long as nothing of
+  the reply was *used*: no :class:`~massgen_core.events.Done` and no
+  :class:`~massgen_core.events.ToolResult` (a tool the backend ran through the agent's runner)
+  went out. Deltas streamed before the break were only shown; the retried reply is the one the
+  agent keeps. The same policy holds for every backend, whatever its API;
 * the first-event, idle-between-events and total timeouts are enforced here (the connect
-  timeout is the backend's HTTP client's);
-* after the first event nothing is retried (the user has seen output); a failure then ends the
-  stream with a :class:`~massgen_core.events.StreamError` event, never an exception.
+  timeout is the backend's HTTP client's); a first-event or idle timeout is retried like any
+  other break, the total timeout (which covers the retries) is not;
+* the final failure ends the stream with a :class:`~massgen_core.events.StreamError` event,
+  never an exception; when it was retried, its message says how often and for how long;
+* a reply that cannot be decoded (not JSON, not UTF-8) means the server does not speak the
+  API the backend expects: that is said in so many words, and not retried.
 
 Backends turn their SDK's own retries off so that this is the only retry loop.
 """
@@ -24,7 +31,7 @@ import attrs
 
 from .backend import Backend, ChatRequest, Timeouts
 from .errors import BackendError, BackendTimeoutError
-from .events import StreamError, StreamEvent
+from .events import Done, Restart, StreamError, StreamEvent, ToolResult
 from .stream_deadline import StreamDeadline
 
 __all__ = ["RetryPolicy", "resilient_stream"]
@@ -62,7 +69,29 @@ class RetryPolicy:
 def _as_backend_error(exc: Exception, backend: str | None) -> BackendError:
     if isinstance(exc, BackendError):
         return exc
-    return BackendError(f"{backend or 'backend'} failed: {type(exc).__name__}: {exc}", backend=backend)
+    name = backend or "backend"
+    if isinstance(exc, ValueError | UnicodeError) and _is_decoding_error(exc):
+        return BackendError(
+            f"{name}: the server's reply could not be decoded ({type(exc).__name__}): it does not "
+            f"speak the API the {name} backend expects. Check that base_url points at such a "
+            "server (not a web page, proxy or other API) and that the backend type matches it",
+            backend=backend,
+            retryable=False,
+        )
+    return BackendError(f"{name} failed: {type(exc).__name__}: {exc}", backend=backend)
+
+
+def _is_decoding_error(exc: Exception) -> bool:
+    import json
+
+    return isinstance(exc, json.JSONDecodeError | UnicodeDecodeError)
+
+
+def _after_attempts(error: BackendError, attempts: int, elapsed: float) -> BackendError:
+    """``error``, its message saying it is the last of ``attempts`` tries over ``elapsed`` seconds."""
+    if attempts > 1:
+        error.args = (f"{error} (gave up after {attempts} attempts over {elapsed:.1f}s)", *error.args[1:])
+    return error
 
 
 async def resilient_stream(
@@ -78,11 +107,13 @@ async def resilient_stream(
     timeouts = timeouts or Timeouts()
     policy = policy or RetryPolicy()
     loop = asyncio.get_running_loop()
-    total_deadline = None if timeouts.total is None else loop.time() + timeouts.total
+    first_try = loop.time()
+    total_deadline = None if timeouts.total is None else first_try + timeouts.total
     attempt = 0
     while True:
         attempt += 1
-        started = False
+        started = False  # an event came: the idle timeout applies from now on
+        used = False  # a Done or a ToolResult went out: the reply can no longer be retried
         watch = StreamDeadline()
         try:
             async with aclosing(backend.stream(request)) as events:  # type: ignore[type-var]
@@ -103,20 +134,23 @@ async def resilient_stream(
                             raise BackendTimeoutError(
                                 _timeout_message(name, phase, limit),
                                 backend=name,
-                                retryable=phase == "first_event",
+                                retryable=phase != "total",
                             ) from None
                         raise
                     watch.stop()
                     started = True
+                    used = used or isinstance(event, Done | ToolResult)
                     yield event
         except Exception as exc:
             error = _as_backend_error(exc, name)
-            wait = None if started else policy.delay(attempt, error)
+            wait = None if used else policy.delay(attempt, error)
             if wait is not None and total_deadline is not None and loop.time() + wait >= total_deadline:
                 wait = None
             if wait is None:
-                yield StreamError(error)
+                yield StreamError(_after_attempts(error, attempt, loop.time() - first_try))
                 return
+            if started:  # consumers drop what the broken reply streamed
+                yield Restart(attempt=attempt, reason=str(error))
             await sleep(wait)  # type: ignore[misc]
         finally:
             watch.close()
@@ -128,5 +162,5 @@ def _timeout_message(name: str | None, phase: str, limit: float | None) -> str:
         "idle": "the response stalled: no data for",
         "total": "the response took longer than",
     }[phase]
-    setting = {"first_event": "first_event", "idle": "idle", "total": "total"}[phase]
-    return f"{name or 'backend'}: {what} {limit:g}s (raise timeout_settings.{setting}_timeout to wait longer)"
+    setting = {"first_event": "first_event_timeout", "idle": "idle_timeout", "total": "request_timeout"}[phase]
+    return f"{name or 'backend'}: {what} {limit:g}s (raise timeout_settings.{setting} to wait longer)"

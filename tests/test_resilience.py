@@ -15,7 +15,7 @@ from massgen_core.errors import (
     ProviderServerError,
     RateLimitError,
 )
-from massgen_core.events import Done, StreamError, StreamEvent, TextDelta
+from massgen_core.events import Done, Restart, StreamError, StreamEvent, TextDelta
 from massgen_core.messages import Message
 from massgen_core.resilience import RetryPolicy, resilient_stream
 
@@ -98,17 +98,33 @@ async def test_attempts_are_bounded() -> None:
 
 
 @pytest.mark.anyio
-async def test_failures_after_the_first_event_are_not_retried() -> None:
+async def test_a_reply_that_breaks_after_deltas_only_is_retried() -> None:
     class MidStream(Flaky):
         async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
             self.attempts += 1
             yield TextDelta("partial")
-            raise ProviderServerError("overloaded")
+            if self.attempts == 1:
+                raise ProviderServerError("overloaded")
+            yield Done(stop_reason="end_turn", message=Message.assistant("whole"))
 
     backend = MidStream()
     events, _ = await collect(backend)
+    assert backend.attempts == 2
+    assert [type(e) for e in events] == [TextDelta, Restart, TextDelta, Done]  # Restart: drop the first
+
+
+@pytest.mark.anyio
+async def test_failures_after_the_reply_was_used_are_not_retried() -> None:
+    class AfterDone(Flaky):
+        async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+            self.attempts += 1
+            yield Done(stop_reason="end_turn", message=Message.assistant("whole"))
+            raise ProviderServerError("overloaded")
+
+    backend = AfterDone()
+    events, _ = await collect(backend)
     assert backend.attempts == 1
-    assert [type(e) for e in events] == [TextDelta, StreamError]
+    assert [type(e) for e in events] == [Done, StreamError]
 
 
 @pytest.mark.anyio
@@ -127,7 +143,9 @@ async def test_an_unexpected_exception_becomes_a_stream_error() -> None:
 
 @pytest.mark.anyio
 async def test_idle_timeout_fires_when_a_stream_stalls() -> None:
-    events, _ = await collect(Flaky(stall_after=1), timeouts=Timeouts(idle=0.05, first_event=5))
+    events, _ = await collect(
+        Flaky(stall_after=1), timeouts=Timeouts(idle=0.05, first_event=5), policy=RetryPolicy(max_attempts=1)
+    )
     assert [type(e) for e in events] == [TextDelta, StreamError]
     error = events[-1].error  # type: ignore[union-attr]
     assert isinstance(error, BackendTimeoutError) and "stalled" in str(error) and "idle_timeout" in str(error)
@@ -205,7 +223,12 @@ async def test_a_timeout_leaves_the_task_uncancelled_and_its_timer_gone() -> Non
 
 @pytest.mark.anyio
 async def test_the_deadline_cancels_the_task_that_is_waiting() -> None:
-    stream = resilient_stream(Flaky(stall_after=1), REQUEST, timeouts=Timeouts(idle=0.05, first_event=5))  # type: ignore[arg-type]
+    stream = resilient_stream(
+        Flaky(stall_after=1),  # type: ignore[arg-type]
+        REQUEST,
+        timeouts=Timeouts(idle=0.05, first_event=5),
+        policy=RetryPolicy(max_attempts=1),
+    )
     first = await asyncio.create_task(anext(stream))  # the first event, in one task ...
 
     async def rest() -> list[StreamEvent]:  # ... the rest in another

@@ -32,6 +32,7 @@ from ..events import (
     BuiltinToolActivity,
     ReasoningDelta,
     ReasoningSummaryDelta,
+    Restart,
     TextDelta,
     ToolCall,
     ToolResult,
@@ -95,6 +96,8 @@ class AgentView:
     answers: int = 0
     voted_for: str | None = None
     note: str = ""
+    #: why it is out (``AgentFailed.error_kind``: ``authentication``, ``timeout`` ...)
+    failure: str | None = None
 
     def new_turn(self, status: AgentStatus) -> None:
         self.status = status
@@ -151,6 +154,7 @@ class Board:
         elif isinstance(event, AgentFailed):
             view = self.agents[event.agent_id]
             view.status, view.note = "failed", f"{event.error_kind}: {event.reason}"
+            view.failure = event.error_kind
         elif isinstance(event, CoordinationEnded):
             self.summary = event.summary
         elif isinstance(event, PresentationStarted):
@@ -176,6 +180,8 @@ class Board:
         elif isinstance(inner, ToolResult):
             outcome = "error" if inner.is_error else "ok"
             view.add_activity(f"← {inner.name} {outcome}: {_clip(inner.output, 50)}")
+        elif isinstance(inner, Restart):
+            view.add_activity(f"↻ retrying a reply that broke off: {_clip(inner.reason, 50)}")
         elif isinstance(inner, BuiltinToolActivity):
             view.add_activity(
                 f"⚙ {inner.tool} {inner.status}{': ' + _clip(inner.query, 40) if inner.query else ''}"
