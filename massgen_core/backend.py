@@ -5,10 +5,11 @@ method::
 
     class MyBackend:
         def __init__(self, options: MyOptions, context: BackendContext) -> None: ...
-        def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]: ...
+        def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]: ...
         async def aclose(self) -> None: ...
 
-``stream`` yields deltas and ends with a :class:`~massgen_core.events.Done`; on failure it
+``stream`` yields deltas and ends with a :class:`~massgen_core.events.Done` (the core
+assembles the assistant turn from the deltas); on failure it
 raises a :class:`~massgen_core.errors.BackendError` (use :func:`map_http_error` to build one
 from a status code). It does no retries of its own and turns its SDK's retries off: the core's
 :func:`~massgen_core.resilience.resilient_stream` is the one retry and timeout loop for every
@@ -23,10 +24,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
-from .events import StreamEvent
+from .events import BackendEvent
 from .messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 if TYPE_CHECKING:
+    import os
     from pathlib import Path
 
     from structlog.typing import FilteringBoundLogger
@@ -37,6 +39,7 @@ __all__ = [
     "Backend",
     "BackendContext",
     "ChatRequest",
+    "FileAccess",
     "MessageBuilder",
     "Timeouts",
     "ToolDefinition",
@@ -82,6 +85,28 @@ class ToolRunner(Protocol):
 
     async def run(self, call: ToolCallPart) -> ToolResultPart:
         """Run ``call`` (never raises: a failure is a result with ``is_error``)."""
+        ...
+
+
+@runtime_checkable
+class FileAccess(Protocol):
+    """What an agent may read and write right now: its workspace, the other agents' snapshots,
+    the context paths and their protected paths, under the rules every agent's file tools follow.
+
+    For backends whose provider runs file tools of its own (Claude Code's Read, Write, Edit...):
+    check each path such a tool touches. Relative paths are taken from the agent's workspace;
+    ``..`` and symlinks are resolved before checking. The answers follow the run: write context
+    paths open only while the agent presents the final answer. The checks return why the access
+    is refused, or ``None`` when it is allowed.
+    """
+
+    def check_read(self, path: str | os.PathLike[str]) -> str | None: ...
+
+    def check_write(self, path: str | os.PathLike[str]) -> str | None: ...
+
+    def sandbox_paths(self) -> tuple[list[str], list[str]]:
+        """``(writable, protected)`` now, for confining a process the backend starts (see
+        :func:`~massgen_core.plugin.sandboxed_command`)."""
         ...
 
 
@@ -132,6 +157,14 @@ class BackendContext:
     workspace: Path | None = None
     """The agent's workspace directory, when it has one (the ``cwd`` its tools work in). A
     backend that runs its own tools (Claude Code, AG2's code executors) works there."""
+    access: FileAccess | None = None
+    """The agent's file permissions, when it has a workspace: a backend whose provider has file
+    tools of its own checks every path they touch here (see :class:`FileAccess`)."""
+    allowed_tools: tuple[str, ...] | None = None
+    """The agent's ``allowed_tools`` (``None``: not set). The core applies it to the tools it
+    serves; a backend whose provider has built-in tools (Claude Code) applies it to those too."""
+    exclude_tools: tuple[str, ...] = ()
+    """The agent's ``exclude_tools``, applied like :attr:`allowed_tools`."""
 
     @property
     def backend_type(self) -> str:
@@ -146,7 +179,7 @@ class BackendContext:
 class Backend(Protocol):
     """What a backend object implements."""
 
-    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         """Send ``request`` and yield events, ending with ``Done``; raise ``BackendError`` on failure."""
         ...
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import landlock
 
-__all__ = ["LAUNCHER", "MIN_ABI", "available", "sandboxed_command", "unavailable_reason"]
+__all__ = ["LAUNCHER", "MIN_ABI", "available", "sandbox_available", "sandboxed_command", "unavailable_reason"]
 
 #: The launcher script; run with ``python -I -S`` it starts in milliseconds.
 LAUNCHER = Path(landlock.__file__)
@@ -29,6 +29,10 @@ MIN_ABI = 3
 def available() -> bool:
     """Whether processes can be confined here (Linux >= 6.2 with Landlock enabled)."""
     return landlock.abi_version() >= MIN_ABI
+
+
+#: :func:`available` under the name :mod:`massgen_core.plugin` exports it as
+sandbox_available = available
 
 
 def unavailable_reason() -> str:

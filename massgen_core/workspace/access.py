@@ -239,6 +239,22 @@ class AgentAccess:
             roots.append(AccessRoot(path=path, writable=False, readable=False, kind="internal"))
         return AccessRules(tuple(roots))
 
+    def check_read(self, path: str | os.PathLike[str]) -> str | None:
+        """Why ``path`` (relative: from the workspace) may not be read now, or ``None``.
+
+        With :meth:`check_write`, this is the :class:`~massgen_core.backend.FileAccess` a backend
+        whose provider has file tools of its own checks them with.
+        """
+        return self.rules().check_read(real_path(path, self.workspace))
+
+    def check_write(self, path: str | os.PathLike[str]) -> str | None:
+        """Why ``path`` (relative: from the workspace) may not be written now, or ``None``."""
+        return self.rules().check_write(real_path(path, self.workspace))
+
+    def sandbox_paths(self) -> tuple[list[str], list[str]]:
+        """``(writable, protected)`` for confining a process started now (see :meth:`AccessRules.sandbox_paths`)."""
+        return self.rules().sandbox_paths()
+
     def upper_bound(self) -> AccessRules:
         """The most this agent may ever write (for processes whose confinement is fixed at start)."""
         return self.rules("presentation")
