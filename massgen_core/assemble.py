@@ -31,7 +31,7 @@ from .coordination.events import AgentInfo
 from .coordination.hooks import RunHooks
 from .coordination.state import label_for
 from .errors import BackendError, MassgenError
-from .events import StreamEvent
+from .events import BackendEvent
 from .registry import Registry, get_registry
 from .tool_hooks import NoticeRelay, ToolboxHooks, system_message_with_tools
 from .tools import ToolSet
@@ -56,7 +56,7 @@ class UnavailableBackend:
     def __init__(self, error: MassgenError) -> None:
         self.error = error if isinstance(error, BackendError) else BackendError(str(error), retryable=False)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         raise self.error
         yield  # pragma: no cover - makes this an async generator
 
@@ -79,6 +79,9 @@ def _build_backend(
             agent_id=agent.id,
             environ=environ,
             workspace=box.access.workspace if box is not None and box.access is not None else None,
+            access=box.access if box is not None else None,
+            allowed_tools=agent.backend.tools.allowed_tools,
+            exclude_tools=agent.backend.tools.exclude_tools,
         )
     except MassgenError as exc:
         return UnavailableBackend(exc)

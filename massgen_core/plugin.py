@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         ToolError,
     )
     from .events import (
+        BackendEvent,
         BuiltinToolActivity,
         Citation,
         Done,
@@ -67,6 +68,7 @@ _LOCATIONS: dict[str, str] = {
     "Backend": ".backend",
     "BackendContext": ".backend",
     "BackendError": ".errors",
+    "BackendEvent": ".events",
     "BackendOptions": ".options",
     "BackendSpec": ".specs",
     "BackendTimeoutError": ".errors",
@@ -131,6 +133,7 @@ __all__ = [
     "Backend",
     "BackendContext",
     "BackendError",
+    "BackendEvent",
     "BackendOptions",
     "BackendSpec",
     "BackendTimeoutError",
@@ -184,9 +187,9 @@ __all__ = [
     "option",
     "parse_retry_after",
     "parse_tool_arguments",
+    "positive",
     "sandbox_available",
     "sandboxed_command",
-    "positive",
     "shared_ssl_context",
 ]
 

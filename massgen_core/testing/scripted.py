@@ -22,7 +22,7 @@ from typing import Any
 from ..agent import Agent
 from ..backend import BackendContext, ChatRequest, MessageBuilder, parse_tool_arguments
 from ..errors import error_class_for
-from ..events import Done, ReasoningDelta, StreamEvent, TextDelta, ToolCall, Usage
+from ..events import BackendEvent, Done, ReasoningDelta, TextDelta, ToolCall, Usage
 from ..messages import ToolCallPart
 from ..resilience import RetryPolicy
 from ..tools import ToolSet
@@ -143,7 +143,7 @@ class ScriptedBackend:
             return coordination_reply(last_user_text(request), offered_tools(request), answer=answer)
         return {"text": last_user_text(request)}
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         self.requests.append(request)
         reply = self.next_reply(request)
         spec: Mapping[str, Any] = {"text": reply} if isinstance(reply, str) else reply

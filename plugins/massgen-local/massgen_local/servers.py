@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
 import attrs
-from massgen_core.plugin import BackendContext, ChatRequest, ModelNotFoundError, StreamEvent
+from massgen_core.plugin import BackendContext, BackendEvent, ChatRequest, ModelNotFoundError
 from massgen_openai.api import SDK_ERRORS, ChatCompletionsBackend, ChatPreset, map_sdk_error
 
 from .diagnostics import missing_v1_hint, model_not_loaded, models_endpoint_missing
@@ -73,7 +73,7 @@ class LMStudioBackend(LocalServerBackend):
         if not any(m.casefold() == self.context.model.casefold() for m in loaded):
             raise model_not_loaded(self.context, loaded)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         if not self._checked:
             await self.check_model()
             self._checked = True

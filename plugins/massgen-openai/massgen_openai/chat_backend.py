@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
-from massgen_core.plugin import BackendContext, ChatRequest, StreamEvent
+from massgen_core.plugin import BackendContext, BackendEvent, ChatRequest
 
 from .chat_request import ChatSettings, build_chat_params
 from .chat_stream import ChatStreamConverter
@@ -93,7 +93,7 @@ class ChatCompletionsBackend:
     def converter(self) -> ChatStreamConverter:
         return ChatStreamConverter(self.errors)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         params = self.request_params(request)
         opening = open_event_stream(self.client, "/chat/completions", params)
         async for event in convert_sdk_stream(opening, self.converter(), self.errors):

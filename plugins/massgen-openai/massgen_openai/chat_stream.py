@@ -9,7 +9,9 @@ Written for every OpenAI-compatible server, not just OpenAI:
   (vLLM, OpenRouter); both are read;
 * citations come as top-level ``citations`` (xAI Live Search, Perplexity) or ``url_citation``
   annotations (OpenAI search models, OpenRouter);
-* a stream that ends without a ``finish_reason`` is an error, never a silently truncated answer.
+* a stream that ends without a ``finish_reason`` is an error, never a silently truncated answer;
+  one in which no chunk looked like a chat completion chunk says that the server does not speak
+  the Chat Completions API (a web page, a proxy, another API behind ``base_url``).
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from typing import Any, Literal
 import attrs
 from massgen_core.plugin import (
     BackendError,
+    BackendEvent,
     BuiltinToolActivity,
     Citation,
     Done,
     MessageBuilder,
     ProviderServerError,
     ReasoningDelta,
-    StreamEvent,
     TextDelta,
     ToolCall,
     ToolCallPart,
@@ -144,8 +146,10 @@ class ChatStreamConverter:
         self.usage: Usage | None = None
         self.finish_reason: str | None = None
         self._refusal = False
+        self._recognized = False  # a chunk had the Chat Completions shape
 
-    def feed(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
+    def feed(self, chunk: Mapping[str, Any]) -> list[BackendEvent]:
+        self._recognized = self._recognized or _is_chat_chunk(chunk)
         if isinstance(chunk.get("error"), Mapping):
             error = chunk["error"]
             raise stream_error(
@@ -154,7 +158,7 @@ class ChatStreamConverter:
                 code=_str(error.get("code")),
                 kind=_str(error.get("type")),
             )
-        out: list[StreamEvent] = []
+        out: list[BackendEvent] = []
         if isinstance(chunk.get("usage"), Mapping):
             self.usage = chat_usage(chunk["usage"])
         if isinstance(chunk.get("citations"), list):
@@ -168,8 +172,8 @@ class ChatStreamConverter:
                 self.finish_reason = choice["finish_reason"]
         return out
 
-    def _delta(self, delta: Mapping[str, Any]) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
+    def _delta(self, delta: Mapping[str, Any]) -> list[BackendEvent]:
+        out: list[BackendEvent] = []
         reasoning = _str(delta.get("reasoning_content")) or _str(delta.get("reasoning"))
         if reasoning:
             self.builder.reasoning(reasoning)
@@ -187,7 +191,7 @@ class ChatStreamConverter:
             out += self._citations(annotations)
         return out
 
-    def _citations(self, items: list[Any]) -> list[StreamEvent]:
+    def _citations(self, items: list[Any]) -> list[BackendEvent]:
         new: list[Citation] = []
         for item in items:
             citation = _as_citation(item)
@@ -202,11 +206,11 @@ class ChatStreamConverter:
             )
         ]
 
-    def finish(self) -> list[StreamEvent]:
+    def finish(self) -> list[BackendEvent]:
         """The tool calls, ``Usage`` (when reported) and ``Done``; raises if the stream was cut short."""
         if self.finish_reason is None:
-            raise self._truncated()
-        out: list[StreamEvent] = []
+            raise self._truncated() if self._recognized else self._not_chat_completions()
+        out: list[BackendEvent] = []
         calls = self.tools.calls()
         for call in calls:
             self.builder.tool_call(call)
@@ -227,6 +231,26 @@ class ChatStreamConverter:
             backend=self.errors.backend,
             model=self.errors.model,
         )
+
+
+    def _not_chat_completions(self) -> BackendError:
+        where = self.errors.base_url or "the server"
+        return BackendError(
+            f"{self.errors.backend}: {where} answered, but not with Chat Completions stream chunks: "
+            f"it does not speak the API the {self.errors.backend} backend expects. Check that base_url "
+            "points at an OpenAI-compatible server (not a web page, a proxy or another API)",
+            backend=self.errors.backend,
+            model=self.errors.model,
+            retryable=False,
+        )
+
+
+def _is_chat_chunk(chunk: Mapping[str, Any]) -> bool:
+    return (
+        chunk.get("object") == "chat.completion.chunk"
+        or isinstance(chunk.get("choices"), list)
+        or isinstance(chunk.get("error"), Mapping)
+    )
 
 
 def _as_citation(item: Any) -> Citation | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from massgen_core.plugin import BackendContext, ChatRequest, StreamEvent
+from massgen_core.plugin import BackendContext, BackendEvent, ChatRequest
 
 from .client import open_event_stream, openai_client
 from .errors import ErrorContext
@@ -67,7 +67,7 @@ class ResponsesBackend:
         """The JSON body (plus ``extra_body``) of the Responses request for ``request``."""
         return build_responses_params(request, self.options, self.settings)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         params = self.request_params(request)
         converter = ResponsesStreamConverter(self.errors, media_dir=self.media_dir)
         opening = open_event_stream(self.client, "/responses", params)

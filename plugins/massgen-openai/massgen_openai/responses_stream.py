@@ -4,7 +4,8 @@
 as a mapping and returns the MassGen events it stands for; :meth:`finish` returns the closing
 ``Usage`` and ``Done``. It raises a :class:`~massgen_core.plugin.BackendError` for ``error`` and
 ``response.failed`` events (which the SDK yields instead of raising) and for a stream that ends
-without a terminal event, so an answer is never silently truncated.
+without a terminal event, so an answer is never silently truncated; when no event of the stream
+was a Responses API event, the error says the server does not speak that API.
 
 The assistant message is assembled from the output items as they complete (``output_item.done``);
 each part keeps its output item in ``provider_state["openai"]["item"]`` (and the built-in tool
@@ -21,6 +22,7 @@ from typing import Any, Literal
 
 from massgen_core.plugin import (
     BackendError,
+    BackendEvent,
     BuiltinToolActivity,
     Citation,
     Done,
@@ -30,7 +32,6 @@ from massgen_core.plugin import (
     ReasoningDelta,
     ReasoningPart,
     ReasoningSummaryDelta,
-    StreamEvent,
     TextDelta,
     TextPart,
     ToolCall,
@@ -113,11 +114,13 @@ class ResponsesStreamConverter:
         self._progress: set[str] = set()
         self._done_items: set[str] = set()
         self._refusal = False
+        self._recognized = False  # an event had the Responses API shape
 
     # -- feeding ------------------------------------------------------------------------------
-    def feed(self, event: Mapping[str, Any]) -> list[StreamEvent]:
+    def feed(self, event: Mapping[str, Any]) -> list[BackendEvent]:
         """The MassGen events for one provider event (often none)."""
         kind = str(event.get("type") or "")
+        self._recognized = self._recognized or kind.startswith("response.") or kind == "error"
         item_id = str(event.get("item_id") or "")
         delta = event.get("delta")
         if kind in ("response.created", "response.in_progress", "response.queued"):
@@ -171,9 +174,9 @@ class ResponsesStreamConverter:
             raise stream_error(self.errors, message=_str(error.get("message")), code=_str(error.get("code")))
         return []
 
-    def _summary_delta(self, item_id: str, index: int, delta: str) -> list[StreamEvent]:
+    def _summary_delta(self, item_id: str, index: int, delta: str) -> list[BackendEvent]:
         pieces = self._summary.setdefault(item_id, {})
-        out: list[StreamEvent] = []
+        out: list[BackendEvent] = []
         if index not in pieces and pieces:
             out.append(ReasoningSummaryDelta("\n\n"))
         pieces.setdefault(index, []).append(delta)
@@ -181,7 +184,7 @@ class ResponsesStreamConverter:
             out.append(ReasoningSummaryDelta(delta))
         return out
 
-    def _annotation(self, item_id: str, annotation: Mapping[str, Any]) -> list[StreamEvent]:
+    def _annotation(self, item_id: str, annotation: Mapping[str, Any]) -> list[BackendEvent]:
         citation = _citation(annotation)
         if citation is None or not self._add_citation(citation):
             return []
@@ -201,7 +204,7 @@ class ResponsesStreamConverter:
         self.citations.append(citation)
         return True
 
-    def _item_added(self, item: Mapping[str, Any]) -> list[StreamEvent]:
+    def _item_added(self, item: Mapping[str, Any]) -> list[BackendEvent]:
         kind = str(item.get("type") or "")
         item_id = str(item.get("id") or "")
         if kind == "function_call":
@@ -223,7 +226,7 @@ class ResponsesStreamConverter:
             )
         ]
 
-    def _item_done(self, item: Mapping[str, Any]) -> list[StreamEvent]:
+    def _item_done(self, item: Mapping[str, Any]) -> list[BackendEvent]:
         kind = str(item.get("type") or "")
         item_id = str(item.get("id") or "")
         if item_id:
@@ -246,9 +249,9 @@ class ResponsesStreamConverter:
             self._before = []
         return {STATE_KEY: state}
 
-    def _message_done(self, item_id: str, item: Mapping[str, Any]) -> list[StreamEvent]:
+    def _message_done(self, item_id: str, item: Mapping[str, Any]) -> list[BackendEvent]:
         texts: list[str] = []
-        out: list[StreamEvent] = []
+        out: list[BackendEvent] = []
         for content in item.get("content") or ():
             content = _map(content)
             if content.get("type") == "output_text":
@@ -274,7 +277,7 @@ class ResponsesStreamConverter:
         text = "\n\n".join(s for s in summary if s) if is_summary else "".join(raw)
         self.parts.append(ReasoningPart(text=text, summary=is_summary, provider_state=self._state(item)))
 
-    def _function_call_done(self, item_id: str, item: Mapping[str, Any]) -> list[StreamEvent]:
+    def _function_call_done(self, item_id: str, item: Mapping[str, Any]) -> list[BackendEvent]:
         added = self._calls.get(item_id, {})
         arguments = _str(item.get("arguments"))
         if not arguments:
@@ -291,7 +294,7 @@ class ResponsesStreamConverter:
         self.parts.append(part)
         return [ToolCall(part)]
 
-    def _builtin_done(self, kind: str, item_id: str, item: Mapping[str, Any]) -> list[StreamEvent]:
+    def _builtin_done(self, kind: str, item_id: str, item: Mapping[str, Any]) -> list[BackendEvent]:
         tool = _BUILTIN_KIND[kind]
         status: Literal["completed", "failed"] = (
             "failed" if item.get("status") in ("failed", "incomplete") else "completed"
@@ -357,8 +360,8 @@ class ResponsesStreamConverter:
         path.write_bytes(raw)
         return {"path": str(path), "bytes": len(raw)}
 
-    def _completed(self, response: Mapping[str, Any], stop: Stop | None) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
+    def _completed(self, response: Mapping[str, Any], stop: Stop | None) -> list[BackendEvent]:
+        out: list[BackendEvent] = []
         # servers that skip output_item.done: take the items from the final response
         for item in response.get("output") or ():
             item = _map(item)
@@ -378,17 +381,29 @@ class ResponsesStreamConverter:
         return out
 
     # -- closing ------------------------------------------------------------------------------
-    def finish(self) -> list[StreamEvent]:
+    def finish(self) -> list[BackendEvent]:
         """``Usage`` (when reported) and ``Done``; raises if the stream never completed."""
         if self.stop_reason is None:
-            raise self._truncated()
-        out: list[StreamEvent] = []
+            raise self._truncated() if self._recognized else self._not_responses_api()
+        out: list[BackendEvent] = []
         if self.usage is not None:
             out.append(self.usage)
         state = {STATE_KEY: {"response_id": self.response_id}} if self.response_id else {}
         message = Message(role="assistant", parts=tuple(self.parts), provider_state=state)
         out.append(Done(stop_reason=self.stop_reason, message=message, citations=tuple(self.citations)))
         return out
+
+    def _not_responses_api(self) -> BackendError:
+        where = self.errors.base_url or "the server"
+        return BackendError(
+            f"{self.errors.backend}: {where} answered, but not with Responses API events: it does not "
+            f"speak the API the {self.errors.backend} backend expects. Check that base_url points at a "
+            "server with the Responses API (for other OpenAI-compatible servers use the chatcompletion "
+            "backend)",
+            backend=self.errors.backend,
+            model=self.errors.model,
+            retryable=False,
+        )
 
     def _truncated(self) -> BackendError:
         return ProviderServerError(

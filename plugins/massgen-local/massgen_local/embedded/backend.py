@@ -22,12 +22,12 @@ from typing import Any, Literal
 import attrs
 from massgen_core.plugin import (
     BackendContext,
+    BackendEvent,
     ChatRequest,
     ConfigError,
     Done,
     MessageBuilder,
     StopReason,
-    StreamEvent,
     TextDelta,
     ToolCall,
     ToolDefinition,
@@ -125,7 +125,7 @@ class LlamaCppBackend:
             self._model = load_model(self.key)
         return self._model
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         plan = plan_request(
             request, force_tool_calls=self.options.force_tool_calls, draft=self.options.draft_before_call
         )
@@ -166,7 +166,7 @@ class _Converter:
         self.held = plan.mode == "detect"
         self.finished: Finished | None = None
 
-    def feed(self, item: Piece | Finished) -> list[StreamEvent]:
+    def feed(self, item: Piece | Finished) -> list[BackendEvent]:
         if isinstance(item, Finished):
             self.finished = item
             return []
@@ -184,13 +184,13 @@ class _Converter:
             return self._text(text)
         return []
 
-    def _text(self, text: str) -> list[StreamEvent]:
+    def _text(self, text: str) -> list[BackendEvent]:
         self.builder.text(text)
         return [TextDelta(text)]
 
-    def finish(self) -> list[StreamEvent]:
+    def finish(self) -> list[BackendEvent]:
         finished = self.finished or Finished(reason="cancelled", prompt_tokens=0, completion_tokens=0)
-        out: list[StreamEvent] = []
+        out: list[BackendEvent] = []
         raw = "".join(self.raw)
         call = parse_call(raw, self.plan.tools) if raw else None
         if call is not None and self.plan.draft:
