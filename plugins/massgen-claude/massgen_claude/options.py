@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from massgen_core.plugin import SamplingOptions, option
+from massgen_core.plugin import InvalidValue, SamplingOptions, option
 
 from .capability_kinds import THINKING_BUDGET
 
@@ -27,8 +27,8 @@ MIN_THINKING_BUDGET = 1_024
 
 def _thinking_budget(_instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and value < MIN_THINKING_BUDGET:
-        raise ValueError(
-            f"{attribute.name} must be at least {MIN_THINKING_BUDGET} tokens (the API's minimum)"
+        raise InvalidValue(
+            attribute.name, f"must be at least {MIN_THINKING_BUDGET} tokens (the API's minimum)"
         )
 
 
@@ -79,9 +79,11 @@ class ClaudeOptions(SamplingOptions):
             and self.max_tokens is not None
             and self.max_tokens <= self.thinking_budget
         ):
-            raise ValueError(
-                f"max_tokens ({self.max_tokens}) must be larger than thinking_budget "
-                f"({self.thinking_budget}): the budget counts against max_tokens"
+            raise InvalidValue(
+                "max_tokens",
+                f"must be larger than thinking_budget ({self.thinking_budget}): the budget counts "
+                f"against max_tokens (or leave max_tokens out: it then defaults to "
+                f"{DEFAULT_MAX_TOKENS} + thinking_budget)",
             )
 
     @property

@@ -6,6 +6,7 @@ import base64
 from pathlib import Path
 
 import pytest
+from claude_testkit import MODEL, anyio_backend, claude, collect, fake, of_type, request  # noqa: F401  (fixtures)
 from massgen_core.plugin import (
     BuiltinToolActivity,
     Done,
@@ -33,8 +34,6 @@ from massgen_core.testing.fake_provider import (
 )
 from massgen_core.testing.fake_provider import ToolCall as ScriptedToolCall
 from massgen_core.testing.fake_provider import Usage as ScriptedUsage
-
-from claude_testkit import MODEL, anyio_backend, claude, collect, fake, of_type, request  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.anyio
 
@@ -299,7 +298,7 @@ async def test_a_paused_turn_is_continued(fake: FakeProviderServer) -> None:
     backend = claude(fake, enable_web_search=True)
     events = await collect(backend.stream(request("look it up")))
     await backend.aclose()
-    first, second = fake.model_calls()
+    _first, second = fake.model_calls()
     continued = second.json["messages"]
     assert [m["role"] for m in continued] == ["user", "assistant"]
     assert [b["type"] for b in continued[1]["content"]] == [

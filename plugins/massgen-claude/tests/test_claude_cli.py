@@ -1,0 +1,187 @@
+"""The ``claude`` backend from the ``massgen`` command and the Python API, against the fake provider.
+
+``massgen --backend claude ...`` runs in a subprocess (plugin discovery exactly as a user gets it);
+the examples run through the CLI in-process to keep the suite fast, each copied with every
+agent's ``base_url`` pointed at the fake provider's address for its wire format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import massgen_core
+import pytest
+from massgen_core.testing.cli import run_massgen
+from massgen_core.testing.fake_provider import (
+    FakeProviderServer,
+    RecordedRequest,
+    Reply,
+    ToolCall,
+    Usage,
+    WireFormat,
+)
+from massgen_core.testing.scripted import coordination_reply
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
+ANSWER = "Paris is the capital of France."
+QUESTION = "What is the capital of France?"
+
+
+def coordinating(request: RecordedRequest) -> Reply:
+    spec = coordination_reply(request.last_user_text or "", request.tool_names, answer=ANSWER)
+    return Reply(
+        spec["text"], tool_calls=[ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ())]
+    )
+
+
+@pytest.fixture
+def server() -> Iterator[FakeProviderServer]:
+    with FakeProviderServer(responder=coordinating) as fake:
+        yield fake
+    assert not fake.handler_errors
+
+
+def base_url_for(backend_type: str, server: FakeProviderServer) -> str:
+    if backend_type == "claude":
+        return server.anthropic_base_url
+    if backend_type == "gemini":
+        return server.gemini_base_url
+    return server.openai_base_url
+
+
+def pointed_at(path: Path, server: FakeProviderServer, tmp_path: Path) -> Path:
+    from ruamel.yaml import YAML
+
+    data: dict[str, Any] = YAML(typ="safe").load(path.read_text())
+    for agent in data["agents"] if "agents" in data else [data["agent"]]:
+        backend = agent["backend"]
+        backend |= {"base_url": base_url_for(backend["type"], server), "api_key": "test-key"}
+    copy = tmp_path / path.name
+    copy.write_text(json.dumps(data))  # JSON is YAML
+    return copy
+
+
+def test_quick_mode_answers(server: FakeProviderServer, tmp_path: Path) -> None:
+    result = run_massgen(
+        "--backend",
+        "claude",
+        "--model",
+        "claude-sonnet-4-6",
+        "--base-url",
+        server.anthropic_base_url,
+        "--no-display",
+        "--no-logs",
+        QUESTION,
+        env={"ANTHROPIC_API_KEY": "test-key"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ANSWER
+    calls = server.model_calls()
+    assert calls and {c.wire_format for c in calls} == {WireFormat.ANTHROPIC_MESSAGES}
+    assert calls[0].json["model"] == "claude-sonnet-4-6"
+
+
+def test_a_missing_key_names_the_env_var(tmp_path: Path) -> None:
+    result = run_massgen(
+        "--backend", "claude", "--no-display", QUESTION, env={"ANTHROPIC_API_KEY": ""}, cwd=tmp_path
+    )
+    assert result.returncode != 0
+    assert "ANTHROPIC_API_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_backends_lists_claude() -> None:
+    listing = run_massgen("backends")
+    assert listing.returncode == 0, listing.stderr
+    line = next(row for row in listing.stdout.splitlines() if row.startswith("claude "))
+    assert "massgen-claude" in line and "ANTHROPIC_API_KEY" in line and "claude-sonnet-5-5" in line
+    detail = run_massgen("backends", "claude")
+    assert detail.returncode == 0, detail.stderr
+    for key in ("thinking_budget", "enable_web_search", "enable_code_execution", "claude-sonnet-4-20250514"):
+        assert key in detail.stdout
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_validates(path: Path) -> None:
+    result = run_massgen("validate", str(path))
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "valid" in result.stdout
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_from_the_cli(
+    path: Path,
+    server: FakeProviderServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from massgen_core.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    code = main(["--config", str(pointed_at(path, server, tmp_path)), QUESTION, "--no-display", "--no-logs"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.strip() == ANSWER
+    claude_calls = server.model_calls(WireFormat.ANTHROPIC_MESSAGES)
+    assert claude_calls
+
+
+def test_three_claude_agents_coordinate_and_cost_is_counted(
+    server: FakeProviderServer, tmp_path: Path
+) -> None:
+    usage = Usage(1000, 500, cached_tokens=2000, cache_write_tokens=400)
+
+    def priced(request: RecordedRequest) -> Reply:
+        return coordinating(request).evolve(usage=usage)
+
+    server.responder = priced
+    config = json.loads(
+        pointed_at(EXAMPLES_BY_NAME["claude_three_agents.yaml"], server, tmp_path).read_text()
+    )
+    config["ui"] = {"display_type": "silent", "logging_enabled": False}
+    result = massgen_core.run_sync(config, QUESTION)
+    assert result.final_answer == ANSWER
+    assert set(result.answers) == {"researcher", "analyst", "writer"} and len(result.votes) == 3
+    # per request: fresh input, cache reads and cache writes each at their price, then output
+    per_million = {
+        "researcher": 1000 * 2.0 + 2000 * 0.20 + 400 * 2.50 + 500 * 10.0,  # claude-sonnet-5-5
+        "analyst": 1000 * 3.0 + 2000 * 0.30 + 400 * 3.75 + 500 * 15.0,  # claude-sonnet-4-6
+        "writer": 1000 * 1.0 + 2000 * 0.10 + 400 * 1.25 + 500 * 5.0,  # claude-haiku-4-5
+    }
+    for agent, cost in per_million.items():
+        totals = result.usage[agent]
+        assert totals.requests >= 2
+        assert totals.usage.input_tokens == 3400 * totals.requests
+        assert totals.usage.cache_write_tokens == 400 * totals.requests
+        assert totals.cost == pytest.approx(cost / 1e6 * totals.requests)
+
+
+def test_web_searches_are_priced_per_request(server: FakeProviderServer, tmp_path: Path) -> None:
+    from massgen_core.testing.fake_provider import SearchResult, WebSearch
+
+    searches = [WebSearch(f"q{i}", results=[SearchResult(f"https://{i}.example", "hit")]) for i in range(2)]
+    server.responder = lambda request: Reply(ANSWER, web_searches=searches, usage=Usage(100, 10))
+    config = {
+        "agent": {
+            "id": "searcher",
+            "backend": {
+                "type": "claude",
+                "model": "claude-sonnet-4-6",
+                "enable_web_search": True,
+                "base_url": server.anthropic_base_url,
+                "api_key": "test-key",
+            },
+        },
+        "ui": {"display_type": "silent", "logging_enabled": False},
+    }
+    result = massgen_core.run_sync(config, QUESTION)
+    totals = result.usage["searcher"]
+    assert totals.usage.web_search_requests == 2 * totals.requests
+    assert totals.cost == pytest.approx(((100 * 3.0 + 10 * 15.0) / 1e6 + 2 * 0.01) * totals.requests)
+
+
+EXAMPLES_BY_NAME = {p.name: p for p in EXAMPLES}
