@@ -201,20 +201,36 @@ class ToolContext:
 class ToolSpec:
     """A Python function tool offered to agents.
 
+    The simplest is :meth:`from_function`: a plain typed function whose signature and docstring
+    say everything (``ToolSpec.from_function(search)``).
+
     :param name: the tool name the model sees.
-    :param description: what the model is told the tool does.
-    :param parameters: JSON Schema of the arguments object.
     :param function: a callable (sync or async) taking the arguments as keywords, or
-        ``"module:attr"``; its return value is turned into text for the model.
+        ``"module:attr"``; its return value is turned into text for the model (strings as they
+        are, anything else as JSON); raise :class:`~massgen_core.errors.ToolError` to tell the
+        model what went wrong.
+    :param description: what the model is told the tool does; empty: the function's docstring
+        summary.
+    :param parameters: JSON Schema of the arguments object; ``None``: derived from the
+        function's signature and docstring when the tool is built (see
+        :mod:`massgen_core.function_schema`).
     :param read_only: ``True`` when the tool has no side effects; planning mode only lets
         read-only tools run during coordination.
     """
 
     name: str
-    description: str
-    parameters: Mapping[str, Any] = attrs.field(factory=lambda: {"type": "object", "properties": {}})
     function: str | ToolFunction
+    description: str = ""
+    parameters: Mapping[str, Any] | None = None
     read_only: bool = False
+
+    @classmethod
+    def from_function(
+        cls, function: ToolFunction, *, name: str | None = None, read_only: bool = False
+    ) -> ToolSpec:
+        """A tool of ``function``: its name, docstring and typed signature (cheap: the schema is
+        built when the tool is)."""
+        return cls(name=name or function.__name__, function=function, read_only=read_only)
 
     def load_function(self) -> ToolFunction:
         fn = self.function

@@ -63,8 +63,15 @@ class FunctionTool:
 
     def __init__(self, spec: ToolSpec) -> None:
         self.spec = spec
+        description, parameters = spec.description, spec.parameters
+        if parameters is None or not description:
+            from .function_schema import describe_function
+
+            derived_description, derived_parameters = describe_function(spec.load_function())
+            description = description or derived_description
+            parameters = derived_parameters if parameters is None else parameters
         self._definition = ToolDefinition(
-            name=spec.name, description=spec.description, parameters=dict(spec.parameters)
+            name=spec.name, description=description, parameters=dict(parameters)
         )
 
     @property
