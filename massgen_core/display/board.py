@@ -183,6 +183,6 @@ class Board:
         elif isinstance(inner, Restart):
             view.add_activity(f"↻ retrying a reply that broke off: {_clip(inner.reason, 50)}")
         elif isinstance(inner, BuiltinToolActivity):
-            view.add_activity(
-                f"⚙ {inner.tool} {inner.status}{': ' + _clip(inner.query, 40) if inner.query else ''}"
-            )
+            what = inner.query or inner.code  # the search, or the code it runs
+            line = f"⚙ {inner.tool} {inner.status}{': ' + _clip(what, 40) if what else ''}"
+            view.add_activity(line + (f" → {_clip(inner.output, 60)}" if inner.output else ""))

@@ -185,3 +185,42 @@ def test_web_searches_are_priced_per_request(server: FakeProviderServer, tmp_pat
 
 
 EXAMPLES_BY_NAME = {p.name: p for p in EXAMPLES}
+
+
+def test_the_live_display_shows_code_execution_output(server: FakeProviderServer) -> None:
+    from massgen_core.coordination.events import AgentOutput
+    from massgen_core.display.board import Board
+    from massgen_core.testing.fake_provider import CodeExecution
+
+    run = CodeExecution(
+        "python3 check.py",
+        "checked\n",
+        stderr="warning: slow",
+        return_code=3,
+        anthropic_tool="bash_code_execution",
+    )
+    server.responder = lambda request: Reply(ANSWER, code_executions=[run])
+    config = {
+        "agent": {
+            "id": "coder",
+            "backend": {
+                "type": "claude",
+                "enable_code_execution": True,
+                "base_url": server.anthropic_base_url,
+                "api_key": "test-key",
+            },
+        },
+        "ui": {"display_type": "silent", "logging_enabled": False},
+    }
+    board, shown = Board(), set[str]()
+
+    def on_event(event: object) -> None:
+        board.apply(event)  # type: ignore[arg-type]
+        if isinstance(event, AgentOutput):
+            shown.update(board.agents["coder"].activity)
+
+    result = massgen_core.run_sync(config, QUESTION, on_event=on_event)
+    assert result.final_answer == ANSWER
+    done = [line for line in shown if "code_execution completed" in line]
+    assert done and "python3 check.py" in done[0]
+    assert "checked [stderr] warning: slow [return code 3]" in done[0]
