@@ -85,6 +85,24 @@ def test_quick_mode_answers(server: FakeProviderServer, tmp_path: Path) -> None:
     assert calls[0].json["model"] == "claude-sonnet-4-6"
 
 
+def test_anthropic_base_url_is_honoured(server: FakeProviderServer, tmp_path: Path) -> None:
+    env = {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": server.anthropic_base_url}
+    result = run_massgen(
+        "--backend",
+        "claude",
+        "--model",
+        "claude-haiku-4-5",
+        "--no-display",
+        "--no-logs",
+        QUESTION,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ANSWER
+    assert server.model_calls()[0].json["model"] == "claude-haiku-4-5"
+
+
 def test_a_missing_key_names_the_env_var(tmp_path: Path) -> None:
     result = run_massgen(
         "--backend", "claude", "--no-display", QUESTION, env={"ANTHROPIC_API_KEY": ""}, cwd=tmp_path
