@@ -13,6 +13,7 @@ a traceback.
     │   ├── AuthenticationError  missing or rejected API key (names the env var)
     │   ├── ModelNotFoundError   the model is unknown (lists known models)
     │   ├── ConnectionFailedError  the server cannot be reached (local-server hints)
+    │   │   └── EndpointNotFoundError  the server answers 404 for the API's path: base_url is wrong
     │   ├── RateLimitError       429 (carries retry_after)
     │   ├── ContextTooLongError  the prompt does not fit the model's context
     │   ├── InvalidRequestError  the provider rejected the request
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigIssue",
     "ConnectionFailedError",
     "ContextTooLongError",
+    "EndpointNotFoundError",
     "InvalidRequestError",
     "MassgenError",
     "ModelNotFoundError",
@@ -177,6 +179,13 @@ class ConnectionFailedError(BackendError):
     retryable = True
 
 
+class EndpointNotFoundError(ConnectionFailedError):
+    """The server answered 404 for the API's path (not for the model): the base URL is wrong
+    (a missing ``/v1``, another server on that port). Trying again will not help."""
+
+    retryable = False
+
+
 class RateLimitError(BackendError):
     """The provider rate-limited the request (HTTP 429)."""
 
@@ -211,6 +220,7 @@ _KINDS: dict[type[BackendError], str] = {
     AuthenticationError: "authentication",
     ModelNotFoundError: "model_not_found",
     ConnectionFailedError: "connection",
+    EndpointNotFoundError: "endpoint_not_found",
     RateLimitError: "rate_limit",
     ContextTooLongError: "context_too_long",
     InvalidRequestError: "invalid_request",

@@ -14,6 +14,15 @@ Environment switches (read by :func:`get_host`):
     never load these.
 ``MASSGEN_STRICT_PLUGINS=1``
     any plugin failure is fatal (raises :class:`~massgen_core.errors.PluginError`).
+
+A plugin's status (``massgen plugins``) is ``builtin`` or ``loaded`` only while nothing it did was
+rejected: ``failed`` when it could not be imported or registered, ``error`` when it loaded but a
+hook raised or returned something unusable (a declaration that is not a ``BackendSpec``, a
+backend with unknown capability kinds ...); what it declared correctly still works. Declaration
+hooks run whenever plugins are listed, so ``massgen plugins`` sees their errors. ``massgen_tools``
+depends on the agent it is asked for, so it runs only when a run builds its agents: a failure
+there is reported then (a warning on stderr and in the run's ``massgen.log.jsonl``, see
+:meth:`PluginHost.collect`'s ``on_problem``), and the plugin's tools are left out of that agent.
 """
 
 from __future__ import annotations
@@ -31,11 +40,21 @@ from . import hookspecs
 from .entry_points import FoundEntryPoint, find_entry_points
 from .errors import PluginError
 
-__all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "PluginHost", "PluginRecord", "get_host"]
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "PluginHost",
+    "PluginRecord",
+    "ProblemSink",
+    "get_host",
+    "host_from_env",
+]
 
 ENTRY_POINT_GROUP = "massgen"
 BUILTIN_PLUGINS: tuple[str, ...] = ("massgen_core.builtin",)
-Status = Literal["builtin", "loaded", "failed", "disabled", "skipped"]
+Status = Literal["builtin", "loaded", "error", "failed", "disabled", "skipped"]
+#: ``(plugin name, message, exception)`` for a problem found while calling a hook
+ProblemSink = Callable[[str, str, BaseException | None], None]
 
 
 def _normalise(name: str) -> str:
@@ -202,10 +221,12 @@ class PluginHost:
             ) from exc
 
     # -- calling ------------------------------------------------------------------------------
-    def call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call(
+        self, hook: str, *, on_problem: ProblemSink | None = None, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
         """Call ``hook`` on each plugin separately; returns ``(plugin name, result)`` pairs.
 
-        A plugin whose implementation raises is recorded and skipped (fatal in strict mode).
+        A plugin whose implementation raises is recorded (see :meth:`report`) and skipped.
         Results are ordered by plugin name, so the registration order never carries meaning.
         """
         out: list[tuple[str, Any]] = []
@@ -214,34 +235,60 @@ class PluginHost:
             try:
                 result = impl.function(*[kwargs[arg] for arg in impl.argnames])
             except Exception as exc:
-                self.report(impl.plugin_name, f"{hook} raised {type(exc).__name__}: {exc}", exc)
+                message = f"{hook} raised {type(exc).__name__}: {exc}"
+                self.report(impl.plugin_name, message, exc, on_problem=on_problem)
                 continue
             if result is not None:
                 out.append((impl.plugin_name, result))
         out.sort(key=lambda pair: pair[0])
         return out
 
-    def collect(self, hook: str, expected: type | tuple[type, ...], **kwargs: Any) -> list[tuple[str, Any]]:
-        """Like :meth:`call` for hooks returning sequences; flattens and type-checks the items."""
+    def collect(
+        self,
+        hook: str,
+        expected: type | tuple[type, ...],
+        *,
+        on_problem: ProblemSink | None = None,
+        **kwargs: Any,
+    ) -> list[tuple[str, Any]]:
+        """Like :meth:`call` for hooks returning sequences; flattens and type-checks the items.
+
+        :param on_problem: also told about each problem (after it is recorded), so a caller at
+            run time can report it where the user looks (``massgen_tools``: stderr, run log).
+        """
         items: list[tuple[str, Any]] = []
-        for plugin, result in self.call(hook, **kwargs):
+        for plugin, result in self.call(hook, on_problem=on_problem, **kwargs):
             if not isinstance(result, Iterable) or isinstance(result, str | bytes):
-                self.report(plugin, f"{hook} must return a list, got {type(result).__name__}")
+                message = f"{hook} must return a list, got {type(result).__name__}"
+                self.report(plugin, message, on_problem=on_problem)
                 continue
             for item in result:
                 if isinstance(item, expected):
                     items.append((plugin, item))
                 else:
-                    self.report(plugin, f"{hook} returned {type(item).__name__}, expected {_names(expected)}")
+                    message = f"{hook} returned {type(item).__name__}, expected {_names(expected)}"
+                    self.report(plugin, message, on_problem=on_problem)
         return items
 
-    def report(self, plugin: str, message: str, exc: BaseException | None = None) -> None:
-        """Record a problem with a loaded plugin (fatal in strict mode)."""
+    def report(
+        self,
+        plugin: str,
+        message: str,
+        exc: BaseException | None = None,
+        *,
+        on_problem: ProblemSink | None = None,
+    ) -> None:
+        """Record a problem with a loaded plugin: its status becomes ``error`` (fatal in strict mode)."""
         record = self.records.get(plugin)
         if record is None:
-            record = PluginRecord(plugin, status="loaded")
+            record = PluginRecord(plugin, status="error")
             self._add_record(record)
-        record.errors.append(message)
+        if record.status in ("builtin", "loaded"):
+            record.status = "error"
+        if message not in record.errors:  # a hook called once per agent fails the same way each time
+            record.errors.append(message)
+        if on_problem is not None:
+            on_problem(plugin, message, exc)
         if self.strict:
             raise PluginError(
                 f"plugin {plugin!r}: {message}", plugin=plugin, distribution=record.distribution

@@ -3,13 +3,15 @@
 Backends call :func:`map_http_error` with what their SDK reported (status code, message,
 headers) and :func:`connection_failed` when the server cannot be reached. The messages carry
 the fixes from the docs' Troubleshooting section: the env var to set, the known models, the
-``curl BASE/models`` check and a missing ``/v1`` suffix.
+server's port. What only holds for some APIs comes from the backend, never assumed: a URL to
+check with ``curl`` (``check_url``) and its own hints (``hints``), e.g. the OpenAI-compatible
+backends' ``curl BASE/models`` and missing ``/v1`` suffix.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +20,7 @@ from .errors import (
     BackendError,
     ConnectionFailedError,
     ContextTooLongError,
+    EndpointNotFoundError,
     InvalidRequestError,
     ModelNotFoundError,
     ProviderServerError,
@@ -85,22 +88,54 @@ def missing_api_key(backend: str, env_vars: Iterable[str]) -> AuthenticationErro
 
 
 def connection_failed(
-    *, backend: str, base_url: str | None, detail: str = "", model: str | None = None
+    *,
+    backend: str,
+    base_url: str | None,
+    detail: str = "",
+    model: str | None = None,
+    check_url: str | None = None,
+    hints: Sequence[str] = (),
 ) -> ConnectionFailedError:
-    """A ``ConnectionFailedError`` whose message says how to check the server."""
+    """A ``ConnectionFailedError`` whose message says how to check the server.
+
+    :param backend: the backend type, first in the message.
+    :param base_url: where it tried to connect.
+    :param detail: what the HTTP client said (``ConnectError: connection refused``).
+    :param model: the model, for the error's attributes.
+    :param check_url: a URL of the provider's API that answers a plain ``GET`` (OpenAI-compatible
+        servers: ``BASE/models``); the message suggests ``curl`` on it. Without it, none.
+    :param hints: more lines only the backend knows to say (a missing ``/v1``, the Azure
+        endpoint's shape ...). Without them the message says only what holds for every
+        provider: where it tried, and the port for a server on this machine.
+    """
     where = base_url or "the provider"
+    local = bool(base_url) and is_local_url(base_url)
     lines = [f"{backend}: cannot connect to {where}" + (f" ({detail})" if detail else "")]
-    if base_url:
-        models_url = base_url.rstrip("/") + "/models"
-        lines.append(f"  check that the server is running: curl {models_url}")
-        if is_local_url(base_url):
-            port = urlsplit(base_url).port
-            lines.append(f"  check that the port ({port}) matches the server's")
-        if not urlsplit(base_url).path.rstrip("/").endswith("/v1"):
-            lines.append(
-                f"  the base_url has no /v1 suffix; OpenAI-compatible servers expect {base_url.rstrip('/')}/v1"
-            )
+    if check_url:
+        lines.append(f"  check that the server is running: curl {check_url}")
+    elif local:
+        lines.append("  check that the server is running")
+    else:
+        lines.append("  check the base_url and your network connection")
+    if local:
+        lines.append(f"  check that the port ({urlsplit(base_url or '').port}) matches the server's")
+    lines += [f"  {hint}" for hint in hints]
     return ConnectionFailedError("\n".join(lines), backend=backend, model=model)
+
+
+#: error codes that say the model (or Azure deployment) is what was not found
+_MODEL_CODES = ("model_not_found", "DeploymentNotFound")
+
+
+def _about_model(text: str, code: str | None, model: str | None) -> bool:
+    """Whether a 404 is about the model: a model code, or a message naming the model; a bare
+    "Not Found" (or ``unknown_url``) is about the URL."""
+    if code in _MODEL_CODES:
+        return True
+    if code == "unknown_url":
+        return False
+    lowered = text.lower()
+    return "model" in lowered or "deployment" in lowered or bool(model and model.lower() in lowered)
 
 
 def map_http_error(
@@ -114,8 +149,25 @@ def map_http_error(
     api_key_env: Iterable[str] = (),
     known_models: Iterable[str] = (),
     retryable: bool | None = None,
+    base_url: str | None = None,
+    endpoint_hints: Sequence[str] = (),
 ) -> BackendError:
-    """The MassGen error for an HTTP failure from a provider."""
+    """The MassGen error for an HTTP failure from a provider.
+
+    :param status: the HTTP status.
+    :param message: the provider's error message (shown as is).
+    :param backend: the backend type, first in the message.
+    :param model: the model requested.
+    :param headers: the response headers (``retry-after`` for 429 and 5xx).
+    :param code: the provider's error code, if it gives one (``model_not_found``, ``invalid_api_key``).
+    :param api_key_env: env vars of the API key, named in authentication errors.
+    :param known_models: listed when the model is not found.
+    :param retryable: overrides the class default (e.g. ``False`` for a 429 "quota exhausted").
+    :param base_url: where the request went. With it, a 404 that is not about the model (a bare
+        "Not Found") is an :class:`EndpointNotFoundError` that says to check the base URL,
+        instead of blaming the model.
+    :param endpoint_hints: lines added to that error (e.g. a missing ``/v1`` suffix).
+    """
     text = message or f"HTTP {status}"
     lowered = f"{text} {code or ''}".lower()
 
@@ -126,7 +178,14 @@ def map_http_error(
         env = list(api_key_env)
         hint = f"; check {' or '.join(env)} (in the environment or .env)" if env else ""
         return make(AuthenticationError, f"{backend}: authentication failed: {text}{hint}")
-    if status == 404 or code in ("model_not_found", "DeploymentNotFound"):
+    if status == 404 and base_url and not _about_model(text, code, model):
+        lines = [
+            f"{backend}: {base_url} answered 404 Not Found ({text}): the API is not at that address; "
+            f"check the base_url",
+            *(f"  {hint}" for hint in endpoint_hints),
+        ]
+        return make(EndpointNotFoundError, "\n".join(lines))
+    if status == 404 or code in _MODEL_CODES:
         known = list(known_models)
         hint = f"; known models: {', '.join(known)}" if known else ""
         what = f"model {model!r} not found" if model else "not found"

@@ -7,6 +7,7 @@ import pytest
 from massgen_core.errors import (
     AuthenticationError,
     ContextTooLongError,
+    EndpointNotFoundError,
     InvalidRequestError,
     ModelNotFoundError,
     ProviderServerError,
@@ -71,16 +72,53 @@ def test_status_mapping(status: int, message: str, cls: type) -> None:
 
 def test_connection_refused_to_a_local_server_explains_the_checks() -> None:
     error = connection_failed(
-        backend="lmstudio", base_url="http://localhost:1234", detail="connection refused"
+        backend="lmstudio",
+        base_url="http://localhost:1234",
+        detail="connection refused",
+        check_url="http://localhost:1234/models",
+        hints=["the base_url has no /v1 suffix"],
     )
     text = str(error)
     assert "curl http://localhost:1234/models" in text
     assert "port (1234)" in text
-    assert "no /v1 suffix" in text and "http://localhost:1234/v1" in text
+    assert "no /v1 suffix" in text
     assert error.retryable
 
-    ok = str(connection_failed(backend="vllm", base_url="http://localhost:8000/v1"))
-    assert "curl http://localhost:8000/v1/models" in ok and "/v1 suffix" not in ok
+
+def test_connection_hints_come_from_the_backend_not_from_openai() -> None:
+    """Issue #11 defect 3: without hints from the backend, no OpenAI-only advice."""
+    remote = str(connection_failed(backend="acme", base_url="https://api.acme.example/api", detail="refused"))
+    assert "curl" not in remote and "/v1" not in remote and "/models" not in remote
+    assert "acme: cannot connect to https://api.acme.example/api (refused)" in remote
+    assert "check the base_url" in remote
+
+    local = str(connection_failed(backend="acme", base_url="http://127.0.0.1:9000"))
+    assert "port (9000)" in local and "curl" not in local and "/v1" not in local
+
+
+def test_a_404_for_the_url_is_not_blamed_on_the_model() -> None:
+    """Issue #18 item 9: a 404 from a base_url without /v1 says to check the base_url."""
+    error = map_http_error(
+        404,
+        "Unknown request URL: POST /chat/completions.",
+        backend="chatcompletion",
+        model="gpt-5",
+        code="unknown_url",
+        base_url="http://127.0.0.1:8000",
+        endpoint_hints=["the base_url has no /v1 suffix"],
+    )
+    assert isinstance(error, EndpointNotFoundError) and not error.retryable
+    assert error.kind == "endpoint_not_found"
+    text = str(error)
+    assert "check the base_url" in text and "no /v1 suffix" in text and "'gpt-5' not found" not in text
+
+    bare = map_http_error(404, "Not Found", backend="acme", model="m1", base_url="https://acme.example")
+    assert isinstance(bare, EndpointNotFoundError)
+
+    model = map_http_error(
+        404, "The model `m1` does not exist", backend="acme", model="m1", base_url="https://acme.example"
+    )
+    assert isinstance(model, ModelNotFoundError) and not isinstance(model, EndpointNotFoundError)
 
 
 def test_missing_api_key_says_where_to_put_it() -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .errors import EXIT_USAGE
 from .format import print_json, print_table
 
 if TYPE_CHECKING:
-    from ..registry import Registry
+    import attrs
+
+    from ..registry import BackendEntry, Registry
 
 
 def main(argv: Sequence[str]) -> int:
@@ -22,33 +26,17 @@ def main(argv: Sequence[str]) -> int:
 
     registry = get_registry()
     if args.type:
+        if args.type not in registry.backends and args.type not in registry.conflicts:
+            # not a config problem: no "invalid configuration" framing
+            print(f"error: {registry.unknown_type_message(args.type)}", file=sys.stderr)
+            return EXIT_USAGE
+        if args.json:
+            print_json(backend_details(registry, registry.entry(args.type)))
+            return 0
         return show_backend(registry, args.type)
     entries = list(registry.backends.values())
     if args.json:
-        data: list[dict[str, Any]] = []
-        for e in entries:
-            s = e.spec
-            data.append(
-                {
-                    "type": s.type,
-                    "name": s.display_name,
-                    "provider": s.provider,
-                    "plugin": e.plugin,
-                    "distribution": e.distribution or "massgen-core",
-                    "version": e.version,
-                    "listed": s.listed,
-                    "capabilities": sorted(registry.capabilities(s.type)),
-                    "default_model": s.default_model,
-                    "models": [
-                        {"name": m.name, "capabilities": sorted(registry.capabilities(s.type, m.name))}
-                        for m in s.models
-                    ],
-                    "env": list(s.api_key_env),
-                    "api_key_required": s.api_key_required,
-                    "default_base_url": s.default_base_url,
-                    "description": s.description,
-                }
-            )
+        data = [backend_summary(registry, e) for e in entries]
         conflicts = [
             {"type": t, "plugins": [e.plugin for e in claimants]}
             for t, claimants in registry.conflicts.items()
@@ -72,6 +60,91 @@ def main(argv: Sequence[str]) -> int:
     if not entries:
         print("no backends installed: pip install massgen-openai (or another massgen plugin)")
     return 0
+
+
+def backend_summary(registry: Registry, entry: BackendEntry) -> dict[str, Any]:
+    """One backend type as ``massgen backends --json`` lists it."""
+    s = entry.spec
+    return {
+        "type": s.type,
+        "name": s.display_name,
+        "provider": s.provider,
+        "plugin": entry.plugin,
+        "distribution": entry.distribution or "massgen-core",
+        "version": entry.version,
+        "listed": s.listed,
+        "capabilities": sorted(registry.capabilities(s.type)),
+        "default_model": s.default_model,
+        "models": [
+            {"name": m.name, "capabilities": sorted(registry.capabilities(s.type, m.name))} for m in s.models
+        ],
+        "env": list(s.api_key_env),
+        "api_key_required": s.api_key_required,
+        "default_base_url": s.default_base_url,
+        "description": s.description,
+    }
+
+
+def backend_details(registry: Registry, entry: BackendEntry) -> dict[str, Any]:
+    """``massgen backends TYPE --json``: the summary plus model details and every option."""
+    from ..options import option_fields
+
+    spec = entry.spec
+    data = backend_summary(registry, entry)
+    data["base_url_env"] = list(spec.base_url_env)
+    data["model_patterns"] = list(spec.model_patterns)
+    data["models"] = [
+        {
+            "name": m.name,
+            "capabilities": sorted(registry.capabilities(spec.type, m.name)),
+            "context_window": m.context_window,
+            "input_price": m.input_price,
+            "output_price": m.output_price,
+            "cached_input_price": m.cached_input_price,
+        }
+        for m in spec.models
+    ]
+    data["options"] = [
+        _option_details(name, field) for name, field in sorted(option_fields(spec.options_class).items())
+    ]
+    return data
+
+
+def _option_details(name: str, field: attrs.Attribute[Any]) -> dict[str, Any]:
+    import json
+
+    import attrs
+
+    from ..options import is_secret, option_help, required_capability
+
+    default: Any = field.default
+    required = default is attrs.NOTHING
+    if required:
+        default = None
+    elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        default = None if default.takes_self else default.factory()
+    try:
+        json.dumps(default)
+    except (TypeError, ValueError):
+        default = repr(default)
+    return {
+        "name": name,
+        "type": _type_name(field.type),
+        "default": default,
+        "required": required,
+        "help": option_help(field),
+        "requires": required_capability(field),
+        "secret": is_secret(field),
+    }
+
+
+def _type_name(annotation: Any) -> str | None:
+    """An option's annotation as written (a string under ``from __future__ import annotations``)."""
+    if annotation is None or isinstance(annotation, str):
+        return annotation
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
 
 
 def show_backend(registry: Registry, backend_type: str) -> int:

@@ -12,7 +12,12 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="massgen plugins",
         description="List plugins (entry-point group 'massgen') with their status, hooks and errors.",
-        epilog="MASSGEN_LOAD_PLUGINS=a,b loads only those; MASSGEN_DISABLE_PLUGINS=a,b skips those; "
+        epilog="Status: builtin or loaded (all is well), error (it loaded, but a declaration was "
+        "rejected: see the error; the rest of what it declares works), failed (it could not be imported "
+        "or registered), disabled, skipped. The massgen_tools hook depends on the agent, so it is called "
+        "only when a run builds its agents: a failure there is a warning at run time (stderr and the "
+        "run log), not listed here. "
+        "MASSGEN_LOAD_PLUGINS=a,b loads only those; MASSGEN_DISABLE_PLUGINS=a,b skips those; "
         "MASSGEN_STRICT_PLUGINS=1 makes any plugin failure fatal.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")

@@ -201,8 +201,7 @@ def _check_capabilities(
         if kind is None or key in bad_keys or not _is_set(value) or kind in capabilities:
             continue
         on = f"backend {backend_type!r}" + (f" with model {model!r}" if model else "")
-        have = sorted(registry.with_capability(kind))
-        where = f"backends with it: {', '.join(have)}" if have else "no installed backend has it"
+        where = registry.where_capability(kind, backend_type)  # its other models first
         issues.at_key(
             (*path, key), f"{key!r} needs the {kind!r} capability, which {on} does not have; {where}"
         )

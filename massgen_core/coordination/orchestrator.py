@@ -168,13 +168,13 @@ class Orchestrator:
                 self.hooks.final_presentation(agent_id),
                 asyncio.timeout_at(self._limit_at(agent_id, deadline)),
             ):
-                text, error = await answer_directly(
+                text, failure = await answer_directly(
                     agent, question, history=self.history, settings=self.settings, emit=emit
                 )
         except TimeoutError:
-            text, error = "", "it ran out of time"
-        if error is not None:
-            self._fail(state, agent_id, TurnFailed(error, "no_answer"), emit)
+            text, failure = "", TurnFailed("it ran out of time", "timeout")
+        if failure is not None:
+            self._fail(state, agent_id, failure, emit)
             raise CoordinationError(state.failures)
         state.start_turn(agent_id)
         answer, _ = state.record_answer(agent_id, text)

@@ -14,19 +14,29 @@ from .events import Phase
 from .prompts import presentation_messages, single_agent_messages
 from .settings import CoordinationSettings
 from .state import CoordinationState
-from .turns import Emit, stream_turn
+from .turns import Emit, TurnFailed, stream_turn
 
 __all__ = ["answer_directly", "present"]
+
+
+async def _final_turn(
+    agent: Agent, messages: Sequence[Message], *, emit: Emit, settings: CoordinationSettings, phase: Phase
+) -> tuple[str, TurnFailed | None]:
+    complete = await stream_turn(agent, messages, emit=emit, phase=phase, settings=settings)
+    if complete.reason == "error":
+        error = complete.error
+        if error is None:
+            return "", TurnFailed("the backend failed", "backend_error")
+        return "", TurnFailed(str(error), error.kind)  # the real reason: authentication, rate_limit ...
+    text = complete.text.strip()
+    return text, None if text else TurnFailed("it gave an empty answer", "empty_answer")
 
 
 async def _final_text(
     agent: Agent, messages: Sequence[Message], *, emit: Emit, settings: CoordinationSettings, phase: Phase
 ) -> tuple[str, str | None]:
-    complete = await stream_turn(agent, messages, emit=emit, phase=phase, settings=settings)
-    if complete.reason == "error":
-        return "", str(complete.error) if complete.error else "the backend failed"
-    text = complete.text.strip()
-    return text, None if text else "it gave an empty answer"
+    text, failure = await _final_turn(agent, messages, emit=emit, settings=settings, phase=phase)
+    return text, failure.reason if failure is not None else None
 
 
 async def present(
@@ -59,7 +69,8 @@ async def answer_directly(
     history: Sequence[tuple[str, str]],
     settings: CoordinationSettings,
     emit: Emit,
-) -> tuple[str, str | None]:
-    """A single agent answers the question: ``(text, None)``, or ``("", why it failed)``."""
+) -> tuple[str, TurnFailed | None]:
+    """A single agent answers the question: ``(text, None)``, or ``("", why it failed)`` with the
+    failure's kind (``authentication``, ``rate_limit``, ``empty_answer`` ...)."""
     messages = single_agent_messages(question, history=history, system_message=agent.system_message)
-    return await _final_text(agent, messages, emit=emit, settings=settings, phase="answer")
+    return await _final_turn(agent, messages, emit=emit, settings=settings, phase="answer")

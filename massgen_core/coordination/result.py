@@ -28,11 +28,8 @@ def snapshot_usage(
 ) -> tuple[dict[str, UsageTotals], UsageTotals]:
     """Copies of the ledger's per-agent totals (every agent listed) and of its run total."""
 
-    def copy(t: UsageTotals) -> UsageTotals:
-        return UsageTotals(usage=t.usage, cost=t.cost, requests=t.requests)
-
-    per_agent = {a: copy(ledger.agents[a]) if a in ledger.agents else UsageTotals() for a in agent_ids}
-    return per_agent, copy(ledger.total)
+    per_agent = {a: ledger.agents[a].copy() if a in ledger.agents else UsageTotals() for a in agent_ids}
+    return per_agent, ledger.total.copy()
 
 
 @attrs.frozen(kw_only=True)
@@ -51,7 +48,9 @@ class RunResult:
     :param votes: the votes that decided the winner, by voter.
     :param vote_counts: votes per agent id.
     :param failures: why each failed agent failed.
-    :param usage: tokens, requests and cost per agent; ``total_usage`` for the run.
+    :param usage: tokens, requests and cost per agent; ``total_usage`` for the run. A backend
+        that reports no usage leaves them unknown (``UsageTotals.known`` is false, ``cost`` is
+        ``None``), never zero.
     :param duration: seconds from start to final answer.
     """
 
@@ -78,17 +77,6 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
 
-        def totals(t: UsageTotals) -> dict[str, Any]:
-            u = t.usage
-            return {
-                "input_tokens": u.input_tokens,
-                "output_tokens": u.output_tokens,
-                "cached_input_tokens": u.cached_input_tokens,
-                "reasoning_tokens": u.reasoning_tokens,
-                "requests": t.requests,
-                "cost": t.cost,
-            }
-
         return {
             "question": self.question,
             "final_answer": self.final_answer,
@@ -101,8 +89,8 @@ class RunResult:
             "votes": {k: {"target": v.target, "reason": v.reason} for k, v in self.votes.items()},
             "vote_counts": dict(self.vote_counts),
             "failures": dict(self.failures),
-            "usage": {k: totals(v) for k, v in self.usage.items()},
-            "total_usage": totals(self.total_usage),
+            "usage": {k: v.to_dict() for k, v in self.usage.items()},
+            "total_usage": self.total_usage.to_dict(),
             "cost": self.cost,
             "duration": round(self.duration, 3),
         }

@@ -5,9 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..coordination.result import RunResult
-from .board import Board
+from ..usage import UsageTotals
+from .board import AgentView, Board
 
-__all__ = ["COLUMNS", "format_cost", "summary_rows"]
+__all__ = ["COLUMNS", "FAILURE_LABELS", "failure_label", "format_cost", "format_tokens", "summary_rows"]
+
+#: ``AgentFailed.error_kind`` -> what the status column says
+FAILURE_LABELS: dict[str, str] = {
+    "authentication": "auth error",
+    "rate_limit": "rate limited",
+    "timeout": "timed out",
+    "connection": "connection failed",
+    "model_not_found": "model not found",
+    "server_error": "provider error",
+    "context_too_long": "context too long",
+    "invalid_request": "request rejected",
+    "backend_error": "backend error",
+    "no_workflow_call": "no answer or vote",
+    "empty_answer": "empty answer",
+    "max_steps": "tool-step limit",
+    "crash": "crashed",
+}
 
 COLUMNS = (
     "agent",
@@ -27,13 +45,34 @@ def format_cost(cost: float | None) -> str:
     return "unknown" if cost is None else f"${cost:.4f}"
 
 
+def format_tokens(totals: UsageTotals) -> str:
+    """``in/out``; ``unknown`` when no request reported usage, ``>=in/out`` when some did not."""
+    if totals.unreported and totals.unreported == totals.requests:
+        return "unknown"
+    tokens = f"{totals.usage.input_tokens}/{totals.usage.output_tokens}"
+    return f">={tokens}" if totals.unreported else tokens
+
+
+def failure_label(kind: str | None) -> str:
+    """``failed (auth error)``: the status of an agent that is out, with why."""
+    if not kind:
+        return "failed"
+    return f"failed ({FAILURE_LABELS.get(kind, kind.replace('_', ' '))})"
+
+
+def _status(agent_id: str, view: AgentView, result: RunResult) -> str:
+    if agent_id in result.failures:
+        return failure_label(view.failure)
+    return "winner" if agent_id == result.winner else ""
+
+
 def summary_rows(board: Board, result: RunResult) -> list[Sequence[str]]:
     """One row per agent, then a total row."""
     rows: list[Sequence[str]] = []
     for agent_id, view in board.agents.items():
         usage = result.usage.get(agent_id)
         vote = result.votes.get(agent_id)
-        status = "failed" if agent_id in result.failures else ("winner" if agent_id == result.winner else "")
+        status = _status(agent_id, view, result)
         model = f"{view.info.backend}/{view.info.model}" if view.info.model else view.info.backend
         rows.append(
             (
@@ -44,7 +83,7 @@ def summary_rows(board: Board, result: RunResult) -> list[Sequence[str]]:
                 str(view.answers),
                 str(result.vote_counts.get(agent_id, 0)),
                 result.labels.get(vote.target, vote.target) if vote else "",
-                f"{usage.usage.input_tokens}/{usage.usage.output_tokens}" if usage else "0/0",
+                format_tokens(usage) if usage else "0/0",
                 str(usage.requests) if usage else "0",
                 format_cost(usage.cost) if usage else "",
             )
@@ -59,7 +98,7 @@ def summary_rows(board: Board, result: RunResult) -> list[Sequence[str]]:
             str(sum(v.answers for v in board.agents.values())),
             str(sum(result.vote_counts.values())),
             "",
-            f"{total.usage.input_tokens}/{total.usage.output_tokens}",
+            format_tokens(total),
             str(total.requests),
             format_cost(total.cost),
         )

@@ -56,6 +56,7 @@ def models_endpoint_missing(context: BackendContext) -> ConnectionFailedError | 
         base_url=context.base_url,
         detail="GET /models answered 404",
         model=context.model,
+        hints=[hint],
     )
     error.retryable = False  # the same URL will answer 404 again
     return error

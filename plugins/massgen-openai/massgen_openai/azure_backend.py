@@ -135,6 +135,11 @@ def _error_context(context: BackendContext, target: AzureTarget) -> ErrorContext
             f"exists in {target.endpoint}"
             + (f" and supports API version {target.api_version}" if not target.v1 else "")
         ),
+        openai_paths=False,  # no /v1 to add, no GET /models to try: Azure's paths are its own
+        endpoint_hints=(
+            "check the endpoint (AZURE_OPENAI_ENDPOINT or base_url): your resource's "
+            "https://<resource>.openai.azure.com, as shown in the Azure portal",
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from massgen_core.plugin import (
     map_http_error,
 )
 
-__all__ = ["ErrorContext", "map_sdk_error", "stream_error"]
+__all__ = ["ErrorContext", "map_sdk_error", "missing_v1_hint", "stream_error"]
 
 # error.code / error.type reported without an HTTP status -> the status it stands for
 _STATUS_OF: dict[str, int] = {
@@ -61,6 +61,33 @@ class ErrorContext:
     known_models: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     #: appended to "model not found" errors (e.g. Azure: check the deployment name)
     not_found_hint: str | None = None
+    #: ``base_url`` is an OpenAI-style API root (``.../v1``, with ``GET /models``): connection
+    #: and "not found" errors suggest ``curl BASE/models`` and a missing ``/v1``. Azure: no.
+    openai_paths: bool = True
+    #: more lines for connection and "not found at this URL" errors (Azure: the endpoint's shape)
+    endpoint_hints: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    def check_url(self) -> str | None:
+        """The URL a user can ``curl`` to see that the server answers."""
+        if not (self.openai_paths and self.base_url):
+            return None
+        return self.base_url.rstrip("/") + "/models"
+
+    def hints(self) -> tuple[str, ...]:
+        """What to check about the endpoint, for this API."""
+        v1 = missing_v1_hint(self.base_url) if self.openai_paths else None
+        return (*((v1,) if v1 else ()), *self.endpoint_hints)
+
+
+def missing_v1_hint(base_url: str | None) -> str | None:
+    """A hint when ``base_url`` lacks the ``/v1`` suffix OpenAI-compatible servers expect."""
+    if not base_url:
+        return None
+    from urllib.parse import urlsplit
+
+    if urlsplit(base_url).path.rstrip("/").endswith("/v1"):
+        return None
+    return f"the base_url has no /v1 suffix; OpenAI-compatible servers expect {base_url.rstrip('/')}/v1"
 
 
 def _text(value: Any) -> str | None:
@@ -123,6 +150,8 @@ def _map_sdk_error(exc: BaseException, ctx: ErrorContext) -> BackendError:
             api_key_env=ctx.api_key_env,
             known_models=ctx.known_models,
             retryable=False if code in _NOT_RETRYABLE else None,
+            base_url=ctx.base_url,
+            endpoint_hints=ctx.hints(),
         )
     cause = exc.__cause__ or exc
     cause_name = type(cause).__name__
@@ -138,7 +167,12 @@ def _map_sdk_error(exc: BaseException, ctx: ErrorContext) -> BackendError:
         detail = f"{cause_name}: {cause}" if cause is not exc else str(exc)
         if cause_name.endswith("ConnectError") or cause is exc:
             return connection_failed(
-                backend=ctx.backend, base_url=ctx.base_url, detail=detail, model=ctx.model
+                backend=ctx.backend,
+                base_url=ctx.base_url,
+                detail=detail,
+                model=ctx.model,
+                check_url=ctx.check_url(),
+                hints=ctx.hints(),
             )
         return BackendError(
             f"{ctx.backend}: the connection to {ctx.base_url or 'the provider'} broke: {detail}",
