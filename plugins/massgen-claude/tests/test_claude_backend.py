@@ -6,7 +6,16 @@ import base64
 from pathlib import Path
 
 import pytest
-from claude_testkit import MODEL, anyio_backend, claude, collect, fake, of_type, request  # noqa: F401  (fixtures)
+from claude_testkit import (  # noqa: F401  (fixtures)
+    MODEL,
+    anyio_backend,
+    claude,
+    collect,
+    fake,
+    message_rule_breaks,
+    of_type,
+    request,
+)
 from massgen_core.plugin import (
     BuiltinToolActivity,
     Done,
@@ -118,6 +127,16 @@ async def test_thinking_with_signature_round_trip_on_a_tool_turn(fake: FakeProvi
         {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
     ]
     assert messages[2]["content"] == [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"}]
+    assert message_rule_breaks(fake.last_request.json) == []
+    # the rule check sees what the real API would refuse: a tool turn without its thinking, a call unanswered
+    unthought = [messages[0], {**messages[1], "content": messages[1]["content"][2:]}, messages[2]]
+    assert message_rule_breaks({**fake.last_request.json, "messages": unthought}) == [
+        "turn 1: with thinking on, the tool-using turn must start with its thinking"
+    ]
+    unanswered = [*messages[:2], {"role": "user", "content": [{"type": "text", "text": "well?"}]}]
+    assert message_rule_breaks({"messages": unanswered}) == [
+        "turn 1 asked for ['toolu_1'], turn 2 answered []"
+    ]
 
 
 async def test_parallel_tool_calls_with_streamed_arguments(fake: FakeProviderServer) -> None:

@@ -242,3 +242,27 @@ def test_the_live_display_shows_code_execution_output(server: FakeProviderServer
     done = [line for line in shown if "code_execution completed" in line]
     assert done and "python3 check.py" in done[0]
     assert "checked [stderr] warning: slow [return code 3]" in done[0]
+
+
+def test_a_thinking_team_sends_only_requests_the_api_accepts(
+    server: FakeProviderServer, tmp_path: Path
+) -> None:
+    from claude_testkit import message_rule_breaks
+    from massgen_core.testing.fake_provider import Reasoning
+
+    server.responder = lambda request: coordinating(request).evolve(
+        reasoning=Reasoning("Let me think this through.", signature="sig-xyz")
+    )
+    agent = {"type": "claude", "model": "claude-sonnet-4-6", "thinking_budget": 2048}
+    agent |= {"base_url": server.anthropic_base_url, "api_key": "test-key"}
+    config = {
+        "agents": [{"id": name, "backend": dict(agent)} for name in ("a", "b", "c")],
+        "ui": {"display_type": "silent", "logging_enabled": False},
+    }
+    result = massgen_core.run_sync(config, QUESTION)
+    assert result.final_answer == ANSWER
+    calls = server.model_calls(WireFormat.ANTHROPIC_MESSAGES)
+    assert len(calls) >= 7  # three answers, three votes, one presentation
+    for call in calls:
+        assert call.json["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+        assert message_rule_breaks(call.json) == [], call.json["messages"]
