@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
 from massgen_core.plugin import Backend, ChatRequest, StreamEvent, Timeouts
 from massgen_core.testing.backends import build_backend, chat_request, collect, of_type
-from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest
+from massgen_core.testing.fake_provider import (
+    FakeProviderServer,
+    RecordedRequest,
+    Reply,
+    Responder,
+    ToolCall,
+    WebSearch,
+    WireFormat,
+)
+from massgen_core.testing.scripted import coordination_reply
 
 __all__ = [
     "FAST",
@@ -68,6 +78,45 @@ def user_texts(recorded: RecordedRequest) -> list[str]:
         if content.get("role") == "user":
             texts.append("".join(p.get("text", "") for p in content.get("parts", [])))
     return texts
+
+
+#: how the research request's note starts (see massgen_gemini.backend.RESEARCH_NOTE)
+RESEARCH_STEP = "[Step 1 of 2"
+
+
+def prompt_text(recorded: RecordedRequest) -> str:
+    """The text of the last user turn a person (or the coordination) wrote: Gemini requests may
+    end with the backend's own research notes (``[Step ...]``), other formats never do."""
+    if recorded.wire_format is not WireFormat.GEMINI:
+        return recorded.last_user_text or ""
+    for content in reversed(recorded.json.get("contents", [])):
+        if content.get("role") != "user":
+            continue
+        texts = [
+            p["text"] for p in content.get("parts", []) if "text" in p and not p["text"].startswith("[Step")
+        ]
+        if texts:
+            return "".join(texts)
+    return ""
+
+
+def coordinating(answers: Mapping[str, str], searches: Sequence[WebSearch] = ()) -> Responder:
+    """A responder for coordination through any backend: each agent (told apart by its model)
+    gives its answer from ``answers``, then votes for the longest (see ``coordination_reply``).
+    A Gemini research request (Google Search before the functions) writes up what it found; a
+    Gemini request with Google Search searches."""
+
+    def reply(recorded: RecordedRequest) -> Reply:
+        answer = answers[recorded.model or ""]
+        gemini = recorded.wire_format is WireFormat.GEMINI
+        searching = gemini and "googleSearch" in str(recorded.json.get("tools"))
+        if gemini and RESEARCH_STEP in json.dumps(recorded.json.get("contents", [])[-1:]):
+            return Reply(f"Research: {answer}", web_searches=searches)
+        spec = coordination_reply(prompt_text(recorded), recorded.tool_names, answer=answer)
+        calls = [ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ())]
+        return Reply(spec.get("text", ""), tool_calls=calls, web_searches=searches if searching else ())
+
+    return reply
 
 
 # -- fixtures (imported by the test modules: no conftest.py here, since test directories of the
