@@ -50,6 +50,17 @@ class ErrorContext:
         """The URL the API's paths hang from (the SDK appends ``/v1/messages`` to ``base_url``)."""
         return self.base_url.rstrip("/") + "/v1" if self.base_url else None
 
+    @property
+    def endpoint_hints(self) -> tuple[str, ...]:
+        """What to say when ``base_url`` does not lead to the API: the usual slip is a ``/v1``
+        suffix (OpenAI-compatible servers want one; the anthropic SDK adds its own)."""
+        if self.base_url and self.base_url.rstrip("/").endswith("/v1"):
+            return (
+                f"the base_url ends in /v1, but the anthropic SDK adds /v1/messages itself: "
+                f"use {self.base_url.rstrip('/')[: -len('/v1')]}",
+            )
+        return ()
+
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
@@ -100,6 +111,8 @@ def map_sdk_error(exc: BaseException, ctx: ErrorContext) -> BackendError:
             code=_text(error.get("type")),
             api_key_env=ctx.api_key_env,
             known_models=ctx.known_models,
+            base_url=ctx.base_url,
+            endpoint_hints=ctx.endpoint_hints,
         )
     cause = exc.__cause__ or exc
     cause_name = type(cause).__name__
@@ -113,7 +126,14 @@ def map_sdk_error(exc: BaseException, ctx: ErrorContext) -> BackendError:
         )
     if cause_name.endswith("ConnectError") or (name == "APIConnectionError" and cause is exc):
         detail = f"{cause_name}: {cause}" if cause is not exc else str(exc)
-        return connection_failed(backend=ctx.backend, base_url=ctx.api_root, detail=detail, model=ctx.model)
+        return connection_failed(
+            backend=ctx.backend,
+            base_url=ctx.base_url,
+            detail=detail,
+            model=ctx.model,
+            check_url=f"{ctx.api_root}/models" if ctx.api_root else None,
+            hints=ctx.endpoint_hints,
+        )
     if name == "APIConnectionError" or cause_name.endswith(("ProtocolError", "ReadError", "StreamError")):
         return BackendError(
             f"{ctx.backend}: the connection to {ctx.base_url or 'the provider'} broke: {cause_name}: {cause}",

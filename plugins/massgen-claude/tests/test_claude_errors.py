@@ -145,4 +145,18 @@ async def test_connection_refused_says_how_to_check(fake: FakeProviderServer) ->
         await collect(backend.stream(request("hi")))
     await backend.aclose()
     assert caught.value.retryable and SECRET not in str(caught.value)
-    assert "OpenAI" not in str(caught.value)
+    assert f"curl http://127.0.0.1:{port}/v1/models" in str(caught.value) and "OpenAI" not in str(
+        caught.value
+    )
+
+
+async def test_a_base_url_with_v1_is_a_wrong_address_not_a_missing_model(fake: FakeProviderServer) -> None:
+    backend = build(
+        "claude", model="claude-sonnet-4-6", api_key="k", base_url=f"{fake.anthropic_base_url}/v1"
+    )
+    with pytest.raises(ConnectionFailedError, match="404") as caught:  # the core's EndpointNotFoundError
+        await collect(backend.stream(request("hi")))
+    await backend.aclose()
+    assert not caught.value.retryable
+    assert fake.last_request.path == "/v1/v1/messages"
+    assert f"use {fake.anthropic_base_url}" in str(caught.value)
