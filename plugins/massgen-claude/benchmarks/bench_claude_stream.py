@@ -2,8 +2,8 @@
 
 The fake provider runs in its own process (its CPU is not counted) and answers every request at
 once with a reply of ``CHUNKS`` text deltas plus usage. This process then makes ``REQUESTS``
-streamed requests (after a warm-up) each way and reports the CPU (``time.process_time``) per
-request:
+streamed requests (after a warm-up) each way, in interleaved rounds, and reports the median
+round's CPU (``time.process_time``) per request:
 
 1. **SDK, typed events**: ``client.messages.create(stream=True)``, iterating the SDK's event
    models: what code using the anthropic SDK directly does.
@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+ROUNDS = 10
 CHUNK_COUNTS = (20, 200)
 MODEL = "claude-sonnet-4-6"
 QUESTION = "What is the capital of France? Answer in some detail, please."
@@ -48,15 +49,25 @@ def serve() -> None:
         sys.stdin.read()  # until the parent closes our stdin
 
 
-async def measure(make: Callable[[], Awaitable[Callable[[], Awaitable[int]]]]) -> tuple[float, int]:
-    one = await make()
-    for _ in range(5):
-        await one()  # warm-up: imports, connection, caches
-    started = time.process_time()
-    events = 0
-    for _ in range(REQUESTS):
-        events = await one()
-    return (time.process_time() - started) / REQUESTS * 1e3, events
+async def measure(
+    makers: dict[str, Callable[[], Awaitable[Callable[[], Awaitable[int]]]]],
+) -> dict[str, tuple[float, int]]:
+    """CPU ms per request of each setup: ``ROUNDS`` interleaved rounds (so that load from other
+    processes hits every setup alike), the median round of each."""
+    ones = {name: await make() for name, make in makers.items()}
+    for one in ones.values():
+        for _ in range(5):
+            await one()  # warm-up: imports, connection, caches
+    rounds: dict[str, list[float]] = {name: [] for name in ones}
+    events: dict[str, int] = {}
+    per_round = max(1, REQUESTS // ROUNDS)
+    for _ in range(ROUNDS):
+        for name, one in ones.items():
+            started = time.process_time()
+            for _ in range(per_round):
+                events[name] = await one()
+            rounds[name].append((time.process_time() - started) / per_round * 1e3)
+    return {name: (sorted(r)[len(r) // 2], events[name]) for name, r in rounds.items()}
 
 
 def sdk_client(base_url: str, chunks: int) -> Any:
@@ -172,8 +183,7 @@ def main() -> None:
         results: dict[str, dict[int, float]] = {}
         events: dict[str, dict[int, int]] = {}
         for chunks in CHUNK_COUNTS:
-            for name, make in setups(base_url, chunks).items():
-                ms, count = asyncio.run(measure(make))
+            for name, (ms, count) in asyncio.run(measure(setups(base_url, chunks))).items():
                 results.setdefault(name, {})[chunks] = ms
                 events.setdefault(name, {})[chunks] = count
     finally:
