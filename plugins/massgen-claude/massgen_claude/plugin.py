@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from massgen_core.plugin import BackendSpec, CapabilityKind, hookimpl
 
 from .capability_kinds import KINDS, THINKING_BUDGET
+from .claude_code.spec import CLAUDE_CODE_SPEC
 from .models import CLAUDE_MODEL_PATTERNS, CLAUDE_MODELS, DEFAULT_MODEL
 
 __all__ = ["BACKENDS", "CLAUDE_SPEC", "massgen_backend_types", "massgen_capability_kinds"]
@@ -51,7 +52,7 @@ CLAUDE_SPEC = BackendSpec(
     "images and PDFs.",
 )
 
-BACKENDS: tuple[BackendSpec, ...] = (CLAUDE_SPEC,)
+BACKENDS: tuple[BackendSpec, ...] = (CLAUDE_SPEC, CLAUDE_CODE_SPEC)
 
 
 @hookimpl
