@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 from autogen.agentchat import a_initiate_group_chat
 from autogen.io.base import IOStream
 from massgen_core.plugin import (
@@ -178,6 +179,8 @@ class Ag2Run:
             for index, (settings, llm) in enumerate(zip(group.agents, group.llms(), strict=True))
         ]
         manager = group.manager_llm()
+        if manager is not None:  # its replies are speaker names, not text to show
+            manager = attrs.evolve(manager, stream=False)
         pattern = build_pattern(group.pattern, agents, self._llm(manager) if manager is not None else None)
         result, _context, _last = await a_initiate_group_chat(
             pattern=pattern, messages=transcript(self.request.messages), max_rounds=group.max_rounds
