@@ -74,6 +74,12 @@ class ClaudeOptions(SamplingOptions):
     )
 
     def __attrs_post_init__(self) -> None:
+        if self.thinking_budget is not None and self.temperature not in (None, 1, 1.0):
+            raise InvalidValue(
+                "temperature", "must be left out (or 1) with thinking_budget: extended thinking samples at 1"
+            )
+        if self.thinking_budget is not None and self.top_p is not None and not 0.95 <= self.top_p <= 1:
+            raise InvalidValue("top_p", "must be between 0.95 and 1 with thinking_budget (or left out)")
         if (
             self.thinking_budget is not None
             and self.max_tokens is not None

@@ -266,3 +266,35 @@ def test_a_thinking_team_sends_only_requests_the_api_accepts(
     for call in calls:
         assert call.json["thinking"] == {"type": "enabled", "budget_tokens": 2048}
         assert message_rule_breaks(call.json) == [], call.json["messages"]
+
+
+def test_options_a_model_refuses_are_caught_at_validation(tmp_path: Path) -> None:
+    config = tmp_path / "team.yaml"
+    config.write_text(
+        "agents:\n"
+        "  - id: a\n"
+        "    backend: {type: claude, model: claude-sonnet-5-5, temperature: 0.5}\n"
+        "  - id: b\n"
+        "    backend: {type: claude, model: claude-sonnet-5-5, thinking_budget: 2048}\n"
+        "  - id: c\n"
+        "    backend: {type: claude, model: claude-sonnet-4-6, thinking_budget: 100}\n"
+        "  - id: d\n"
+        "    backend: {type: claude, model: claude-sonnet-4-6, thinking_budget: 4096, max_tokens: 2000}\n"
+        "  - id: e\n"
+        "    backend: {type: claude, model: claude-sonnet-4-6, thinking_budget: 4096, temperature: 0.2}\n"
+        "  - id: f\n"
+        "    backend: {type: claude, enable_websearch: true}\n"
+    )
+    result = run_massgen("validate", str(config))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    expected = [
+        "team.yaml:3:55: agents[0].backend.temperature: 'temperature' needs the 'sampling' capability",
+        "team.yaml:5:55: agents[1].backend.thinking_budget: 'thinking_budget' needs the 'thinking_budget' capability",
+        "team.yaml:7:72: agents[2].backend.thinking_budget: must be at least 1024",
+        "team.yaml:9:90: agents[3].backend.max_tokens: must be larger than thinking_budget (4096)",
+        "team.yaml:11:91: agents[4].backend.temperature: must be left out (or 1) with thinking_budget",
+        "team.yaml:13:29: agents[5].backend.enable_websearch: unknown option 'enable_websearch' for backend "
+        "'claude'; did you mean 'enable_web_search'?",
+    ]
+    for line in expected:
+        assert line in result.stderr, result.stderr
