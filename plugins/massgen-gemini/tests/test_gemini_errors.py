@@ -9,7 +9,11 @@ from gemini_testkit import answer, anyio_backend, build, collect, fake, of_type,
 from massgen_core.plugin import (
     AuthenticationError,
     BackendError,
+    ChatRequest,
     ConnectionFailedError,
+    InvalidRequestError,
+    MediaPart,
+    Message,
     ModelNotFoundError,
     ProviderServerError,
     RateLimitError,
@@ -131,3 +135,12 @@ async def test_a_server_that_is_not_there_gets_the_check_to_run() -> None:
     message = str(caught.value)
     assert f"curl -H 'x-goog-api-key: $GOOGLE_API_KEY' http://127.0.0.1:{port}/v1beta/models" in message
     assert "/v1 suffix" not in message  # the OpenAI-compatible hint does not apply to Gemini
+
+
+async def test_media_without_a_mime_type_is_a_clear_error(fake: FakeProviderServer) -> None:
+    backend = build(base_url=fake.gemini_base_url)
+    blob = MediaPart(kind="image", data=b"????")
+    with pytest.raises(InvalidRequestError, match="no MIME type; give mime_type"):
+        await collect(backend.stream(ChatRequest(messages=[Message.user("what is it?", blob)])))
+    await backend.aclose()
+    assert not fake.model_calls()

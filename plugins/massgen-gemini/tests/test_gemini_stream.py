@@ -270,12 +270,15 @@ async def test_image_and_audio_bytes_reach_gemini_inline(fake: FakeProviderServe
     image = MediaPart.from_path(tmp_path / "chart.png")
     audio = MediaPart(kind="audio", mime_type="audio/wav", data=b"RIFF fake wav")
     remote = MediaPart(kind="image", mime_type="image/jpeg", url="https://img.example/cat.jpg")
-    await answer(fake, ChatRequest(messages=[Message.user("What is this?", image, audio, remote)]))
+    video = MediaPart(kind="video", url="data:video/mp4;base64," + base64.b64encode(b"fake mp4").decode())
+    await answer(fake, ChatRequest(messages=[Message.user("What is this?", image, audio, remote, video)]))
     sent = parts(fake.last_request, "user")
     assert sent[0] == {"text": "What is this?"}
     assert sent[1] == {"inlineData": {"data": base64.b64encode(png).decode(), "mime_type": "image/png"}}
     assert base64.b64decode(sent[2]["inlineData"]["data"]) == b"RIFF fake wav"
     assert sent[3] == {"fileData": {"file_uri": "https://img.example/cat.jpg", "mime_type": "image/jpeg"}}
+    assert sent[4]["inlineData"]["mime_type"] == "video/mp4"
+    assert base64.b64decode(sent[4]["inlineData"]["data"]) == b"fake mp4"
 
 
 async def test_stop_reasons(fake: FakeProviderServer) -> None:
