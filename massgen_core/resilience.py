@@ -162,5 +162,7 @@ def _timeout_message(name: str | None, phase: str, limit: float | None) -> str:
         "idle": "the response stalled: no data for",
         "total": "the response took longer than",
     }[phase]
-    setting = {"first_event": "first_event_timeout", "idle": "idle_timeout", "total": "request_timeout"}[phase]
+    setting = {"first_event": "first_event_timeout", "idle": "idle_timeout", "total": "request_timeout"}[
+        phase
+    ]
     return f"{name or 'backend'}: {what} {limit:g}s (raise timeout_settings.{setting} to wait longer)"

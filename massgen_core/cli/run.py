@@ -3,14 +3,19 @@
 Without a question it is interactive: each line is a question in the same session. Only
 argparse is imported at module level so ``massgen --help`` stays fast; the coordination
 machinery is imported in :func:`main` after parsing.
+
+SIGTERM does what Ctrl-C does: the running question is cancelled (its turn is saved as
+``cancelled``, its logs are closed), the agents' backends and MCP servers are stopped, and
+the process exits with 143 (128 + SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import asyncio
@@ -34,6 +39,60 @@ progress goes to stderr. Runs are saved under .massgen/sessions/ and logged unde
 """
 
 _INTERACTIVE_HELP = "commands: /quit (or /exit, /q), /reset (new session), /help; Ctrl-C cancels a question"
+
+EXIT_TERMINATED = 128 + signal.SIGTERM
+T = TypeVar("T")
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (``finally`` blocks run), then exit 143."""
+
+
+class _Sigterm:
+    """SIGTERM handling: inside the event loop it cancels the running question (as Ctrl-C
+    does); outside it (reading the next question, loading the config) it raises
+    :class:`Terminated` at once. ``received`` stays set so the exit status is 143."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def install(self) -> None:
+        """Handle SIGTERM outside the event loop (and after each :meth:`guard`)."""
+        signal.signal(signal.SIGTERM, self._outside_loop)
+
+    def _outside_loop(self, _signum: int, _frame: object) -> None:
+        self.received = True
+        raise Terminated
+
+    async def guard(self, work: Awaitable[T], *, cancel: bool = True) -> T:
+        """Await ``work``; SIGTERM meanwhile cancels it and raises :class:`Terminated` (with
+        ``cancel=False``, for the final clean-up, it only notes the signal)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        terminated = False
+
+        def on_sigterm() -> None:
+            nonlocal terminated
+            self.received = terminated = True
+            if cancel and task is not None:
+                task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals here (e.g. not the main thread)
+            return await work
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if terminated and task is not None:
+                task.uncancel()
+                raise Terminated from None
+            raise
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+            self.install()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,8 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
 class _Runner:
     """One CLI invocation: the config, where output goes, and the current session."""
 
-    def __init__(self, args: argparse.Namespace, team: Team, store: SessionStore) -> None:
+    def __init__(self, args: argparse.Namespace, team: Team, store: SessionStore, sigterm: _Sigterm) -> None:
         self.args = args
+        self.sigterm = sigterm
         #: one team for every question, so MCP servers are not restarted between questions
         self.team = team
         config = team.config
@@ -118,14 +178,19 @@ class _Runner:
         display = self._display()
         try:
             result = runner.run(
-                self.team.run(question, session=self.session, log_dir=log_dir, on_event=display.handle)
+                self.sigterm.guard(
+                    self.team.run(question, session=self.session, log_dir=log_dir, on_event=display.handle)
+                )
             )
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Terminated) as stop:
             display.close()  # first, so the live view is left clean
+            what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "cancelled"
             self._note(
-                f"\ncancelled; session {self.session.id} keeps its earlier turns "
+                f"\n{what}; session {self.session.id} keeps its earlier turns "
                 f"(massgen --session-id {self.session.id} to continue)"
             )
+            if isinstance(stop, Terminated):
+                raise
             return 130
         finally:
             display.close()
@@ -204,23 +269,31 @@ def main(argv: Sequence[str]) -> int:
     from ..runlog import configure_logging
     from ..sessions import DEFAULT_SESSION_ROOT, SessionStore
 
-    load_dotenv_file(Path.cwd())
-    configure_logging(debug=args.debug)
-    config = _load_config(args, parser)
-    from ..team import Team
+    sigterm = _Sigterm()
+    sigterm.install()
+    try:
+        load_dotenv_file(Path.cwd())
+        configure_logging(debug=args.debug)
+        config = _load_config(args, parser)
+        from ..team import Team
 
-    store = SessionStore(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
-    cli = _Runner(args, Team(config), store)
-    if args.session_id:
-        cli.session = store.open(args.session_id)
-    elif args.continue_session:
-        cli.session = store.latest()
-        if cli.session is None:
-            raise MassgenError(f"no session to continue in {store.root}")
-    with asyncio.Runner() as runner:
-        try:
-            if args.question is not None:
-                return cli.ask(runner, args.question)
-            return cli.interactive(runner)
-        finally:
-            runner.run(cli.team.aclose())  # the agents' backends and MCP servers
+        store = SessionStore(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
+        cli = _Runner(args, Team(config), store, sigterm)
+        if args.session_id:
+            cli.session = store.open(args.session_id)
+        elif args.continue_session:
+            cli.session = store.latest()
+            if cli.session is None:
+                raise MassgenError(f"no session to continue in {store.root}")
+        with asyncio.Runner() as runner:
+            try:
+                status = (
+                    cli.ask(runner, args.question) if args.question is not None else cli.interactive(runner)
+                )
+            finally:  # the agents' backends and MCP servers, also after SIGTERM
+                runner.run(sigterm.guard(cli.team.aclose(), cancel=False))
+    except Terminated:
+        return EXIT_TERMINATED
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return EXIT_TERMINATED if sigterm.received else status

@@ -6,8 +6,12 @@ next and when coordination is over. Events stream out through :meth:`Orchestrato
 
 Bounds end the run gracefully: a turn over ``round_timeout`` or an agent over
 ``agent_timeout`` puts that agent out; ``max_rounds`` stops new turns; ``total_timeout``
-stops everything and the best stored answer becomes the final answer. The run ends with an
-answer whenever any agent answered, and with :class:`~.result.CoordinationError` otherwise.
+stops everything and the best stored answer becomes the final answer. A slow agent does not
+hold the others up: the state releases its stale turn after a patience, and once every other
+agent has voted the run waits at most ``straggler_grace`` for it, then stops its turn and goes
+on without it (see :mod:`.state`). The run ends with a non-empty answer free of coordination
+markup (:mod:`.markup`) whenever any agent answered usably, and with
+:class:`~.result.CoordinationError` otherwise.
 
 What lives around the coordination (workspaces, tools) follows it through :class:`~.hooks.RunHooks`.
 """
@@ -36,6 +40,7 @@ from .events import (
     VotesCleared,
 )
 from .hooks import RunHooks
+from .markup import strip_markup
 from .presentation import answer_directly, present
 from .prompts import coordination_messages
 from .result import CoordinationError, RunResult, snapshot_usage
@@ -124,6 +129,7 @@ class Orchestrator:
             tuple(self.agents),
             max_rounds=self.settings.max_rounds,
             max_answers_per_agent=self.settings.max_answers_per_agent,
+            straggler_grace=self.settings.straggler_grace,
         )
         self.hooks.run_started(emit)
         try:
@@ -150,6 +156,7 @@ class Orchestrator:
                     votes={v.voter: v for v in state.deciding_votes()},
                     vote_counts=dict(state.vote_counts()),
                     failures=dict(state.failures),
+                    stragglers=tuple(state.stragglers),
                     usage=usage,
                     total_usage=total_usage,
                     duration=loop.time() - started,
@@ -173,6 +180,8 @@ class Orchestrator:
                 )
         except TimeoutError:
             text, failure = "", TurnFailed("it ran out of time", "timeout")
+        if failure is None and not (text := strip_markup(text)):
+            failure = TurnFailed("its answer held nothing but coordination markup", "empty_answer")
         if failure is not None:
             self._fail(state, agent_id, failure, emit)
             raise CoordinationError(state.failures)
@@ -191,12 +200,16 @@ class Orchestrator:
                 reason = await self._rounds(state, question, emit)
         except TimeoutError:
             reason = "timeout"
-        if not state.answers:
-            if reason == "timeout":
+        if reason == "timeout":
+            limit = f"({self.settings.total_timeout:g}s, timeout_settings.orchestrator_timeout_seconds)"
+            if not state.answers:
                 for agent_id in state.live:
-                    state.record_failure(
-                        agent_id, f"no answer within the run's time limit ({self.settings.total_timeout}s)"
-                    )
+                    state.record_failure(agent_id, f"no answer within the run's time limit {limit}")
+            for agent_id in [a for a in state.agent_ids if a in state.running]:
+                why = f"still working when the run's time limit {limit} ran out: left out"
+                state.record_straggler(agent_id, why)
+                emit(AgentFailed(agent_id=agent_id, reason=why, error_kind="straggler"))
+        if not state.answers:
             raise CoordinationError(state.failures)
         winner = state.winner()
         assert winner is not None
@@ -206,11 +219,11 @@ class Orchestrator:
                 reason=reason, winner=winner, vote_counts=dict(state.vote_counts()), summary=summary
             )
         )
-        stored = state.answers[winner].content
         if reason == "timeout":
+            stored, source = self._stored_answer(state, winner)
             return (
                 stored,
-                f"{summary} There was no time left for a presentation: this is {winner}'s answer as given.",
+                f"{summary} There was no time left for a presentation: this is {source} as given.",
                 False,
                 reason,
             )
@@ -230,24 +243,47 @@ class Orchestrator:
                 )
         except TimeoutError:
             text, error = "", "it ran out of time"
+        if error is None and not (text := strip_markup(text)):
+            error = "it held nothing but coordination markup"
         if error is not None:
             emit(AgentNotice(agent_id=winner, message=f"presentation failed: {error}"))
+            stored, source = self._stored_answer(state, winner)
             return (
                 stored,
-                f"{summary} The presentation failed ({error}): this is {winner}'s answer as given.",
+                f"{summary} The presentation failed ({error}): this is {source} as given.",
                 False,
                 reason,
             )
         return text, summary, True, reason
 
+    @staticmethod
+    def _stored_answer(state: CoordinationState, winner: str) -> tuple[str, str]:
+        """The best stored answer without coordination markup, and whose it is: the winner's,
+        else the next by votes (ties: agent order). Raises when no answer has any content."""
+        counts = state.vote_counts()
+        order = sorted(state.answers, key=lambda a: (a != winner, -counts[a], state.agent_ids.index(a)))
+        for agent_id in order:
+            text = strip_markup(state.answers[agent_id].content)
+            if text:
+                return text, f"{agent_id}'s answer"
+        raise CoordinationError(
+            {
+                **state.failures,
+                **{a: "its answer held nothing but coordination markup" for a in order},
+            },
+            headline="no agent gave a usable answer, so there is none",
+        )
+
     async def _rounds(self, state: CoordinationState, question: str, emit: Emit) -> EndReason:
         running: dict[asyncio.Task[TurnOutcome], str] = {}
         order = {agent_id: i for i, agent_id in enumerate(state.agent_ids)}
+        loop = asyncio.get_running_loop()
         try:
             while True:
+                now = loop.time()
                 for agent_id in state.ready_to_start():
                     may_answer = state.may_answer(agent_id)
-                    view = state.start_turn(agent_id)
+                    view = state.start_turn(agent_id, now=now)
                     emit(
                         TurnStarted(
                             agent_id=agent_id, round=state.turns[agent_id], answers_seen=len(view.answers)
@@ -255,13 +291,30 @@ class Orchestrator:
                     )
                     turn = self._turn(agent_id, question, view, may_answer, emit)
                     running[asyncio.create_task(turn)] = agent_id
+                started_at = dict(state.started_at)
+                clock = state.observe(now)
+                for agent_id in clock.released:
+                    emit(
+                        AgentNotice(
+                            agent_id=agent_id,
+                            message=f"still working after {now - started_at[agent_id]:.1f}s on answers "
+                            "that have changed since: the others go on without waiting for it",
+                        )
+                    )
+                if clock.overdue:
+                    await self._leave_out(state, clock.overdue, running, started_at, now, emit)
+                if clock.released or clock.overdue:
+                    continue
                 if not running:
                     reason = state.end_reason()
                     assert reason is not None, "nothing runs and nothing may start, yet coordination goes on"
                     return reason
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                wake = state.next_deadline()
+                timeout = None if wake is None else max(0.0, wake - loop.time())
+                done, _ = await asyncio.wait(running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                now = loop.time()
                 for task in sorted(done, key=lambda t: order[running[t]]):
-                    self._apply(state, running.pop(task), task.result(), emit)
+                    self._apply(state, running.pop(task), task.result(), emit, now)
         finally:
             for task in running:
                 task.cancel()
@@ -298,6 +351,31 @@ class Orchestrator:
         finally:
             self._spent[agent_id] += loop.time() - started
 
+    async def _leave_out(
+        self,
+        state: CoordinationState,
+        agents: Sequence[str],
+        running: dict[asyncio.Task[TurnOutcome], str],
+        started_at: Mapping[str, float],
+        now: float,
+        emit: Emit,
+    ) -> None:
+        """Stop the turns of agents still working when the straggler grace ran out."""
+        tasks = [t for t, a in running.items() if a in agents]
+        for task in tasks:
+            del running[task]
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        grace = self.settings.straggler_grace
+        for agent_id in agents:
+            reason = (
+                f"still working ({now - started_at[agent_id]:.0f}s into its turn) {grace:g}s after the "
+                "other agents had voted: left out (raise timeout_settings.straggler_grace_seconds "
+                "to wait longer)"
+            )
+            state.record_straggler(agent_id, reason)
+            emit(AgentFailed(agent_id=agent_id, reason=reason, error_kind="straggler"))
+
     def _limit_at(self, agent_id: str, deadline: float | None) -> float | None:
         """When the agent's current turn must end: round limit, its time budget, the run deadline."""
         now = asyncio.get_running_loop().time()
@@ -318,11 +396,13 @@ class Orchestrator:
         return f"took longer than the round time limit ({limit:g}s, timeout_settings.round_timeout_seconds)"
 
     # -- outcomes ---------------------------------------------------------------------------------
-    def _apply(self, state: CoordinationState, agent_id: str, outcome: TurnOutcome, emit: Emit) -> None:
+    def _apply(
+        self, state: CoordinationState, agent_id: str, outcome: TurnOutcome, emit: Emit, now: float
+    ) -> None:
         if isinstance(outcome, TurnFailed):
             self._fail(state, agent_id, outcome, emit)
         elif isinstance(outcome, Answered):
-            answer, cleared = state.record_answer(agent_id, outcome.content)
+            answer, cleared = state.record_answer(agent_id, outcome.content, now=now)
             emit(
                 AnswerSubmitted(
                     agent_id=agent_id, label=answer.label, revision=answer.revision, content=answer.content
@@ -332,7 +412,7 @@ class Orchestrator:
                 emit(VotesCleared(by_agent_id=agent_id, voters=cleared))
         else:
             target = state.agent_for(outcome.label)
-            vote = state.record_vote(agent_id, target, outcome.reason)
+            vote = state.record_vote(agent_id, target, outcome.reason, now=now)
             if vote is None:
                 emit(
                     AgentNotice(
@@ -363,11 +443,15 @@ class Orchestrator:
         why = {
             "consensus": "Every live agent voted",
             "max_rounds": f"Stopped at the round limit ({self.settings.max_rounds}) before every agent voted",
-            "timeout": f"Stopped at the run's time limit ({self.settings.total_timeout}s)",
+            "timeout": (
+                f"Stopped at the run's time limit ({self.settings.total_timeout}s, "
+                "timeout_settings.orchestrator_timeout_seconds)"
+            ),
             "all_failed": "Every agent failed before voting finished",
             "single_agent": "One agent answered",
         }[reason]
-        failed = (
-            f" {len(state.failures)} agent(s) failed: {', '.join(state.failures)}." if state.failures else ""
-        )
+        failed_ids = [a for a in state.failures if a not in state.stragglers]
+        failed = f" {len(failed_ids)} agent(s) failed: {', '.join(failed_ids)}." if failed_ids else ""
+        if state.stragglers:
+            failed += f" Left out while still working: {', '.join(state.stragglers)}."
         return f"{why}: {pick}.{failed}"

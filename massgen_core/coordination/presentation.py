@@ -14,7 +14,7 @@ from .events import Phase
 from .prompts import presentation_messages, single_agent_messages
 from .settings import CoordinationSettings
 from .state import CoordinationState
-from .turns import Emit, TurnFailed, stream_turn
+from .turns import Emit, TurnFailed, stream_turn, tool_step_limit_reached
 
 __all__ = ["answer_directly", "present"]
 
@@ -28,6 +28,10 @@ async def _final_turn(
         if error is None:
             return "", TurnFailed("the backend failed", "backend_error")
         return "", TurnFailed(str(error), error.kind)  # the real reason: authentication, rate_limit ...
+    if complete.reason == "max_steps":
+        return "", TurnFailed(
+            tool_step_limit_reached(settings.max_tool_steps, "giving an answer"), "max_steps"
+        )
     text = complete.text.strip()
     return text, None if text else TurnFailed("it gave an empty answer", "empty_answer")
 

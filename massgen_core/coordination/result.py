@@ -15,12 +15,15 @@ __all__ = ["CoordinationError", "RunResult", "snapshot_usage"]
 
 
 class CoordinationError(MassgenError):
-    """No agent produced an answer: every agent failed (each failure is listed)."""
+    """No agent produced a usable answer: each agent's failure is listed (``headline`` says what
+    happened; by default, that every agent failed)."""
 
-    def __init__(self, failures: Mapping[str, str]) -> None:
+    def __init__(
+        self, failures: Mapping[str, str], *, headline: str = "every agent failed, so there is no answer"
+    ) -> None:
         self.failures = dict(failures)
         lines = "\n".join(f"  {agent}: {reason}" for agent, reason in self.failures.items())
-        super().__init__(f"every agent failed, so there is no answer:\n{lines}")
+        super().__init__(f"{headline}:\n{lines}")
 
 
 def snapshot_usage(
@@ -48,6 +51,8 @@ class RunResult:
     :param votes: the votes that decided the winner, by voter.
     :param vote_counts: votes per agent id.
     :param failures: why each failed agent failed.
+    :param stragglers: agents left out because they were still working when the straggler
+        grace ran out (also in ``failures``, with the reason).
     :param usage: tokens, requests and cost per agent; ``total_usage`` for the run. A backend
         that reports no usage leaves them unknown (``UsageTotals.known`` is false, ``cost`` is
         ``None``), never zero.
@@ -68,6 +73,7 @@ class RunResult:
     usage: Mapping[str, UsageTotals]
     total_usage: UsageTotals
     duration: float
+    stragglers: tuple[str, ...] = ()
 
     @property
     def cost(self) -> float | None:
@@ -89,6 +95,7 @@ class RunResult:
             "votes": {k: {"target": v.target, "reason": v.reason} for k, v in self.votes.items()},
             "vote_counts": dict(self.vote_counts),
             "failures": dict(self.failures),
+            "stragglers": list(self.stragglers),
             "usage": {k: v.to_dict() for k, v in self.usage.items()},
             "total_usage": self.total_usage.to_dict(),
             "cost": self.cost,

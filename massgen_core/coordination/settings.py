@@ -27,6 +27,9 @@ class CoordinationSettings:
     :param total_timeout: the whole run (coordination and presentation).
     :param round_timeout: one agent turn; an agent that exceeds it is out.
     :param agent_timeout: all of one agent's turns together; an agent that exceeds it is out.
+    :param straggler_grace: once every other agent has voted, how long the run waits for agents
+        still working before it ends without them (``None``: as long as they take). See
+        :mod:`.state` for the rule, and for how the ready agents stop waiting for a slow one.
     :param max_reminders: reminders (or refused workflow calls) before an agent that does not
         call ``new_answer`` or ``vote`` properly is out.
     :param max_tool_steps: model requests per turn when the agent uses its own tools.
@@ -39,6 +42,7 @@ class CoordinationSettings:
     total_timeout: float | None = None
     round_timeout: float | None = None
     agent_timeout: float | None = None
+    straggler_grace: float | None = 60.0
     max_reminders: int = 2
     max_tool_steps: int = 10
 
@@ -54,4 +58,5 @@ class CoordinationSettings:
             total_timeout=timeouts.orchestrator_timeout_seconds,
             round_timeout=timeouts.round_timeout_seconds,
             agent_timeout=timeouts.agent_timeout_seconds,
+            straggler_grace=timeouts.straggler_grace_seconds,
         )

@@ -12,10 +12,19 @@ Rules:
 * a new answer clears every current vote: those voters must reconsider with it in view;
 * a vote counts only if its voter saw the current version (otherwise the voter reconsiders);
 * a turn may start only when no running turn works from an older version than the current one
-  (whatever such a turn produces, everyone would have to reconsider it anyway);
+  (whatever such a turn produces, everyone would have to reconsider it anyway), unless that
+  turn is *released*: it has run for longer than the patience, ``max(1 s, 2 x the longest turn
+  completed so far)`` capped at the straggler grace. The agents that are ready then go on with
+  the answers they can see instead of waiting for a straggler;
+* once every live agent that is not working has a current vote, and those voters are at least
+  as many as the agents still working, the run waits at most the straggler grace for the
+  working ones; then they are left out (recorded as failed, listed in ``stragglers``). A grace
+  of ``None`` waits for every agent as long as it takes (no turn is ever released);
 * coordination is over when every live agent has a current vote, when no live agent is left,
   or when nobody may take another turn (the round cap);
 * the winner has most votes; ties go to the earlier agent in registration order.
+
+Times are whatever clock the caller passes as ``now`` (the orchestrator: the event loop's).
 """
 
 from __future__ import annotations
@@ -27,14 +36,22 @@ from typing import Literal
 import attrs
 
 __all__ = [
+    "MIN_PATIENCE",
+    "PATIENCE_FACTOR",
     "Answer",
     "AnswerView",
+    "Clock",
     "CoordinationState",
     "EndReason",
     "Vote",
     "label_for",
     "tally",
 ]
+
+#: a stale turn holds the others back for at least this long (seconds) ...
+MIN_PATIENCE = 1.0
+#: ... and for this many times the longest turn completed so far (capped at the straggler grace)
+PATIENCE_FACTOR = 2.0
 
 EndReason = Literal["consensus", "max_rounds", "timeout", "all_failed", "single_agent"]
 
@@ -81,6 +98,14 @@ class AnswerView:
         return tuple(a.label for a in self.answers)
 
 
+@attrs.frozen
+class Clock:
+    """What the passing of time changed: turns no longer waited for, agents whose grace ran out."""
+
+    released: tuple[str, ...] = ()
+    overdue: tuple[str, ...] = ()
+
+
 def tally(votes: Iterable[Vote]) -> Counter[str]:
     """Votes received per target agent id."""
     return Counter(v.target for v in votes)
@@ -95,6 +120,7 @@ class CoordinationState:
         *,
         max_rounds: int | None = None,
         max_answers_per_agent: int | None = None,
+        straggler_grace: float | None = None,
     ) -> None:
         if len(set(agent_ids)) != len(agent_ids):
             raise ValueError("agent ids must be unique")
@@ -109,6 +135,12 @@ class CoordinationState:
         self.failures: dict[str, str] = {}
         self.turns: dict[str, int] = dict.fromkeys(self.agent_ids, 0)
         self.running: dict[str, int] = {}  # agent id -> version its running turn sees
+        self.straggler_grace = straggler_grace
+        self.started_at: dict[str, float] = {}  # agent id -> when its running turn started
+        self.longest_turn = 0.0  # the longest turn that ended with an answer or a vote
+        self.released: set[str] = set()  # running turns the others no longer wait for
+        self.waiting_since: float | None = None  # since when only stragglers keep the run going
+        self.stragglers: dict[str, str] = {}  # agents left out after the grace, and why
 
     # -- views --------------------------------------------------------------------------------
     @property
@@ -145,9 +177,56 @@ class CoordinationState:
 
     def ready_to_start(self) -> list[str]:
         """Agents that should start a turn now (in registration order)."""
-        if any(seen < self.version for seen in self.running.values()):
+        if any(seen < self.version for a, seen in self.running.items() if a not in self.released):
             return []
         return [a for a in self.agent_ids if self.needs_turn(a)]
+
+    # -- stragglers ---------------------------------------------------------------------------
+    def patience(self) -> float | None:
+        """How long a stale turn holds the others back; ``None``: for as long as it runs."""
+        if self.straggler_grace is None:
+            return None
+        return min(self.straggler_grace, max(MIN_PATIENCE, PATIENCE_FACTOR * self.longest_turn))
+
+    def _holding_back(self) -> list[str]:
+        return [a for a, seen in self.running.items() if seen < self.version and a not in self.released]
+
+    def _only_stragglers_left(self) -> bool:
+        """Every live agent that is not working has voted, and the voters are not a minority."""
+        working = [a for a in self.live if a in self.running]
+        idle = [a for a in self.live if a not in self.running]
+        return (
+            bool(working) and bool(idle) and all(a in self.votes for a in idle) and len(idle) >= len(working)
+        )
+
+    def observe(self, now: float) -> Clock:
+        """Let the clock act: release stale turns past the patience, and start (or stop) the
+        straggler grace. Returns the newly released agents and those whose grace ran out
+        (the caller stops their turns and calls :meth:`record_straggler`)."""
+        patience = self.patience()
+        released: tuple[str, ...] = ()
+        if patience is not None:
+            released = tuple(a for a in self._holding_back() if now - self.started_at[a] >= patience)
+            self.released.update(released)
+        if not self._only_stragglers_left():
+            self.waiting_since = None
+        elif self.waiting_since is None:
+            self.waiting_since = now
+        overdue: tuple[str, ...] = ()
+        grace = self.straggler_grace
+        if self.waiting_since is not None and grace is not None and now - self.waiting_since >= grace:
+            overdue = tuple(a for a in self.agent_ids if a in self.running)
+        return Clock(released=released, overdue=overdue)
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`observe` may next have something to do (``None``: only when a turn ends)."""
+        times: list[float] = []
+        patience = self.patience()
+        if patience is not None:
+            times += [self.started_at[a] + patience for a in self._holding_back()]
+        if self.waiting_since is not None and self.straggler_grace is not None:
+            times.append(self.waiting_since + self.straggler_grace)
+        return min(times, default=None)
 
     def end_reason(self) -> EndReason | None:
         """Why coordination is over, or ``None`` while it goes on."""
@@ -161,20 +240,27 @@ class CoordinationState:
         return None
 
     # -- events -------------------------------------------------------------------------------
-    def start_turn(self, agent_id: str) -> AnswerView:
-        """Record that ``agent_id`` starts a turn; returns the answers it sees."""
+    def start_turn(self, agent_id: str, *, now: float = 0.0) -> AnswerView:
+        """Record that ``agent_id`` starts a turn at ``now``; returns the answers it sees."""
         if not self.needs_turn(agent_id):
             raise ValueError(f"{agent_id} does not need a turn")
         self.turns[agent_id] += 1
         self.running[agent_id] = self.version
+        self.started_at[agent_id] = now
         return self.view()
 
-    def _end_turn(self, agent_id: str) -> int:
+    def _end_turn(self, agent_id: str, now: float | None) -> int:
+        started = self.started_at.pop(agent_id, None)
+        self.released.discard(agent_id)
+        if now is not None and started is not None:
+            self.longest_turn = max(self.longest_turn, now - started)
         return self.running.pop(agent_id)
 
-    def record_answer(self, agent_id: str, content: str) -> tuple[Answer, tuple[str, ...]]:
+    def record_answer(
+        self, agent_id: str, content: str, *, now: float | None = None
+    ) -> tuple[Answer, tuple[str, ...]]:
         """Store a new answer; returns it and the voters whose votes it cleared."""
-        self._end_turn(agent_id)
+        self._end_turn(agent_id, now)
         self.version += 1
         answer = Answer(
             agent_id=agent_id,
@@ -188,9 +274,9 @@ class CoordinationState:
         self.votes.clear()
         return answer, cleared
 
-    def record_vote(self, voter: str, target: str, reason: str) -> Vote | None:
+    def record_vote(self, voter: str, target: str, reason: str, *, now: float | None = None) -> Vote | None:
         """Store a vote; ``None`` when the voter saw an older version (it must reconsider)."""
-        seen = self._end_turn(voter)
+        seen = self._end_turn(voter, now)
         if target not in self.answers:
             raise ValueError(f"{target} has no answer to vote for")
         vote = Vote(voter=voter, target=target, reason=reason, version=seen)
@@ -202,8 +288,15 @@ class CoordinationState:
 
     def record_failure(self, agent_id: str, reason: str) -> None:
         self.running.pop(agent_id, None)
+        self.started_at.pop(agent_id, None)
+        self.released.discard(agent_id)
         self.votes.pop(agent_id, None)
         self.failures[agent_id] = reason
+
+    def record_straggler(self, agent_id: str, reason: str) -> None:
+        """``agent_id`` was still working when the grace ran out: it is left out (a failure)."""
+        self.record_failure(agent_id, reason)
+        self.stragglers[agent_id] = reason
 
     # -- outcome ------------------------------------------------------------------------------
     def deciding_votes(self) -> tuple[Vote, ...]:

@@ -23,7 +23,15 @@ from .settings import CoordinationSettings
 from .state import AnswerView
 from .workflow_tools import Answered, Voted, decide, workflow_tools
 
-__all__ = ["Emit", "TurnFailed", "TurnOutcome", "planning_gate", "run_coordination_turn", "stream_turn"]
+__all__ = [
+    "Emit",
+    "TurnFailed",
+    "TurnOutcome",
+    "planning_gate",
+    "run_coordination_turn",
+    "stream_turn",
+    "tool_step_limit_reached",
+]
 
 Emit = Callable[[CoordinationEvent], None]
 
@@ -37,6 +45,14 @@ class TurnFailed:
 
 
 TurnOutcome = Answered | Voted | TurnFailed
+
+
+def tool_step_limit_reached(max_steps: int, instead_of: str) -> str:
+    """Why a turn ended at the per-turn tool-step limit, in words."""
+    return (
+        f"it used all {max_steps} model requests of its turn on tool calls without {instead_of} "
+        "(the per-turn tool-step limit)"
+    )
 
 
 def planning_gate(tool: Tool) -> str | None:
@@ -114,7 +130,11 @@ async def run_coordination_turn(
             problem = f"workflow call refused: {decision[0].content}"
         else:
             history.append(Message.user(REMINDER))
-            problem = "did not call new_answer or vote"
+            problem = (
+                tool_step_limit_reached(settings.max_tool_steps, "calling new_answer or vote")
+                if complete.reason == "max_steps"
+                else "did not call new_answer or vote"
+            )
         if attempt < attempts:
             emit(AgentNotice(agent_id=agent.id, message=f"{problem} (reminder {attempt} of {attempts - 1})"))
     return TurnFailed(

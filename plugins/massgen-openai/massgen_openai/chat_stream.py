@@ -232,7 +232,6 @@ class ChatStreamConverter:
             model=self.errors.model,
         )
 
-
     def _not_chat_completions(self) -> BackendError:
         where = self.errors.base_url or "the server"
         return BackendError(

@@ -1,0 +1,60 @@
+"""Keeping the coordination's own markup out of what the user gets.
+
+Models, small ones above all, echo the prompts: the answer tags (``<agent2>``, ``<end of
+agent3>``), the section tags (``<ORIGINAL MESSAGE>``, ``<CURRENT ANSWERS from the agents>``),
+the ``VOTING RESULTS`` header, or sentences about the workflow tools ("can be found by calling
+`new_answer`"). :func:`strip_markup` removes them from a final answer:
+
+* every tag the prompts use, in any case and spacing, also as a closing ``</...>`` tag;
+* a line that starts with ``VOTING RESULTS``;
+* a sentence that names a workflow tool: ``new_answer`` anywhere, ``vote`` when written as a
+  tool (in backticks, as a call ``vote(``, or "the vote tool"); ordinary uses of the word
+  "vote" stay. Code blocks (between ``` fences) keep their sentences: code may well have a
+  ``vote(`` of its own.
+
+What is left is stripped of surrounding blank lines; it may be empty, in which case the caller
+falls back to another answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["strip_markup"]
+
+_TAG = re.compile(
+    r"<\s*/?\s*(?:end\s+of\s+)?"
+    r"(?:agent\s*\d+|original\s+message|current\s+answers(?:\s+from\s+the\s+agents)?)\s*>",
+    re.IGNORECASE,
+)
+_VOTING_RESULTS = re.compile(r"^\s*VOTING RESULTS\b.*$", re.IGNORECASE | re.MULTILINE)
+_TOOL_MENTION = re.compile(
+    r"new_answer|`\s*vote\s*`|\bvote\s*\(|\bvote\s+tool\b|\bvote\s+function\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _without_tool_sentences(line: str) -> str:
+    if not _TOOL_MENTION.search(line):
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    kept = [s for s in _SENTENCE_END.split(line.strip()) if not _TOOL_MENTION.search(s)]
+    return indent + " ".join(kept) if kept else ""
+
+
+def strip_markup(text: str) -> str:
+    """``text`` without coordination markup (see the module docstring)."""
+    lines: list[str] = []
+    in_code = False
+    for line in text.split("\n"):
+        cleaned = _VOTING_RESULTS.sub("", _TAG.sub("", line))
+        if _FENCE.match(line):
+            in_code = not in_code
+        elif not in_code:
+            cleaned = _without_tool_sentences(cleaned)
+        if cleaned.strip() or not line.strip():  # keep blank lines, drop lines that became blank
+            lines.append(cleaned.rstrip())
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
