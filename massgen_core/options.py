@@ -10,7 +10,7 @@ backend or model without that capability is an error that says which backends ha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -185,6 +185,14 @@ class BackendOptions:
     base_url: str | None = option(
         None, validator=http_url, help="The API endpoint; by default the provider's."
     )
+
+    def config_notes(self, tools: ToolOptions) -> Sequence[tuple[str, str]]:
+        """Settings accepted as written that the backend applies differently (an out-of-date
+        value mapped to its current equivalent, a tool that no longer exists left out...), as
+        ``(key, message)`` pairs, ``key`` being the block's key the note is about. ``massgen
+        validate`` shows them at that key's file:line:column; a note never makes a config
+        invalid. ``tools`` holds the agent's tool keys of the same block."""
+        return ()
 
 
 @attrs.frozen(kw_only=True)

@@ -47,9 +47,16 @@ def main(argv: Sequence[str]) -> int:
             return EXIT_USAGE
         raise
     agents = [{"id": a.id, "type": a.backend.type, "model": a.backend.options.model} for a in config.agents]
+    notes = [note for a in config.agents for note in a.backend.notes]
     if args.json:
-        print_json({"valid": True, "issues": [], "agents": agents})
+        listed = [
+            {"file": n.file, "line": n.line, "column": n.column, "path": n.path, "message": n.message}
+            for n in notes
+        ]
+        print_json({"valid": True, "issues": [], "notes": listed, "agents": agents})
     else:
         desc = ", ".join(f"{a['id']} ({a['type']}{'/' + a['model'] if a['model'] else ''})" for a in agents)
         print(f"{args.file}: valid: {len(agents)} agent(s): {desc}")
+        for note in notes:  # valid, but applied differently from how it is written
+            print(f"note: {note}")
     return 0

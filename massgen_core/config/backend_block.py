@@ -70,7 +70,8 @@ def structure_backend(
             + (f" (known models: {known})" if known else ""),
         )
         return None
-    return BackendConfig(type=backend_type, options=options, tools=tools)
+    notes = tuple(issues.note((*path, key), message) for key, message in options.config_notes(tools))
+    return BackendConfig(type=backend_type, options=options, tools=tools, notes=notes)
 
 
 def check_can_coordinate(

@@ -102,6 +102,19 @@ class IssueList:
         """An issue with the value at ``path`` (wrong type, bad choice...)."""
         self._add(path, message, self.positions.value(path))
 
+    def note(self, path: ConfigPath, message: str) -> ConfigIssue:
+        """A note about the key at ``path``, placed as an issue would be; it is not an issue
+        (the config stays valid): the caller keeps it (see :meth:`BackendOptions.config_notes
+        <massgen_core.options.BackendOptions.config_notes>`)."""
+        line, column = self.positions.key(path) or (None, None)
+        return ConfigIssue(
+            mask_secrets(message, self.secrets),
+            file=self.positions.file,
+            line=line,
+            column=column,
+            path=format_path(path),
+        )
+
     def mark_reported(self, path: ConfigPath) -> None:
         """Suppress later issues at ``path`` and below (its problem is already reported)."""
         self._reported.add(path)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ..errors import ConfigIssue
 from ..options import BackendOptions, InvalidValue, ToolOptions
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ class BackendConfig:
     type: str
     options: BackendOptions
     tools: ToolOptions = ToolOptions()
+    notes: tuple[ConfigIssue, ...] = attrs.field(default=(), eq=False, repr=False)
+    """What the backend applies differently from how the block is written (its options'
+    :meth:`~massgen_core.options.BackendOptions.config_notes`, placed in the config)."""
 
     @property
     def model(self) -> str | None:
