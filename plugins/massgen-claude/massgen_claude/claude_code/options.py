@@ -7,19 +7,22 @@ The agent's keys written in the same block (``cwd``, ``mcp_servers``, ``allowed_
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 from massgen_core.plugin import BackendOptions, at_least, option
 
-__all__ = ["PERMISSION_MODES", "ClaudeCodeOptions", "PermissionModeSetting"]
+if TYPE_CHECKING:
+    from massgen_core.options import ToolOptions
+
+__all__ = ["ClaudeCodeOptions", "PermissionModeSetting"]
 
 #: ``strict`` is the seed's name, not a Claude Code mode: it is accepted and mapped (see
 #: :func:`.permissions.effective_permission_mode`).
 PermissionModeSetting = Literal[
     "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto", "strict"
 ]
-PERMISSION_MODES: tuple[str, ...] = PermissionModeSetting.__args__  # type: ignore[attr-defined]
 
 
 @attrs.frozen(kw_only=True)
@@ -52,3 +55,15 @@ class ClaudeCodeOptions(BackendOptions):
         "(default: a private temporary directory, removed when the run ends).",
     )
     cli_path: str | None = option(None, help="Another Claude Code CLI executable than the bundled one.")
+
+    def config_notes(self, tools: ToolOptions) -> Sequence[tuple[str, str]]:
+        """Where the seed's settings are out of date (``strict``, ``LS``...) or cannot apply here
+        (``bypassPermissions`` as root): what is done instead (see :mod:`.permissions`)."""
+        from .permissions import setting_notes
+
+        return setting_notes(
+            self.permission_mode,
+            is_sandbox=self.is_sandbox,
+            allowed_tools=tools.allowed_tools,
+            exclude_tools=tools.exclude_tools,
+        )
