@@ -25,7 +25,13 @@ from massgen_core.testing.fake_provider import (
 )
 from massgen_core.testing.scripted import coordination_reply
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
+#: the claude_code examples run in test_claude_code_cli.py (Claude Code calls MassGen's tools by
+#: their MCP names, so a responder must know it)
+EXAMPLES = sorted(
+    p
+    for p in (Path(__file__).parent.parent / "examples").glob("*.yaml")
+    if not p.name.startswith("claude_code_")
+)
 ANSWER = "Paris is the capital of France."
 QUESTION = "What is the capital of France?"
 
@@ -137,10 +143,12 @@ def test_example_runs_from_the_cli(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from massgen_core.cli import main
+    from massgen_core.testing.cli import massgen_main
 
     monkeypatch.chdir(tmp_path)
-    code = main(["--config", str(pointed_at(path, server, tmp_path)), QUESTION, "--no-display", "--no-logs"])
+    code = massgen_main(
+        "--config", str(pointed_at(path, server, tmp_path)), QUESTION, "--no-display", "--no-logs"
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.strip() == ANSWER
@@ -206,9 +214,8 @@ EXAMPLES_BY_NAME = {p.name: p for p in EXAMPLES}
 
 
 def test_the_live_display_shows_code_execution_output(server: FakeProviderServer) -> None:
-    from massgen_core.coordination.events import AgentOutput
-    from massgen_core.display.board import Board
     from massgen_core.testing.fake_provider import CodeExecution
+    from massgen_core.testing.runs import run_watched
 
     run = CodeExecution(
         "python3 check.py",
@@ -230,16 +237,9 @@ def test_the_live_display_shows_code_execution_output(server: FakeProviderServer
         },
         "ui": {"display_type": "silent", "logging_enabled": False},
     }
-    board, shown = Board(), set[str]()
-
-    def on_event(event: object) -> None:
-        board.apply(event)  # type: ignore[arg-type]
-        if isinstance(event, AgentOutput):
-            shown.update(board.agents["coder"].activity)
-
-    result = massgen_core.run_sync(config, QUESTION, on_event=on_event)
+    result, shown = run_watched(config, QUESTION)
     assert result.final_answer == ANSWER
-    done = [line for line in shown if "code_execution completed" in line]
+    done = [line for line in shown["coder"] if "code_execution completed" in line]
     assert done and "python3 check.py" in done[0]
     assert "checked [stderr] warning: slow [return code 3]" in done[0]
 

@@ -8,6 +8,7 @@ Each model call starts nothing new, but each request to the backend starts the C
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -240,6 +241,57 @@ def test_an_mcp_server_in_dictionary_form_is_reached(tmp_path: Path, monkeypatch
     assert result.final_answer == "done"
     assert "mcp__fault__echo" in last.tool_names  # offered under its own name
     assert claude_tool_results(last) == [("echo: from Claude Code", False)]
+
+
+# -- the examples --------------------------------------------------------------------------------
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("claude_code_*.yaml"))
+
+
+def pointed_at(path: Path, server: FakeProviderServer, tmp_path: Path) -> Path:
+    from ruamel.yaml import YAML
+
+    data: dict[str, Any] = YAML(typ="safe").load(path.read_text())
+    for agent in data["agents"] if "agents" in data else [data["agent"]]:
+        backend = agent["backend"]
+        anthropic = backend["type"] in ("claude", "claude_code")
+        backend |= {
+            "base_url": server.anthropic_base_url if anthropic else server.openai_base_url,
+            "api_key": "test-key",
+        }
+    copy = tmp_path / path.name
+    copy.write_text(json.dumps(data))  # JSON is YAML
+    return copy
+
+
+def everyone_answers_coder(request: RecordedRequest) -> Reply:
+    """Every agent gives CODER and votes for the longest answer; Claude Code by MCP names."""
+    if is_claude_code(request):
+        return simple_coder(request)
+    spec = coordination_reply(request.last_user_text or "", request.tool_names, answer=CODER)
+    return Reply(
+        spec.get("text", ""),
+        tool_calls=[call(c["name"], **c["arguments"]) for c in spec.get("tool_calls", ())],
+    )
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_validates_and_runs_from_the_cli(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from massgen_core.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    assert main(["validate", str(path)]) == 0
+    assert "valid" in capsys.readouterr().out
+    with FakeProviderServer(responder=everyone_answers_coder) as server:
+        code = main(["--config", str(pointed_at(path, server, tmp_path)), "Q?", "--no-display", "--no-logs"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert out.strip() == CODER
+        assert any(is_claude_code(c) for c in server.model_calls())
+        assert not server.handler_errors
 
 
 # -- sessions, errors, stopping -----------------------------------------------------------------
