@@ -20,7 +20,7 @@ from massgen_core.plugin import (
     StreamError,
     TextDelta,
 )
-from massgen_core.resilience import RetryPolicy, resilient_stream
+from massgen_core.testing.backends import resilient
 from massgen_core.testing.fake_provider import Disconnect, FakeProviderServer, HttpError, Reply
 from massgen_core.testing.fake_provider import StreamError as ScriptedStreamError
 
@@ -65,7 +65,7 @@ async def test_429_retry_after_is_honoured_by_the_core_retry_loop(fake: FakeProv
     fake.enqueue(HttpError.rate_limited(retry_after=0.4), Reply("finally"))
     backend = claude(fake)
     started = time.monotonic()
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=FAST, name="claude"))
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST, name="claude"))
     await backend.aclose()
     assert isinstance(events[-1], Done) and events[-1].message.text == "finally"
     assert time.monotonic() - started >= 0.4
@@ -79,8 +79,7 @@ async def test_529_overloaded_is_retried_by_the_core(fake: FakeProviderServer) -
         await collect(backend.stream(request("hi")))
     assert caught.value.retryable and caught.value.status_code == 529
     fake.enqueue(HttpError(529))
-    policy = RetryPolicy(max_attempts=3, initial_delay=0.01)
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=FAST, policy=policy))
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST, max_attempts=3))
     await backend.aclose()
     assert isinstance(events[-1], Done) and events[-1].message.text == "after the overload"
 
@@ -88,8 +87,7 @@ async def test_529_overloaded_is_retried_by_the_core(fake: FakeProviderServer) -
 async def test_5xx_is_a_retryable_server_error(fake: FakeProviderServer) -> None:
     fake.enqueue(HttpError(500), HttpError(503), HttpError(500))
     backend = claude(fake)
-    policy = RetryPolicy(max_attempts=3, initial_delay=0.01)
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=FAST, policy=policy))
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST, max_attempts=3))
     await backend.aclose()
     assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, ProviderServerError)
     assert events[-1].error.retryable
@@ -119,8 +117,7 @@ async def test_error_event_inside_a_200_stream_is_raised_not_truncated(fake: Fak
 async def test_rate_limit_error_event_inside_a_200_stream(fake: FakeProviderServer) -> None:
     fake.enqueue(Reply("x y z", fault=ScriptedStreamError(after=0, status=429, message="slow down")))
     backend = claude(fake)
-    policy = RetryPolicy(max_attempts=1)
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=FAST, policy=policy))
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST, max_attempts=1))
     await backend.aclose()
     assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, RateLimitError)
     assert "slow down" in str(events[-1].error)

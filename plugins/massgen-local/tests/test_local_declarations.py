@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import massgen_core
 import pytest
-from massgen_core.registry import get_registry
+from massgen_core.testing.backends import installed_registry
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
 
@@ -22,7 +23,7 @@ def test_entry_point_imports_neither_openai_nor_llama_cpp() -> None:
 
 
 def test_backend_types_are_registered_with_their_defaults() -> None:
-    registry = get_registry()
+    registry = installed_registry()
     for backend_type, url in (
         ("lmstudio", "http://localhost:1234/v1"),
         ("vllm", "http://localhost:8000/v1"),
@@ -41,7 +42,7 @@ def test_capabilities_match_what_each_type_does() -> None:
     """Servers: what the Chat Completions converter handles (streamed tool calls, several per
     response, reasoning from either field: see test_local_servers). Embedded: one grammar-constrained
     call per response and no reasoning stream or media input (see test_local_embedded_*)."""
-    registry = get_registry()
+    registry = installed_registry()
     server_caps = {"streaming", "tool_calling", "parallel_tool_calls", "reasoning", "multi_turn", "mcp"}
     for backend_type in ("lmstudio", "vllm", "sglang"):
         caps = registry.capabilities(backend_type)
@@ -54,8 +55,6 @@ def test_capabilities_match_what_each_type_does() -> None:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_examples_are_valid_configs(path: Path) -> None:
-    from massgen_core.config import load_config
-
-    config = load_config(path, environ={})
+    config = massgen_core.load_config(path, environ={})
     types = {agent.backend.type for agent in config.agents}
     assert types <= {"lmstudio", "vllm", "sglang", "llamacpp"}

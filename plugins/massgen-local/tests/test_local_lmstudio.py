@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from local_testkit import anyio_backend, build, collect, fake, free_port, request  # noqa: F401
 from massgen_core.plugin import ConnectionFailedError, Done, ModelNotFoundError
+from massgen_core.testing.backends import backend_options, installed_registry
 from massgen_core.testing.fake_provider import FakeProviderServer, HttpError, Reply
 
 pytestmark = pytest.mark.anyio
@@ -71,11 +72,9 @@ async def test_check_can_be_turned_off(fake: FakeProviderServer) -> None:
 
 
 def test_default_url_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    from massgen_core.config import single_agent_config
-    from massgen_core.registry import get_registry
 
-    registry = get_registry()
-    options = single_agent_config("lmstudio", "m").agents[0].backend.options
+    registry = installed_registry()
+    options = backend_options("lmstudio", model="m")
     assert registry.context_for("lmstudio", options, environ={}).base_url == "http://localhost:1234/v1"
     env = {"LMSTUDIO_BASE_URL": "http://127.0.0.1:9999/v1"}
     assert registry.context_for("lmstudio", options, environ=env).base_url == env["LMSTUDIO_BASE_URL"]
@@ -83,7 +82,7 @@ def test_default_url_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
         ("vllm", "VLLM_BASE_URL", "http://localhost:8000/v1"),
         ("sglang", "SGLANG_BASE_URL", "http://localhost:30000/v1"),
     ):
-        options = single_agent_config(backend_type, "m").agents[0].backend.options
+        options = backend_options(backend_type, model="m")
         assert registry.context_for(backend_type, options, environ={}).base_url == default
         url = "http://127.0.0.1:1/v1"
         assert registry.context_for(backend_type, options, environ={var: url}).base_url == url

@@ -16,7 +16,7 @@ from massgen_core.plugin import (
     ToolResultPart,
     Usage,
 )
-from massgen_core.resilience import RetryPolicy, resilient_stream
+from massgen_core.testing.backends import resilient
 from massgen_core.testing.fake_provider import FakeProviderServer, HttpError, Reasoning, Reply
 from massgen_core.testing.fake_provider import ToolCall as ScriptedToolCall
 
@@ -159,9 +159,7 @@ async def test_wrong_port_through_the_retry_loop(fake: FakeProviderServer, backe
     port = free_port()
     backend = build(backend_type, model="smollm2", base_url=f"http://127.0.0.1:{port}/v1")
     events = await collect(
-        resilient_stream(
-            backend, request("hi"), timeouts=FAST, policy=RetryPolicy(max_attempts=2, initial_delay=0.01)
-        )
+        resilient(backend, request("hi"), timeouts=FAST, max_attempts=2, initial_delay=0.01)
     )
     await backend.aclose()
     error = events[-1].error

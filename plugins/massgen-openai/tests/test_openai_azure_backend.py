@@ -12,9 +12,8 @@ from typing import Any
 
 import httpx2
 import pytest
-from massgen_core.config import single_agent_config
 from massgen_core.plugin import ConfigError, Done, ModelNotFoundError, ToolCall, ToolDefinition
-from massgen_core.registry import get_registry
+from massgen_core.testing.backends import backend_options, installed_registry
 from massgen_core.testing.fake_provider import FakeProviderServer, HttpError, Reasoning, Reply, WireFormat
 from massgen_core.testing.fake_provider import ToolCall as ScriptedToolCall
 from openai_testkit import anyio_backend, collect, fake, of_type, request  # noqa: F401  (fixtures)
@@ -54,13 +53,12 @@ class AzureToFake(httpx2.AsyncBaseTransport):
 
 
 def options(**kwargs: Any) -> Any:
-    config = single_agent_config("azure_openai", kwargs.pop("model", "my-gpt5"), ENDPOINT, **kwargs)
-    return config.agents[0].backend.options
+    return backend_options("azure_openai", model=kwargs.pop("model", "my-gpt5"), base_url=ENDPOINT, **kwargs)
 
 
 def backend(fake: FakeProviderServer, transport: AzureToFake, **kwargs: Any) -> Any:
     opts = options(api_key="azure-key", **kwargs)
-    context = get_registry().context_for("azure_openai", opts, environ={})
+    context = installed_registry().context_for("azure_openai", opts, environ={})
     target = azure_target(opts, context, environ={})
     client = azure_client(target, context, None, http_client=httpx2.AsyncClient(transport=transport))
     cls = AzureResponsesBackend if target.route == "responses" else AzureChatBackend
@@ -78,7 +76,7 @@ def transport(fake: FakeProviderServer) -> AzureToFake:
 def _target(environ: dict[str, str] | None = None, **kwargs: Any) -> Any:
     opts = options(api_key="k", **kwargs)
     return azure_target(
-        opts, get_registry().context_for("azure_openai", opts, environ={}), environ=environ or {}
+        opts, installed_registry().context_for("azure_openai", opts, environ={}), environ=environ or {}
     )
 
 
@@ -105,17 +103,17 @@ def test_old_api_version_with_builtin_tools_is_a_clear_error() -> None:
 
 
 def test_missing_endpoint_names_the_env_var() -> None:
-    opts = single_agent_config("azure_openai", "dep", api_key="k").agents[0].backend.options
-    context = get_registry().context_for("azure_openai", opts, environ={})
+    opts = backend_options("azure_openai", model="dep", api_key="k")
+    context = installed_registry().context_for("azure_openai", opts, environ={})
     with pytest.raises(ConfigError, match="AZURE_OPENAI_ENDPOINT"):
         create_azure_backend(opts, context)
 
 
 def test_endpoint_and_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZURE_OPENAI_API_VERSION", "2025-04-01-preview")
-    opts = single_agent_config("azure_openai", "dep", enable_web_search=True).agents[0].backend.options
+    opts = backend_options("azure_openai", model="dep", enable_web_search=True)
     env = {"AZURE_OPENAI_API_KEY": "k", "AZURE_OPENAI_ENDPOINT": ENDPOINT}
-    context = get_registry().context_for("azure_openai", opts, environ=env)
+    context = installed_registry().context_for("azure_openai", opts, environ=env)
     assert context.api_key == "k" and context.base_url == ENDPOINT
     assert isinstance(create_azure_backend(opts, context), AzureResponsesBackend)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from massgen_core.plugin import MediaPart, Message, ToolContext
-from massgen_core.registry import get_registry
+from massgen_core.testing.backends import backend_options, installed_registry
 from openai_testkit import build, request
 
 from massgen_openai import plugin
@@ -52,9 +52,8 @@ def media(kind: str, tmp: Path) -> Message:
 
 
 def tools_offered(**options: Any) -> list[str]:
-    from massgen_core.config import single_agent_config
 
-    opts = single_agent_config("openai", "gpt-5", api_key="k", **options).agents[0].backend.options
+    opts = backend_options("openai", model="gpt-5", api_key="k", **options)
     ctx = ToolContext(agent_id="a", backend_type="openai", model="gpt-5", workspace=Path("."), options=opts)
     return [t.name for t in plugin.massgen_tools(ctx)]
 
@@ -98,7 +97,7 @@ CASES = [
 
 @pytest.mark.parametrize(("backend_type", "kind"), CASES)
 def test_declared_capability_is_implemented(backend_type: str, kind: str, tmp_path: Path) -> None:
-    spec = get_registry().spec(backend_type)
+    spec = installed_registry().spec(backend_type)
     assert kind in spec.capabilities
     assert PROBES[kind](backend_type, tmp_path)
 

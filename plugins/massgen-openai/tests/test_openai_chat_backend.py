@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from massgen_core.config import single_agent_config
 from massgen_core.plugin import (
     AuthenticationError,
     BackendError,
@@ -23,8 +22,7 @@ from massgen_core.plugin import (
     ToolResultPart,
     Usage,
 )
-from massgen_core.registry import get_registry
-from massgen_core.resilience import RetryPolicy, resilient_stream
+from massgen_core.testing.backends import backend_options, installed_registry, resilient
 from massgen_core.testing.fake_provider import (
     Disconnect,
     FakeProviderServer,
@@ -128,7 +126,7 @@ async def test_errors(fake: FakeProviderServer) -> None:
 async def test_midstream_error_chunk(fake: FakeProviderServer) -> None:
     fake.enqueue(Reply("a b c", text_chunks=3, fault=ScriptedStreamError(after=1)))
     backend = chat(fake)
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=FAST))
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST))
     await backend.aclose()
     assert of_type(events, TextDelta) and isinstance(events[-1], StreamError)
     assert isinstance(events[-1].error, ProviderServerError)
@@ -146,9 +144,7 @@ async def test_stall_hits_the_idle_timeout(fake: FakeProviderServer) -> None:
     fake.enqueue(Reply("a b c", text_chunks=3, fault=Stall(after=1)))
     timeouts = Timeouts(connect=2, first_event=2, idle=0.3, total=10)
     backend = chat(fake, timeouts=timeouts)
-    events = await collect(
-        resilient_stream(backend, request("hi"), timeouts=timeouts, policy=RetryPolicy(max_attempts=1))
-    )
+    events = await collect(resilient(backend, request("hi"), timeouts=timeouts, max_attempts=1))
     await backend.aclose()
     assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, BackendTimeoutError)
 
@@ -157,9 +153,8 @@ async def test_stall_hits_the_idle_timeout(fake: FakeProviderServer) -> None:
 
 
 def test_key_is_picked_from_the_env_var_matching_base_url() -> None:
-    config = single_agent_config("chatcompletion", "llama", "https://api.groq.com/openai/v1")
-    options = config.agents[0].backend.options
-    context = get_registry().context_for("chatcompletion", options, environ={})
+    options = backend_options("chatcompletion", model="llama", base_url="https://api.groq.com/openai/v1")
+    context = installed_registry().context_for("chatcompletion", options, environ={})
     assert resolve_chat_api_key(context, environ={"GROQ_API_KEY": "gsk", "OPENAI_API_KEY": "sk"}) == "gsk"
     with pytest.raises(AuthenticationError, match="GROQ_API_KEY"):
         resolve_chat_api_key(context, environ={"OPENAI_API_KEY": "sk"})
@@ -181,23 +176,25 @@ def test_key_is_picked_from_the_env_var_matching_base_url() -> None:
     ],
 )
 def test_each_preset_host_picks_its_env_var(url: str, env: str) -> None:
-    options = single_agent_config("chatcompletion", "m", url).agents[0].backend.options
-    context = get_registry().context_for("chatcompletion", options, environ={})
+    options = backend_options("chatcompletion", model="m", base_url=url)
+    context = installed_registry().context_for("chatcompletion", options, environ={})
     assert resolve_chat_api_key(context, environ={env: "the-key"}) == "the-key"
 
 
 def test_explicit_key_wins() -> None:
-    options = single_agent_config("chatcompletion", "m", "https://api.groq.com/openai/v1", api_key="mine")
-    context = get_registry().context_for("chatcompletion", options.agents[0].backend.options, environ={})
+    options = backend_options(
+        "chatcompletion", model="m", base_url="https://api.groq.com/openai/v1", api_key="mine"
+    )
+    context = installed_registry().context_for("chatcompletion", options, environ={})
     assert resolve_chat_api_key(context, environ={"GROQ_API_KEY": "gsk"}) == "mine"
 
 
 def test_preset_types_know_their_base_url_and_key() -> None:
-    registry = get_registry()
+    registry = installed_registry()
     spec = registry.spec("zai")
     assert spec.default_base_url == "https://api.z.ai/api/paas/v4" and spec.api_key_env == ("ZAI_API_KEY",)
     assert spec.default_model == "glm-4.5" and {m.name for m in spec.models} == {"glm-4.5", "glm-4.5-air"}
-    options = single_agent_config("cerebras", None).agents[0].backend.options
+    options = backend_options("cerebras", model=None)
     with pytest.raises(AuthenticationError, match="CEREBRAS_API_KEY"):
         registry.context_for("cerebras", options, environ={})
     context = registry.context_for("cerebras", options, environ={"CEREBRAS_API_KEY": "c"})
@@ -253,4 +250,4 @@ def test_grok_rejects_bad_search_parameters() -> None:
 def test_grok_reasoning_effort_only_on_grok_3_mini() -> None:
     build("grok", model="grok-3-mini", api_key="k", reasoning_effort="high")
     with pytest.raises(ConfigError, match="reasoning"):
-        single_agent_config("grok", "grok-4", reasoning_effort="high")
+        backend_options("grok", model="grok-4", reasoning_effort="high")

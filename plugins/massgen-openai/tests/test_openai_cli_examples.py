@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from massgen_core.testing.cli import massgen_main
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
 
 cli = pytest.importorskip("massgen_core.cli.run", reason="the run command is not available yet")
@@ -52,10 +53,8 @@ def server() -> Any:
 def run(
     argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> str:
-    from massgen_core.cli import main
-
     monkeypatch.chdir(tmp_path)
-    code = main([*argv, "--no-display", "--no-logs"])
+    code = massgen_main(*argv, "--no-display", "--no-logs")
     out, err = capsys.readouterr()
     assert code == 0, err
     return out

@@ -5,10 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import attrs
 import pytest
-from massgen_core.options import required_capability
-from massgen_core.registry import get_registry
+from massgen_core.testing.backends import installed_registry, option_requirements
 
 from massgen_openai import plugin
 from massgen_openai.options import AzureOpenAIOptions, ChatCompletionOptions, GrokOptions, OpenAIOptions
@@ -28,7 +26,7 @@ def test_entry_point_imports_no_sdk() -> None:
 
 
 def test_every_type_is_registered_through_the_entry_point() -> None:
-    registry = get_registry()
+    registry = installed_registry()
     assert set(registry.backends) >= TYPES
     for name in TYPES:
         assert registry.entry(name).distribution == "massgen-openai"
@@ -82,13 +80,13 @@ TABLE_KINDS = {
 
 @pytest.mark.parametrize("backend_type", sorted(SEED_TABLE))
 def test_table_capabilities_match_the_seed(backend_type: str) -> None:
-    spec = get_registry().spec(backend_type)
+    spec = installed_registry().spec(backend_type)
     assert spec.listed
     assert spec.capabilities & TABLE_KINDS == SEED_TABLE[backend_type]
 
 
 def test_presets_stay_out_of_the_table() -> None:
-    registry = get_registry()
+    registry = installed_registry()
     listed = {t for t, e in registry.backends.items() if e.plugin == "openai" and e.spec.listed}
     assert listed == set(SEED_TABLE)
 
@@ -104,20 +102,20 @@ def test_presets_stay_out_of_the_table() -> None:
     ],
 )
 def test_per_model_capabilities(model: str, has: set[str], lacks: set[str]) -> None:
-    caps = get_registry().spec("openai").capabilities_for(model)
+    caps = installed_registry().spec("openai").capabilities_for(model)
     assert has <= caps
     assert not lacks & caps
 
 
 def test_prices_for_known_openai_models() -> None:
-    spec = get_registry().spec("openai")
+    spec = installed_registry().spec("openai")
     for name in ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4o", "gpt-4o-mini", "o4-mini"):
         model = spec.model(name)
         assert model is not None and model.input_price and model.output_price
 
 
 def test_model_names_infer_the_backend_type() -> None:
-    registry = get_registry()
+    registry = installed_registry()
     assert registry.infer_type("gpt-5") == "openai"
     assert registry.infer_type("gpt-4o-mini-2024-07-18") == "openai"
     assert registry.infer_type("grok-3-mini") == "grok"
@@ -139,13 +137,12 @@ def test_model_names_infer_the_backend_type() -> None:
     ],
 )
 def test_options_name_the_capability_they_need(options: type, field: str, kind: str) -> None:
-    assert required_capability(attrs.fields_dict(options)[field]) == kind
+    assert option_requirements(options)[field] == kind
 
 
 def test_every_required_capability_is_declared_somewhere() -> None:
-    registry = get_registry()
+    registry = installed_registry()
     for spec in plugin.BACKENDS:
-        for field in attrs.fields(spec.options_class):
-            kind = required_capability(field)
+        for name, kind in option_requirements(spec.options_class).items():
             if kind is not None:
-                assert kind in registry.kinds, (spec.type, field.name)
+                assert kind in registry.kinds, (spec.type, name)

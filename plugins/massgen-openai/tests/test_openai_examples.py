@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
+import massgen_core
 import pytest
 from massgen_core.plugin import ConfigError, Done
-from massgen_core.registry import get_registry
+from massgen_core.testing.backends import installed_registry
 from massgen_core.testing.fake_provider import FakeProviderServer
 from openai_testkit import FAST, anyio_backend, collect, fake, request  # noqa: F401  (fixtures)
-
-config = pytest.importorskip("massgen_core.config", reason="the core's config package is not available yet")
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
 
@@ -22,9 +21,9 @@ def test_there_are_examples() -> None:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_loads(path: Path) -> None:
-    loaded = config.load_config(path)
+    loaded = massgen_core.load_config(path)
     assert loaded.agents
-    registry = get_registry()
+    registry = installed_registry()
     for agent in loaded.agents:
         assert registry.entry(agent.backend.type).distribution == "massgen-openai"
 
@@ -32,8 +31,8 @@ def test_example_loads(path: Path) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if "azure" not in p.name], ids=lambda p: p.name)
 async def test_example_agents_answer_through_the_fake(path: Path, fake: FakeProviderServer) -> None:
-    registry = get_registry()
-    for agent in config.load_config(path).agents:
+    registry = installed_registry()
+    for agent in massgen_core.load_config(path).agents:
         options = attrs.evolve(agent.backend.options, base_url=fake.openai_base_url, api_key="test-key")
         backend = registry.build(agent.backend.type, options, timeouts=FAST)
         events = await collect(backend.stream(request("hello")))
@@ -55,4 +54,4 @@ async def test_example_agents_answer_through_the_fake(path: Path, fake: FakeProv
 )
 def test_options_a_model_rejects_fail_validation(backend: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        config.load_config({"agent": {"backend": backend}})
+        massgen_core.load_config({"agent": {"backend": backend}})

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from massgen_core.config import single_agent_config
 from massgen_core.plugin import ToolContext, ToolError
-from massgen_core.tools import FunctionTool
+from massgen_core.testing.backends import backend_options, function_tool
 from openai_testkit import anyio_backend  # noqa: F401  (fixtures)
 
 from massgen_openai import plugin
@@ -24,7 +23,7 @@ from massgen_openai.media_tools import MediaSettings, generate_speech, generate_
 
 
 def context(tmp_path: Path, **options: object) -> ToolContext:
-    opts = single_agent_config("openai", "gpt-5", api_key="k", **options).agents[0].backend.options
+    opts = backend_options("openai", model="gpt-5", api_key="k", **options)
     return ToolContext(agent_id="a", backend_type="openai", model="gpt-5", workspace=tmp_path, options=opts)
 
 
@@ -118,5 +117,5 @@ async def test_files_stay_inside_the_workspace(tmp_path: Path) -> None:
 @pytest.mark.anyio
 async def test_a_declared_tool_runs_as_a_core_function_tool(tmp_path: Path) -> None:
     (spec,) = media_tool_specs(context(tmp_path, enable_audio_generation=True))
-    output = await FunctionTool(spec).call({"text": "x", "voice": "nobody"})
+    output = await function_tool(spec).call({"text": "x", "voice": "nobody"})
     assert output.is_error and "unknown voice" in output.content

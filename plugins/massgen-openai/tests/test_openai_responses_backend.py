@@ -29,7 +29,7 @@ from massgen_core.plugin import (
     ToolResultPart,
     Usage,
 )
-from massgen_core.resilience import RetryPolicy, resilient_stream
+from massgen_core.testing.backends import resilient
 from massgen_core.testing.fake_provider import (
     Citation,
     CodeExecution,
@@ -235,7 +235,7 @@ async def test_429_retry_after_is_honoured_by_the_core_retry_loop(fake: FakeProv
     fake.enqueue(HttpError.rate_limited(retry_after=0.4), Reply("finally"))
     backend = openai_backend(fake)
     started = time.monotonic()
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=FAST, name="openai"))
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST, name="openai"))
     elapsed = time.monotonic() - started
     await backend.aclose()
     assert isinstance(events[-1], Done) and events[-1].message.text == "finally"
@@ -259,8 +259,7 @@ async def test_500_is_a_retryable_server_error(fake: FakeProviderServer) -> None
     with pytest.raises(ProviderServerError) as caught:
         await collect(backend.stream(request("hi")))
     assert caught.value.retryable
-    policy = RetryPolicy(max_attempts=2, initial_delay=0.01)
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=FAST, policy=policy))
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST, max_attempts=2))
     await backend.aclose()
     assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, ProviderServerError)
     assert len(fake.model_calls()) == 3
@@ -280,9 +279,7 @@ async def test_midstream_error_is_raised_not_truncated(fake: FakeProviderServer)
 async def test_midstream_rate_limit_error_event(fake: FakeProviderServer) -> None:
     fake.enqueue(Reply("x y z", fault=ScriptedStreamError(after=0, status=429, message="too fast")))
     backend = openai_backend(fake)
-    events = await collect(
-        resilient_stream(backend, request("hi"), timeouts=FAST, policy=RetryPolicy(max_attempts=1))
-    )
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST, max_attempts=1))
     await backend.aclose()
     assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, RateLimitError)
     assert "too fast" in str(events[-1].error)
@@ -314,7 +311,7 @@ async def test_slow_stream_within_the_idle_timeout_completes(fake: FakeProviderS
     fake.enqueue(Reply("slow but steady", text_chunks=3, chunk_delay=0.15))
     timeouts = Timeouts(connect=2, first_event=2, idle=1.0, total=10)
     backend = openai_backend(fake, timeouts=timeouts)
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=timeouts))
+    events = await collect(resilient(backend, request("hi"), timeouts=timeouts))
     await backend.aclose()
     assert isinstance(events[-1], Done) and events[-1].message.text == "slow but steady"
 
@@ -324,7 +321,7 @@ async def test_stalled_stream_hits_the_idle_timeout(fake: FakeProviderServer) ->
     timeouts = Timeouts(connect=2, first_event=2, idle=0.3, total=10)
     backend = openai_backend(fake, timeouts=timeouts)
     started = time.monotonic()
-    events = await collect(resilient_stream(backend, request("hi"), timeouts=timeouts))
+    events = await collect(resilient(backend, request("hi"), timeouts=timeouts))
     await backend.aclose()
     assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, BackendTimeoutError)
     assert "stalled" in str(events[-1].error)
@@ -335,8 +332,6 @@ async def test_slow_first_byte_hits_the_first_event_timeout(fake: FakeProviderSe
     fake.enqueue(Reply("late", delay=1.5))
     timeouts = Timeouts(connect=2, first_event=0.3, idle=5, total=10)
     backend = openai_backend(fake, timeouts=timeouts)
-    events = await collect(
-        resilient_stream(backend, request("hi"), timeouts=timeouts, policy=RetryPolicy(max_attempts=1))
-    )
+    events = await collect(resilient(backend, request("hi"), timeouts=timeouts, max_attempts=1))
     await backend.aclose()
     assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, BackendTimeoutError)
