@@ -22,13 +22,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
 from .coordination.events import AgentOutput, CoordinationEvent, RunFinished
 from .events import ReasoningDelta, ReasoningSummaryDelta, TextDelta
+from .redaction import redact, redact_data
+
+if TYPE_CHECKING:
+    from structlog.stdlib import ProcessorFormatter
 
 __all__ = ["DEFAULT_LOG_ROOT", "RunLog", "configure_logging", "event_record", "log_file", "new_run_id"]
 
@@ -80,7 +85,10 @@ class RunLog:
 
     @classmethod
     def create(cls, root: Path = DEFAULT_LOG_ROOT, run_id: str | None = None) -> RunLog:
-        return cls(Path(root) / (run_id or new_run_id()))
+        """A run folder ``root/run_id`` (``run_id`` must name a folder directly inside ``root``)."""
+        from .workspace.paths import contained
+
+        return cls(contained(Path(root), run_id or new_run_id(), what="run id"))
 
     def write(self, event: CoordinationEvent) -> None:
         t = round(time.monotonic() - self._started, 6)
@@ -91,22 +99,36 @@ class RunLog:
                 prefix = self._prefixes[key] = json.dumps(
                     {"kind": key[0], "agent": key[1], "phase": key[2]}, ensure_ascii=False
                 )[:-1]
-            self._events.write(
-                f'{prefix}, "text": {json.dumps(event.event.text, ensure_ascii=False)}, "t": {t}}}\n'
-            )
+            text = json.dumps(redact(event.event.text), ensure_ascii=False)
+            self._events.write(f'{prefix}, "text": {text}, "t": {t}}}\n')
             return
         record = event_record(event)
         record["t"] = t
-        self._events.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._events.write(redact(json.dumps(record, ensure_ascii=False, default=str)) + "\n")
         if isinstance(event, RunFinished):
             result = event.result
-            (self.directory / "final_answer.md").write_text(result.final_answer + "\n", encoding="utf-8")
+            (self.directory / "final_answer.md").write_text(
+                redact(result.final_answer) + "\n", encoding="utf-8"
+            )
             (self.directory / "result.json").write_text(
-                json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+                json.dumps(redact_data(result.to_dict()), indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8",
             )
 
     def close(self) -> None:
         self._events.close()
+
+
+@cache
+def _redacting_formatter() -> type[ProcessorFormatter]:
+    """structlog's ``ProcessorFormatter``, with every rendered line (tracebacks too) redacted."""
+    import structlog
+
+    class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    return RedactingFormatter
 
 
 def configure_logging(*, debug: bool = False, stream: IO[str] | None = None) -> None:
@@ -132,9 +154,7 @@ def configure_logging(*, debug: bool = False, stream: IO[str] | None = None) -> 
         logger.removeHandler(handler)
     console = logging.StreamHandler(stream or sys.stderr)
     console.setLevel(logging.DEBUG if debug else logging.WARNING)
-    console.setFormatter(
-        structlog.stdlib.ProcessorFormatter(processor=structlog.dev.ConsoleRenderer(colors=False))
-    )
+    console.setFormatter(_redacting_formatter()(processor=structlog.dev.ConsoleRenderer(colors=False)))
     console._massgen_console = True  # type: ignore[attr-defined]
     logger.addHandler(console)
 
@@ -147,7 +167,7 @@ def log_file(directory: Path) -> Iterator[Path]:
     path = directory / "massgen.log.jsonl"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.DEBUG)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(processor=structlog.processors.JSONRenderer()))
+    handler.setFormatter(_redacting_formatter()(processor=structlog.processors.JSONRenderer()))
     logger = logging.getLogger(_LOGGER)
     logger.addHandler(handler)
     try:

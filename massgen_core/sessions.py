@@ -19,7 +19,9 @@ import attrs
 
 from .coordination.result import RunResult
 from .errors import MassgenError
+from .redaction import redact, redact_data
 from .runlog import new_run_id
+from .workspace.paths import PathEscapeError, contained
 
 __all__ = ["DEFAULT_SESSION_ROOT", "Session", "SessionStore", "TurnRecord", "TurnStatus"]
 
@@ -100,12 +102,12 @@ class Session:
             error=error,
             log_dir=str(log_dir) if log_dir else None,
         )
-        folder = self.path / f"turn_{record.number}"
+        folder = contained(self.path, f"turn_{record.number}", what="turn")
         folder.mkdir(parents=True, exist_ok=True)
         if record.final_answer is not None:
-            (folder / "final_answer.md").write_text(record.final_answer + "\n", encoding="utf-8")
+            (folder / "final_answer.md").write_text(redact(record.final_answer) + "\n", encoding="utf-8")
         (folder / "turn.json").write_text(
-            json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            json.dumps(redact_data(record.to_dict()), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         return record
 
@@ -125,7 +127,7 @@ class SessionStore:
 
     def create(self) -> Session:
         session_id = new_run_id()
-        path = self.root / session_id
+        path = contained(self.root, session_id, what="session id")
         path.mkdir(parents=True, exist_ok=False)
         (path / "session.json").write_text(
             json.dumps({"id": session_id, "created_at": _now()}, indent=2) + "\n", encoding="utf-8"
@@ -133,8 +135,11 @@ class SessionStore:
         return Session(path)
 
     def open(self, session_id: str) -> Session:
-        path = self.root / session_id
-        if "/" in session_id or "\\" in session_id or not (path / "session.json").is_file():
+        try:
+            path: Path | None = contained(self.root, session_id, what="session id")
+        except PathEscapeError:
+            path = None
+        if path is None or not (path / "session.json").is_file():
             known = ", ".join(s.id for s in self.list()[-5:]) or "none"
             raise MassgenError(
                 f"no session {session_id!r} in {self.root} "

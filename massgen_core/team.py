@@ -49,7 +49,10 @@ def resolve_config(
     """``config`` as a validated :class:`RunConfig` (loading a path or a mapping)."""
     from .config import RunConfig, load_config
 
-    if isinstance(config, RunConfig):
+    if isinstance(config, RunConfig):  # built in Python: its secrets are masked in logs too
+        from .redaction import remember_config
+
+        remember_config(config=config, registry=registry, environ=os.environ if environ is None else environ)
         return config
     return load_config(config, registry=registry, environ=environ)
 

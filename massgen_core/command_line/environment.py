@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
+from ..redaction import is_secret_name
+
 __all__ = ["is_secret_name", "scrub_environment"]
-
-_SECRET_NAME = re.compile(
-    r"(API_?KEY|_KEY$|^KEY$|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|AUTH|SESSION|COOKIE|_PAT$|DSN)",
-    re.IGNORECASE,
-)
-#: Names that match the pattern but hold no secret.
-_HARMLESS = frozenset(
-    {"SSH_AUTH_SOCK", "XDG_SESSION_TYPE", "XDG_SESSION_CLASS", "XDG_SESSION_ID", "KEYTIMEOUT"}
-)
-
-
-def is_secret_name(name: str) -> bool:
-    return name not in _HARMLESS and bool(_SECRET_NAME.search(name))
 
 
 def scrub_environment(

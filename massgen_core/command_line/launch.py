@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping
 from ..errors import ConfigError
 from ..mcp.servers import ServerEntry
 from ..options import ToolOptions
-from ..sandbox import available, unavailable_reason
+from ..sandbox import available, hide_process_memory, unavailable_reason
 from ..specs import McpServerSpec
 from ..workspace.access import AgentAccess
+from ..workspace.paths import contained
 from .environment import scrub_environment
 from .policy import compile_patterns
 from .server import CommandSettings
@@ -68,7 +69,11 @@ def command_line_server(
         blocked=tuple(blocked),
         sandbox=sandbox_mode == "landlock",
     )
-    settings_file = access.state_file.with_name(f"{access.agent_id}.command_line.json")
+    # the commands' environment is scrubbed of keys, but MassGen's own is in /proc/<pid>/environ
+    hide_process_memory()
+    settings_file = contained(
+        access.state_file.parent, f"{access.agent_id}.command_line.json", what="agent id"
+    )
     settings_file.write_text(settings.to_json(), encoding="utf-8")
     env = scrub_environment(
         os.environ if environ is None else environ, drop=secret_env_names, secret_values=list(secret_values)

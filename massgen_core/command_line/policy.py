@@ -22,13 +22,28 @@ import attrs
 
 from ..errors import ConfigError, ConfigIssue
 
-__all__ = ["CommandPolicy", "compile_patterns", "split_commands"]
+__all__ = ["CommandPolicy", "compile_patterns", "pattern_problems", "split_commands"]
 
 ALWAYS_BLOCKED = (
     re.compile(r"(^|[\s;&|(])(sudo|su|doas)(\s|$)"),
     re.compile(r":\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:"),
 )
 _SUBSTITUTION = re.compile(r"\$\(|`|<\(|>\(")
+
+
+def _compile(pattern: str) -> re.Pattern[str] | str:
+    """The compiled pattern, or why it does not compile."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        return f"invalid regular expression {pattern!r}: {exc}"
+    except (RecursionError, OverflowError, ValueError) as exc:  # e.g. thousands of nested groups
+        return f"invalid regular expression {pattern[:40]!r}...: {type(exc).__name__}"
+
+
+def pattern_problems(patterns: Sequence[str] | None) -> list[tuple[int, str]]:
+    """``(index, message)`` for each pattern that does not compile (the config loader reports them)."""
+    return [(i, found) for i, p in enumerate(patterns or ()) if isinstance(found := _compile(p), str)]
 
 
 def compile_patterns(
@@ -38,14 +53,11 @@ def compile_patterns(
     compiled = []
     issues = []
     for i, pattern in enumerate(patterns or ()):
-        try:
-            compiled.append(re.compile(pattern))
-        except re.error as exc:
-            issues.append(
-                ConfigIssue(
-                    f"invalid regular expression {pattern!r}: {exc}", file=source, path=f"{option}[{i}]"
-                )
-            )
+        found = _compile(pattern)
+        if isinstance(found, str):
+            issues.append(ConfigIssue(found, file=source, path=f"{option}[{i}]"))
+        else:
+            compiled.append(found)
     if issues:
         raise ConfigError(issues)
     return tuple(compiled)

@@ -100,11 +100,12 @@ async def run_command(
 ) -> CommandResult:
     """Run ``command`` with ``/bin/sh -c`` in ``cwd``; never raises for the command's own failures.
 
-    :param sandbox: ``(writable, protected)``: confine the command with Landlock.
+    :param sandbox: ``(writable, protected)``: confine the command with Landlock, and start it
+        without capabilities (as root it could otherwise read MassGen's environment in ``/proc``).
     """
     argv = [SHELL, "-c", command]
     if sandbox is not None:
-        argv = sandboxed_command(argv, writable=sandbox[0], protected=sandbox[1])
+        argv = sandboxed_command(argv, writable=sandbox[0], protected=sandbox[1], drop_capabilities=True)
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(
         *argv,

@@ -7,7 +7,9 @@ Each call:
 2. resolves ``work_dir`` (default: the agent's workspace) and checks the agent may read it;
 3. reads the agent's *current* permissions from the state file MassGen keeps up to date (the
    final agent gains write access to ``permission: write`` context paths only during its final
-   presentation), and runs ``/bin/sh -c COMMAND`` confined to them with Landlock;
+   presentation), refuses to run while a writable path holds a hard link to a file outside them
+   (:mod:`massgen_core.sandbox.hardlinks`), and runs ``/bin/sh -c COMMAND`` confined to them with
+   Landlock, without capabilities;
 4. stops it at the timeout, caps its output, and reports exit code, stdout and stderr.
 
 The environment is the server's own, which MassGen scrubbed of API keys and secrets; ``TMPDIR``
@@ -24,6 +26,7 @@ from typing import Any
 
 import attrs
 
+from ..sandbox.hardlinks import escaping_links
 from ..workspace.access import AccessRules, real_path
 from .policy import CommandPolicy, compile_patterns
 from .runner import run_command
@@ -85,13 +88,23 @@ async def execute_command(
     if (venv / "bin").is_dir():
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    sandbox = rules.sandbox_paths() if settings.sandbox else None
+    if sandbox is not None and (links := escaping_links(*sandbox)):
+        raise ToolRefusal(
+            "command refused: "
+            + ", ".join(links)
+            + (" is a hard link" if len(links) == 1 else " are hard links")
+            + " to a file that also lies outside where you may write; a command writing through it would "
+            "change that file. Delete the link (delete_path), or write a copy under another name and "
+            "delete the link, then run the command again."
+        )
     result = await run_command(
         command,
         cwd=directory,
         env=env,
         timeout=limit,
         max_output=settings.max_output,
-        sandbox=rules.sandbox_paths() if settings.sandbox else None,
+        sandbox=sandbox,
     )
     text = result.text(command, directory)
     if result.timed_out:

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from ..errors import ConfigError, ConfigIssue
+from ..redaction import remember_config
 from .backend_block import check_can_coordinate, structure_backend
 from .converter import kind_of
+from .ids import agent_id_problem
 from .interpolate import interpolate
 from .issues import ConfigPath, IssueList, Positions, suggestion
 from .model import (
@@ -120,14 +122,21 @@ def _read(source: ConfigSource) -> tuple[IssueList, Any, str | None]:
 
 
 def _read_file(file: str) -> str:
+    from .yaml_source import MAX_BYTES, too_large
+
     try:
-        raw = Path(file).read_bytes()
+        with open(file, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError([ConfigIssue("config file not found", file=file)]) from None
     except IsADirectoryError:
         raise ConfigError([ConfigIssue("is a directory, not a config file", file=file)]) from None
     except OSError as exc:
         raise ConfigError([ConfigIssue(f"cannot read the config file: {exc.strerror}", file=file)]) from None
+    if len(raw) > MAX_BYTES:
+        line = raw.count(b"\n", 0, MAX_BYTES) + 1
+        column = MAX_BYTES - (raw.rfind(b"\n", 0, MAX_BYTES) + 1) + 1
+        raise ConfigError([too_large(file, line, column)])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -144,18 +153,29 @@ def _parse(text: str, file: str) -> tuple[IssueList, Any]:
     return issues, load_yaml(text, issues)
 
 
-def _plain_data(value: Any, issues: IssueList, path: ConfigPath) -> Any:
-    """A Python-API mapping as plain data (lists, string-keyed dicts, paths as strings)."""
+def _plain_data(value: Any, issues: IssueList, path: ConfigPath, count: list[int] | None = None) -> Any:
+    """A Python-API mapping as plain data (lists, string-keyed dicts, paths as strings), within the
+    limits a YAML config has (:data:`~.yaml_source.MAX_DEPTH`, :data:`~.yaml_source.MAX_VALUES`)."""
+    from .yaml_source import MAX_DEPTH, MAX_VALUES
+
+    count = count if count is not None else [0]
+    count[0] += 1
+    if count[0] > MAX_VALUES:
+        issues.at_value(path, f"the config holds more than {MAX_VALUES} values")
+        raise issues.error()
+    if isinstance(value, Mapping | list | tuple) and len(path) > MAX_DEPTH:
+        issues.at_value(path, f"nested more than {MAX_DEPTH} levels deep (does it contain itself?)")
+        return None
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 issues.at_key((*path, str(key)), "mapping keys must be strings")
                 continue
-            out[key] = _plain_data(item, issues, (*path, key))
+            out[key] = _plain_data(item, issues, (*path, key), count)
         return out
     if isinstance(value, list | tuple):
-        return [_plain_data(item, issues, (*path, i)) for i, item in enumerate(value)]
+        return [_plain_data(item, issues, (*path, i), count) for i, item in enumerate(value)]
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     return value
@@ -175,7 +195,9 @@ def _build(
         from ..registry import get_registry
 
         registry = get_registry()
-    data = interpolate(data, os.environ if environ is None else environ, issues)
+    env = os.environ if environ is None else environ
+    data = interpolate(data, env, issues)
+    remember_config(data, registry=registry, environ=env)
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     if data is None:
         issues.at_value((), "the config is empty: it needs `agents:` (a list) or one `agent:`")
@@ -206,6 +228,8 @@ def _build(
         else:
             timeouts_path, timeouts_raw = ("orchestrator", "timeout_settings"), nested_timeouts
     timeouts = _section(timeouts_raw, timeouts_path, TimeoutSettings, issues)
+    remember_config(secrets=issues.secrets)
+    _check_storage(orchestrator, [a.id for a in agents], base, issues)
     issues.raise_if_any()
     return RunConfig(
         agents=tuple(agents), orchestrator=orchestrator, ui=ui, timeout_settings=timeouts, source=source
@@ -317,7 +341,7 @@ def _agent(
         return agent_id, None, system_message
     backend = structure_backend(item["backend"], (*path, "backend"), registry, issues)
     if backend is not None:
-        backend = _resolve_cwd(backend, base)
+        backend = _check_tools(backend, (*path, "backend"), issues, base)
     return agent_id, backend, system_message
 
 
@@ -331,6 +355,9 @@ def _agent_id(
     if not isinstance(agent_id, str) or not agent_id.strip():
         issues.at_value(id_path, f"expected a non-empty string, got {kind_of(agent_id)}")
         return None
+    if (problem := agent_id_problem(agent_id)) is not None:
+        issues.at_value(id_path, problem)
+        return None
     if agent_id in explicit:
         first = issues.positions.value(explicit[agent_id])
         where = f" (first used at line {first[0]})" if first is not None else ""
@@ -338,6 +365,45 @@ def _agent_id(
         return None
     explicit[agent_id] = id_path
     return agent_id
+
+
+def _check_tools(
+    backend: BackendConfig, path: ConfigPath, issues: IssueList, base: Path
+) -> BackendConfig | None:
+    """Check the agent's tool keys the backend block's structure cannot (a usable ``cwd``,
+    compilable command patterns) at their positions; resolve ``cwd``. ``None`` if one is wrong."""
+    from ..command_line.policy import pattern_problems
+    from ..workspace.paths import path_problem
+
+    ok = True
+    tools = backend.tools
+    if tools.cwd and (why := path_problem(tools.cwd)) is not None:
+        issues.at_value((*path, "cwd"), f"cwd cannot be used: {why}")
+        ok = False
+    for key in ("command_line_allowed_commands", "command_line_blocked_commands"):
+        for index, message in pattern_problems(getattr(tools, key)):
+            issues.at_value((*path, key, index), message)
+            ok = False
+    return _resolve_cwd(backend, base) if ok else None
+
+
+def _check_storage(
+    orchestrator: OrchestratorConfig, agent_ids: list[str], base: Path, issues: IssueList
+) -> None:
+    """The directories a run writes in (``snapshot_storage``, ``agent_temporary_workspace``,
+    ``session_storage``): usable paths, and the first two not holding files of someone else's."""
+    from ..workspace.layout import storage_problem
+    from ..workspace.paths import path_problem
+
+    for key in ("snapshot_storage", "agent_temporary_workspace", "session_storage"):
+        value = getattr(orchestrator, key)
+        if not value:
+            continue
+        where = ("orchestrator", key)
+        if (why := path_problem(value)) is not None:
+            issues.at_value(where, f"{key} cannot be used: {why}")
+        elif key != "session_storage" and (problem := storage_problem(_resolve(base, value), agent_ids)):
+            issues.at_value(where, problem)
 
 
 def _resolve_cwd(backend: BackendConfig, base: Path) -> BackendConfig:

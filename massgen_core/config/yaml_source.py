@@ -13,23 +13,66 @@ import datetime
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ConfigIssue
 from .issues import ConfigPath, IssueList
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "load_yaml"]
+if TYPE_CHECKING:
+    from ruamel.yaml.composer import Composer
 
-MAX_NODES = 100_000
-"""More values than this (e.g. an alias "billion laughs") is an error."""
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "MAX_VALUES", "load_yaml", "too_large"]
+
+MAX_BYTES = 1024 * 1024
+"""A longer config is an error (the YAML parser is pure Python: about 10 s per MB of keys)."""
+MAX_NODES = 10_000
+"""More values *written* in the document than this is an error, found while parsing."""
+MAX_VALUES = 100_000
+"""More values once aliases are expanded (an alias "billion laughs") is an error."""
 MAX_DEPTH = 64
-"""Deeper nesting than this is an error."""
+"""Deeper nesting than this is an error, found while parsing."""
 
 _DUPLICATE = re.compile(r'found duplicate key "(?P<key>.*?)" with value')
 
 
 class _TooLarge(Exception):
-    pass
+    def __init__(self, path: ConfigPath) -> None:
+        self.path = path
+
+
+class _TooManyNodes(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+
+@cache
+def _counting_composer() -> type[Composer]:
+    from ruamel.yaml.composer import Composer
+
+    class CountingComposer(Composer):
+        """ruamel's composer, stopping after :data:`MAX_NODES` nodes (not after reading them all)."""
+
+        nodes = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                mark = self.parser.peek_event().start_mark
+                raise _TooManyNodes(mark.line + 1, mark.column + 1)
+            return super().compose_node(parent, index)
+
+    return CountingComposer
+
+
+def too_large(file: str | None, line: int, column: int) -> ConfigIssue:
+    """The issue for a config longer than :data:`MAX_BYTES` (placed where the limit is crossed)."""
+    message = (
+        f"the config is larger than {MAX_BYTES // 1024} KiB, the limit: is this the right file? "
+        "(a config lists agents and settings)"
+    )
+    return ConfigIssue(message, file=file, line=line, column=column)
 
 
 def load_yaml(text: str, issues: IssueList) -> Any:
@@ -39,15 +82,29 @@ def load_yaml(text: str, issues: IssueList) -> Any:
     hold (non-string keys, unknown tags, binary) are reported in ``issues``.
     """
     from ruamel.yaml import YAML
+    from ruamel.yaml.composer import MaxDepthExceededError
     from ruamel.yaml.error import MarkedYAMLError
     from ruamel.yaml.reader import ReaderError
 
     file = issues.positions.file
+    if len(text) > MAX_BYTES:
+        line, column = _line_column(text, MAX_BYTES)
+        raise ConfigError([too_large(file, line, column)])
     yaml = YAML(typ="rt")
+    yaml.max_depth = MAX_DEPTH + 1
+    yaml.Composer = _counting_composer()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             document = yaml.load(text)
+    except MaxDepthExceededError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        message = f"nested more than {MAX_DEPTH} levels deep: a config is never this deep"
+        raise ConfigError([ConfigIssue(message, file=file, line=line, column=column)]) from None
+    except _TooManyNodes as exc:
+        message = f"the config holds more than {MAX_NODES} values: is this the right file?"
+        raise ConfigError([ConfigIssue(message, file=file, line=exc.line, column=exc.column)]) from None
     except MarkedYAMLError as exc:
         raise ConfigError([_marked_issue(exc, file)]) from None
     except ReaderError as exc:
@@ -71,9 +128,11 @@ def load_yaml(text: str, issues: IssueList) -> Any:
         issues.positions.values[()] = (1, 1)
     try:
         return _Plain(issues).convert(document, ())
-    except _TooLarge:
-        issues.at_value((), f"the document holds more than {MAX_NODES} values (recursive aliases?)")
-        return None
+    except _TooLarge as exc:
+        issues.at_value(
+            exc.path, f"the document holds more than {MAX_VALUES} values once its aliases are expanded"
+        )
+        raise issues.error() from None
 
 
 def _first_line(text: str) -> str:
@@ -120,8 +179,8 @@ class _Plain:
 
     def convert(self, node: Any, path: ConfigPath) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooLarge
+        if self.count > MAX_VALUES:
+            raise _TooLarge(path)
         if isinstance(node, Mapping | list):
             if len(path) > MAX_DEPTH:
                 self.issues.at_value(path, f"nested more than {MAX_DEPTH} levels deep")

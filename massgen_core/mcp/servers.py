@@ -234,7 +234,14 @@ def _entry(
     if isinstance(command, list) and args is None:
         command, args = (command[0] if command else None), command[1:]
     elif isinstance(command, str) and args is None and " " in command.strip():
-        split = shlex.split(command)
+        try:
+            split = shlex.split(command)
+        except ValueError as exc:  # an unbalanced quote
+            problems.add(
+                at("command"),
+                f"cannot split the command line ({exc}): close the quote, or give `command:` and `args:` as a list",
+            )
+            split = [command]
         command, args = split[0], split[1:]
     strings = {
         "command": _optional_str(command, at("command"), problems),

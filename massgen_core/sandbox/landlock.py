@@ -9,9 +9,12 @@ escape it. Root is confined too. File metadata (mode, owner, times) is not cover
 Run as a script, it confines itself and then executes a program (this is how MassGen starts
 ``execute_command`` commands and the MCP filesystem server)::
 
-    python -I -S landlock.py --writable DIR [--writable DIR ...] [--protected PATH ...] -- PROGRAM ARGS...
+    python -I -S landlock.py --writable DIR [--writable DIR ...] [--protected PATH ...] [--no-capabilities] -- PROGRAM ARGS...
 
-It exits with status 126 and a message on stderr when Landlock is unavailable.
+It exits with status 126 and a message on stderr when Landlock is unavailable. With
+``--no-capabilities`` the program also starts without any capability (:func:`drop_capabilities`):
+as root, it can then neither read other processes' ``/proc/<pid>/environ`` or memory nor override
+file permissions.
 
 Protected paths inside a writable directory: Landlock only grants rights (there are no deny
 rules), and a right granted on a directory covers everything beneath it. So a directory that
@@ -33,6 +36,7 @@ __all__ = [
     "LandlockUnavailable",
     "abi_version",
     "confine",
+    "drop_capabilities",
     "plan_grants",
 ]
 
@@ -42,6 +46,11 @@ _SYS_RESTRICT_SELF = 446
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_CAPBSET_DROP = 24
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+_SYS_CAPSET = {"x86_64": 126, "aarch64": 91, "riscv64": 91}
+_CAP_VERSION_3 = 0x20080522
 
 WRITE_FILE = 1 << 1
 REMOVE_DIR = 1 << 4
@@ -182,6 +191,49 @@ def confine(
     return abi
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def drop_capabilities() -> None:
+    """Give up every capability, for good: this process and what it executes keep their uid but
+    none of root's powers.
+
+    A command started by MassGen as root could otherwise read any process's memory and
+    environment (``/proc/<pid>/environ``, MassGen's API keys included): without
+    ``CAP_SYS_PTRACE`` (and with fewer capabilities than the target) the kernel refuses it. The
+    bounding set is emptied first (a later ``exec`` of a root program gains nothing back), then
+    the ambient, permitted, effective and inheritable sets. Raises ``OSError`` if the process
+    keeps a capability.
+    """
+    libc = _libc()
+    try:
+        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
+            last = int(handle.read())
+    except (OSError, ValueError):
+        last = 63
+    for cap in range(last + 1):
+        libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # EPERM without CAP_SETPCAP: nothing to drop then
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = _CapHeader(version=_CAP_VERSION_3, pid=0)
+    data = (_CapData * 2)()
+    if libc.syscall(_SYS_CAPSET[platform.machine()], ctypes.byref(header), data) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"capset: {os.strerror(err)}")
+    with open("/proc/self/status", encoding="ascii") as handle:
+        held = [ln.split()[1] for ln in handle if ln.startswith(("CapPrm:", "CapEff:", "CapBnd:"))]
+    if any(int(mask, 16) for mask in held):
+        raise OSError(f"capabilities are still held after dropping them ({', '.join(held)})")
+
+
 def _add_rule(libc: ctypes.CDLL, ruleset: int, path: str, rights: int) -> None:
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -196,27 +248,34 @@ def _add_rule(libc: ctypes.CDLL, ruleset: int, path: str, rights: int) -> None:
         os.close(fd)
 
 
-def _parse(argv: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+def _parse(argv: Sequence[str]) -> tuple[list[str], list[str], bool, list[str]]:
     writable: list[str] = []
     protected: list[str] = []
+    no_capabilities = False
     args = list(argv)
     while args and args[0] != "--":
         flag = args.pop(0)
+        if flag == "--no-capabilities":
+            no_capabilities = True
+            continue
         if flag not in ("--writable", "--protected") or not args:
             raise SystemExit(
-                f"usage: landlock.py [--writable DIR] [--protected PATH] -- PROGRAM ARGS (bad: {flag})"
+                "usage: landlock.py [--writable DIR] [--protected PATH] [--no-capabilities] -- PROGRAM ARGS "
+                f"(bad: {flag})"
             )
         (writable if flag == "--writable" else protected).append(args.pop(0))
     if not args[1:]:
         raise SystemExit("landlock.py: no program given after --")
-    return writable, protected, args[1:]
+    return writable, protected, no_capabilities, args[1:]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Confine, then ``exec`` the program (never returns)."""
-    writable, protected, program = _parse(sys.argv[1:] if argv is None else argv)
+    writable, protected, no_capabilities, program = _parse(sys.argv[1:] if argv is None else argv)
     try:
         confine(writable, protected)
+        if no_capabilities:
+            drop_capabilities()
     except (LandlockUnavailable, OSError) as exc:
         sys.stderr.write(f"massgen sandbox: {exc}\n")
         sys.stderr.flush()

@@ -24,12 +24,20 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, ConfigIssue
 from .access import AgentAccess, real_path
+from .paths import PathEscapeError, contained, path_problem
 from .snapshots import copy_tree, remove_tree
 
 if TYPE_CHECKING:
     from ..config import ContextPathConfig, RunConfig
 
-__all__ = ["ContextPath", "RunWorkspaces", "check_context_paths", "context_paths_from_config"]
+__all__ = [
+    "STORAGE_MARKER",
+    "ContextPath",
+    "RunWorkspaces",
+    "check_context_paths",
+    "context_paths_from_config",
+    "storage_problem",
+]
 
 #: (resolved path, writable for the final agent, resolved protected paths)
 ContextPath = tuple[Path, bool, tuple[Path, ...]]
@@ -51,13 +59,24 @@ def check_context_paths(
     problems: list[ContextPathProblem] = []
     out: list[ContextPath] = []
     for i, entry in enumerate(entries):
-        if not entry.path.exists():
+        if (why := path_problem(str(entry.path))) is not None:
+            problems.append(((i, "path"), f"context path cannot be used: {why}"))
+            continue
+        try:
+            exists = entry.path.exists()
+        except OSError as exc:
+            problems.append(((i, "path"), f"context path {entry.path} cannot be used: {exc.strerror}"))
+            continue
+        if not exists:
             problems.append(((i, "path"), f"context path {entry.path} does not exist"))
             continue
         root = real_path(entry.path)
         base = root if root.is_dir() else root.parent
         protected: list[Path] = []
         for j, raw in enumerate(entry.protected_paths):
+            if (why := path_problem(raw)) is not None:
+                problems.append(((i, "protected_paths", j), f"protected path cannot be used: {why}"))
+                continue
             resolved = real_path(raw, base)
             if resolved != root and root not in resolved.parents:
                 problems.append(
@@ -101,18 +120,29 @@ class RunWorkspaces:
         snapshot_root: Path | None = None,
         view_root: Path | None = None,
     ) -> None:
+        from ..config.ids import agent_id_problem
+
         self.root = real_path(root, Path.cwd())
         self.agent_ids = tuple(agent_ids)
+        for agent_id in self.agent_ids:
+            if (problem := agent_id_problem(agent_id)) is not None:
+                raise ConfigError(problem)
         self.context_paths = tuple(context_paths)
         self.snapshot_root = (
-            real_path(snapshot_root, Path.cwd()) if snapshot_root else self.root / "snapshots"
+            _claimed(real_path(snapshot_root, Path.cwd()), "snapshot_storage", self.agent_ids)
+            if snapshot_root
+            else self.root / "snapshots"
         )
-        self.view_root = real_path(view_root, Path.cwd()) if view_root else self.root / "views"
+        self.view_root = (
+            _claimed(real_path(view_root, Path.cwd()), "agent_temporary_workspace", self.agent_ids)
+            if view_root
+            else self.root / "views"
+        )
         configured = workspaces or {}
         self.workspaces: dict[str, Path] = {}
         for agent_id in self.agent_ids:
             cwd = configured.get(agent_id)
-            path = real_path(cwd, Path.cwd()) if cwd else self.root / "workspaces" / agent_id
+            path = real_path(cwd, Path.cwd()) if cwd else self._own(self.root / "workspaces", agent_id)
             path.mkdir(parents=True, exist_ok=True)
             self.workspaces[agent_id] = real_path(path)
         self._check_separate()
@@ -125,7 +155,7 @@ class RunWorkspaces:
         directories of agents already given :meth:`access` are made again, empty: their tools
         (a command's ``TMPDIR``, the sandbox's roots) keep pointing at them between questions."""
         for agent_id in self.agent_ids:
-            for stale in (self.snapshot_root / agent_id, self.view(agent_id), self.scratch(agent_id)):
+            for stale in (self._snapshot(agent_id), self.view(agent_id), self.scratch(agent_id)):
                 remove_tree(stale)
             if agent_id in self._access:
                 self.view(agent_id).mkdir(parents=True, exist_ok=True)
@@ -167,11 +197,22 @@ class RunWorkspaces:
     def workspace(self, agent_id: str) -> Path:
         return self.workspaces[agent_id]
 
+    @staticmethod
+    def _own(root: Path, name: str, what: str = "agent id") -> Path:
+        """``root/name``, proven to stay inside ``root`` (see :func:`~.paths.contained`)."""
+        try:
+            return contained(root, name, what=what)
+        except PathEscapeError as exc:
+            raise ConfigError(str(exc)) from None
+
     def view(self, agent_id: str) -> Path:
-        return self.view_root / agent_id
+        return self._own(self.view_root, agent_id)
 
     def scratch(self, agent_id: str) -> Path:
-        return self.root / "scratch" / agent_id
+        return self._own(self.root / "scratch", agent_id)
+
+    def _snapshot(self, agent_id: str) -> Path:
+        return self._own(self.snapshot_root, agent_id)
 
     def access(self, agent_id: str) -> AgentAccess:
         """The agent's permissions (one object per agent, created on first use)."""
@@ -188,14 +229,14 @@ class RunWorkspaces:
                 context=self.context_paths,
                 hidden=[self.root, self.snapshot_root, self.view_root]
                 + [w for other, w in self.workspaces.items() if other != agent_id],
-                state_file=self.root / "state" / f"{agent_id}.json",
+                state_file=self._own(self.root / "state", f"{agent_id}.json"),
             )
         return self._access[agent_id]
 
     # -- snapshots ----------------------------------------------------------------------------
     def save_snapshot(self, agent_id: str) -> Path:
         """Copy the agent's workspace to its snapshot (its latest, replacing the previous one)."""
-        target = self.snapshot_root / agent_id
+        target = self._snapshot(agent_id)
         target.parent.mkdir(parents=True, exist_ok=True)
         copy_tree(self.workspaces[agent_id], target)
         return target
@@ -210,7 +251,48 @@ class RunWorkspaces:
         for entry in list(view.iterdir()):
             remove_tree(entry)
         for other, label in labels.items():
-            snapshot = self.snapshot_root / other
+            snapshot = self._snapshot(other)
             if snapshot.is_dir():
-                copy_tree(snapshot, view / label)
+                copy_tree(snapshot, self._own(view, label, what="answer label"))
         return view
+
+
+#: Marks a directory given as ``snapshot_storage`` / ``agent_temporary_workspace`` as MassGen's:
+#: its agents' folders in it are emptied at every run.
+STORAGE_MARKER = ".massgen-storage"
+
+
+def storage_problem(path: Path, agent_ids: Sequence[str]) -> str | None:
+    """Why ``path`` cannot be a ``snapshot_storage`` / ``agent_temporary_workspace``, or ``None``.
+
+    A run empties its agents' folders there, so a directory holding anything else (not made by
+    MassGen: no :data:`STORAGE_MARKER`) is refused. Folders named after the agents (left by a run
+    before markers existed) are MassGen's.
+    """
+    try:
+        if (path / STORAGE_MARKER).is_file() or not path.exists():
+            return None
+        if not path.is_dir():
+            return f"{path} is not a directory"
+        owned = set(agent_ids) | {f"{a}.partial" for a in agent_ids}
+        foreign = sorted(e.name for e in path.iterdir() if e.name not in owned)
+    except OSError as exc:
+        return f"{path} cannot be used: {exc.strerror}"
+    if not foreign:
+        return None
+    shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+    return (
+        f"{path} already holds files MassGen did not put there ({shown}); MassGen empties its agents' "
+        "folders there at every run, so give it a new or empty directory"
+    )
+
+
+def _claimed(path: Path, option: str, agent_ids: Sequence[str]) -> Path:
+    """``path``, checked (:func:`storage_problem`), made and marked as MassGen's."""
+    if (problem := storage_problem(path, agent_ids)) is not None:
+        raise ConfigError(f"orchestrator.{option}: {problem}")
+    path.mkdir(parents=True, exist_ok=True)
+    marker = path / STORAGE_MARKER
+    if not marker.is_file():
+        marker.write_text("This directory is MassGen's: its agents' folders here are emptied at every run.\n")
+    return path
