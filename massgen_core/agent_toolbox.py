@@ -100,11 +100,17 @@ class AgentToolbox:
         return "\n".join(lines)
 
 
+def runs_commands(agent: AgentConfig) -> bool:
+    """Whether the agent gets ``execute_command``: ``enable_mcp_command_line``, or a backend that
+    runs commands itself through it (``BackendOptions.runs_commands``: AG2's code executors)."""
+    return bool(agent.backend.tools.enable_mcp_command_line or agent.backend.options.runs_commands)
+
+
 def needs_workspace(agent: AgentConfig, config: RunConfig | None = None) -> bool:
     """Whether the agent gets a workspace: it sets ``cwd``, runs commands, or there are context paths."""
     options = agent.backend.tools
     has_context = config is not None and bool(config.orchestrator.context_paths)
-    return bool(options.cwd or options.enable_mcp_command_line or has_context)
+    return bool(options.cwd or runs_commands(agent) or has_context)
 
 
 def run_workspaces(config: RunConfig) -> RunWorkspaces | None:
@@ -194,7 +200,7 @@ def _builtin_servers(
 ) -> list[ServerEntry]:
     options = agent.backend.tools
     entries: list[ServerEntry] = []
-    if options.enable_mcp_command_line:
+    if runs_commands(agent):
         if access is None:
             raise ConfigError(
                 f"{origin}.enable_mcp_command_line: execute_command needs a workspace for the agent"

@@ -186,6 +186,13 @@ class BackendOptions:
         None, validator=http_url, help="The API endpoint; by default the provider's."
     )
 
+    @property
+    def runs_commands(self) -> bool:
+        """Whether this backend runs commands itself through the agent's ``execute_command``
+        (AG2's code executors run code that way: same workspace, policy and sandbox). The agent
+        then gets a workspace and ``execute_command`` even without ``enable_mcp_command_line``."""
+        return False
+
     def config_notes(self, tools: ToolOptions) -> Sequence[tuple[str, str]]:
         """Settings accepted as written that the backend applies differently (an out-of-date
         value mapped to its current equivalent, a tool that no longer exists left out...), as

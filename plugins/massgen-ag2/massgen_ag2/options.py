@@ -300,8 +300,9 @@ class Ag2Options(BackendOptions):
         return attrs.evolve(agent, code_execution_config=self.code_execution_config)
 
     @property
-    def runs_code(self) -> bool:
-        """Whether any agent executes code (it needs the agent's ``execute_command``)."""
+    def runs_commands(self) -> bool:
+        """Whether any agent executes code: it runs through the agent's ``execute_command``, which
+        the core then gives the agent (with a workspace) even without ``enable_mcp_command_line``."""
         single = self.single_agent
         if single is not None:
             return single.code_execution_config is not None

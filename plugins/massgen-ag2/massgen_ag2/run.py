@@ -52,9 +52,8 @@ __all__ = ["MAX_STEPS", "Ag2Run"]
 MAX_STEPS = 25
 EXECUTE_COMMAND = "execute_command"
 NO_COMMAND = (
-    "MassGen did not run this code: this agent has no execute_command. AG2 code runs through it (in the "
-    "agent's workspace, under its command policy and sandbox); set `enable_mcp_command_line: true` in the "
-    "agent's backend block.\n"
+    "MassGen did not run this code: this agent's execute_command is excluded (allowed_tools / exclude_tools), "
+    "and AG2 code runs only through it (in the agent's workspace, under its command policy and sandbox).\n"
 )
 
 

@@ -41,7 +41,6 @@ async def test_cancelling_the_run_stops_the_ag2_agent_and_kills_its_code(
         "backend": {
             "type": "ag2",
             "cwd": str(workspace),
-            "enable_mcp_command_line": True,
             "agent_config": {
                 "llm_config": llm(fake),
                 "code_execution_config": {"executor": {"timeout": 120, "work_dir": "code"}},

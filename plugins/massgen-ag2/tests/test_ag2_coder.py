@@ -55,7 +55,7 @@ async def test_the_coders_code_runs_in_its_workspace_and_the_output_goes_back(
     workspace = workdir / "ws"
     events: list[Any] = []
     result = await massgen_core.run(
-        config(coder(fake, workspace, enable_mcp_command_line=True)), "What is 6*7?", on_event=events.append
+        config(coder(fake, workspace)), "What is 6*7?", on_event=events.append
     )
     requests = fake.model_calls()
     assert len(requests) == 2
@@ -77,14 +77,15 @@ async def test_the_coders_code_runs_in_its_workspace_and_the_output_goes_back(
     assert result.usage["coder"].requests == 2 and result.usage["coder"].usage.output_tokens > 0
 
 
-async def test_without_execute_command_the_code_is_not_run_and_the_model_is_told(
+async def test_with_execute_command_excluded_the_code_is_not_run_and_the_model_is_told(
     fake: FakeProviderServer, workdir: Path
 ) -> None:
     fake.responder = writes_code_then_reports
-    await massgen_core.run(config(coder(fake, workdir / "ws")), "What is 6*7?")
+    agent = coder(fake, workdir / "ws", exclude_tools=["mcp__command_line__execute_command"])
+    await massgen_core.run(config(agent), "What is 6*7?")
     fed_back = messages_of(fake.model_calls()[1])[-1]["content"]
     assert fed_back.startswith("exitcode: 1 (execution failed)")
-    assert "enable_mcp_command_line: true" in fed_back
+    assert "execute_command is excluded" in fed_back
     assert not (workdir / "ws" / "code").exists()
 
 
@@ -96,7 +97,7 @@ async def test_a_command_the_policy_refuses_is_not_run(fake: FakeProviderServer,
         return Reply("```sh\ntouch made_by_ag2\n```")
 
     fake.responder = shell_then_report
-    agent = coder(fake, workdir / "ws", enable_mcp_command_line=True, command_line_blocked_commands=["touch"])
+    agent = coder(fake, workdir / "ws", command_line_blocked_commands=["touch"])
     await massgen_core.run(config(agent), "Make a file.")
     fed_back = messages_of(fake.model_calls()[1])[-1]["content"]
     assert "exitcode: 1 (execution failed)" in fed_back and "blocked pattern" in fed_back

@@ -30,7 +30,6 @@ def group_agent(
         "backend": {
             "type": "ag2",
             "cwd": str(workspace),
-            "enable_mcp_command_line": True,
             "group_config": {
                 "llm_config": llm(fake),
                 "agents": [
