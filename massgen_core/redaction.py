@@ -13,7 +13,8 @@ What is masked (replaced by ``***``):
   plugin marks ``secret=True``, values under keys named like credentials (``*_token``,
   ``Authorization``, ``password``, ...), the API-key variables of every installed backend and any
   environment variable whose name looks secret (``*_API_KEY``, ``*TOKEN*``, ``*SECRET*``, ...)
-  (the config loader remembers them all: :func:`remember_config`);
+  and whose value looks like a credential (not a path or a plain word); the config loader
+  remembers them all (:func:`remember_config`);
 * in any text, the password of a URL (``https://user:***@host``) and the value of a query
   parameter named like a credential (``?key=***``, ``&api_key=***``, ``&sig=***``).
 
@@ -180,14 +181,22 @@ def remember_secret(value: object) -> None:
     REDACTOR.add(value)
 
 
+def _looks_like_a_credential(value: str) -> bool:
+    """A value picked by its variable's name alone: not a path, not a plain word (``localhost``)."""
+    if value.startswith(("/", "~", "./")) or len(value) < MIN_ENV_LENGTH:
+        return False
+    return len(value) >= 16 or any(c.isdigit() for c in value)
+
+
 def remember_environment(environ: Mapping[str, str], names: Iterable[str] = ()) -> None:
     """Remember the values of ``names`` (e.g. every backend's API-key variables) and of every
-    variable whose name looks secret (long enough, and not a path)."""
+    variable whose name looks secret and whose value looks like a credential (at least 8
+    characters with a digit, or 16; not a path)."""
     wanted = set(names)
     for name, value in environ.items():
         if name in wanted:
             REDACTOR.add(value)
-        elif is_secret_name(name) and not value.startswith(("/", "~", "./")):
+        elif is_secret_name(name) and _looks_like_a_credential(value):
             REDACTOR.add(value, min_length=MIN_ENV_LENGTH)
         elif "://" in value:
             for secret in _url_secrets(value):

@@ -164,6 +164,32 @@ def test_secrets_of_a_config_built_in_python_are_known(tmp_path: Path) -> None:
         redaction.REDACTOR = Redactor()
 
 
+def test_environment_values_are_secrets_when_their_name_and_shape_say_so() -> None:
+    from massgen_core import redaction
+
+    redaction.REDACTOR = Redactor()
+    try:
+        redaction.remember_environment(
+            {
+                "MY_PROVIDER": "chosen-by-name-1",  # named by a backend: always a secret
+                "GITHUB_TOKEN": "ghp_0123456789",
+                "AWS_SECRET_ACCESS_KEY": "abcdefghijklmnopqrstuvwxyz",
+                "DATABASE_DSN": "localhost",  # a plain word: masking it would mangle messages
+                "PASSWORD_STORE_DIR": "/root/.password-store",
+                "HOME": "/root",
+                "PROXY": "http://proxyuser:proxy-pass-77@proxy:3128",
+            },
+            names=["MY_PROVIDER"],
+        )
+        text = redaction.redact(
+            "chosen-by-name-1 ghp_0123456789 abcdefghijklmnopqrstuvwxyz localhost /root/.password-store "
+            "proxy-pass-77"
+        )
+        assert text == f"{MASK} {MASK} {MASK} localhost /root/.password-store {MASK}"
+    finally:
+        redaction.REDACTOR = Redactor()
+
+
 def test_the_cli_masks_what_it_prints_even_on_a_crash(tmp_path: Path) -> None:
     code = (
         "import sys\n"
