@@ -80,6 +80,16 @@ class ClaudeCodeBackend:
             raise missing_api_key(BACKEND, context.api_key_env or ("ANTHROPIC_API_KEY",))
         self.options = options
         self.context = context
+        self.cli = options.cli_path or bundled_cli()
+        if not os.access(self.cli, os.X_OK):
+            raise ConfigError(
+                f"claude_code: the Claude Code CLI {self.cli} is not an executable file"
+                + (
+                    "; fix cli_path"
+                    if options.cli_path
+                    else "; reinstall claude-agent-sdk (pip install -U massgen-claude)"
+                )
+            )
         self.state = CliState(context.agent_id, options.config_dir)
         self.workspace = context.workspace or self.state.private_workspace()
         self.access = context.access or PrivateWorkspaceAccess(self.workspace)
@@ -104,16 +114,6 @@ class ClaudeCodeBackend:
             )
         self.builtins = builtins
         self.preapproved = [n for n in plan.preapproved if n in builtins]
-        self.cli = options.cli_path or bundled_cli()
-        if not os.access(self.cli, os.X_OK):
-            raise ConfigError(
-                f"claude_code: the Claude Code CLI {self.cli} is not an executable file"
-                + (
-                    "; fix cli_path"
-                    if options.cli_path
-                    else "; reinstall claude-agent-sdk (pip install -U massgen-claude)"
-                )
-            )
         self._sessions: set[str] = set()
         self._groups: set[int] = set()
         if context.logger is not None:

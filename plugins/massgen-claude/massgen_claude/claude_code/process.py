@@ -10,6 +10,7 @@ checked path by path instead (:mod:`.paths`).
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shlex
@@ -52,6 +53,7 @@ class CliState:
         if config_dir is None:
             self.root = Path(tempfile.mkdtemp(prefix=f"massgen-claude-code-{label}-"))
             self.owned = True
+            atexit.register(shutil.rmtree, self.root, ignore_errors=True)  # if never closed
         else:
             self.root = Path(config_dir).expanduser().resolve()
             self.root.mkdir(parents=True, exist_ok=True)
