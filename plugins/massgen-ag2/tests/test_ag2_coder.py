@@ -54,9 +54,7 @@ async def test_the_coders_code_runs_in_its_workspace_and_the_output_goes_back(
     fake.responder = writes_code_then_reports
     workspace = workdir / "ws"
     events: list[Any] = []
-    result = await massgen_core.run(
-        config(coder(fake, workspace)), "What is 6*7?", on_event=events.append
-    )
+    result = await massgen_core.run(config(coder(fake, workspace)), "What is 6*7?", on_event=events.append)
     requests = fake.model_calls()
     assert len(requests) == 2
     fed_back = messages_of(requests[1])[-1]["content"]
