@@ -27,10 +27,26 @@ from claude_code_testkit import (
     steps,
     workflow_tools,
 )
-from massgen_core.plugin import AuthenticationError, ConfigError, Done, Message, TextDelta, Timeouts
+from massgen_core.plugin import (
+    AuthenticationError,
+    ConfigError,
+    Done,
+    Message,
+    ReasoningDelta,
+    TextDelta,
+    Timeouts,
+    Usage,
+)
 from massgen_core.testing.backends import build_backend, chat_request, collect, of_type
 from massgen_core.testing.cli import run_massgen
-from massgen_core.testing.fake_provider import FakeProviderServer, HttpError, RecordedRequest, Reply, Stall
+from massgen_core.testing.fake_provider import (
+    FakeProviderServer,
+    HttpError,
+    Reasoning,
+    RecordedRequest,
+    Reply,
+    Stall,
+)
 from massgen_core.testing.scripted import coordination_reply, shown_answers
 
 pytest.importorskip("claude_agent_sdk")
@@ -325,6 +341,22 @@ async def test_the_next_turn_resumes_the_claude_code_session() -> None:
     texts = [b.get("text", "") for m in sent for b in m["content"] if isinstance(b, dict)]
     assert any("The answer is 4." in t for t in texts)  # the earlier turn, from Claude Code's session
     assert claude_user_text(calls[-1]) == "Are you sure?"
+
+
+@pytest.mark.anyio
+async def test_thinking_streams_as_reasoning_and_usage_is_reported() -> None:
+    with FakeProviderServer() as server:
+        server.enqueue(Reply("Four.", reasoning=Reasoning("Two plus two is four.", signature="sig")))
+        backend = claude_code(server, max_thinking_tokens=2048)
+        try:
+            events = await collect(backend.stream(chat_request("What is 2+2?")))
+        finally:
+            await backend.aclose()
+        sent = server.model_calls()[-1].json
+    assert "".join(e.text for e in of_type(events, ReasoningDelta)) == "Two plus two is four."
+    assert "".join(e.text for e in of_type(events, TextDelta)) == "Four."
+    assert sent["thinking"]["type"] in ("enabled", "adaptive")  # adaptive models take it as "on"
+    assert of_type(events, Usage)[0].input_tokens > 0
 
 
 @pytest.mark.anyio

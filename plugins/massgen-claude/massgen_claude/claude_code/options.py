@@ -40,7 +40,8 @@ class ClaudeCodeOptions(BackendOptions):
     max_thinking_tokens: int | None = option(
         None,
         validator=at_least(0),
-        help="Extended thinking budget in tokens (0: thinking off; unset: Claude Code decides).",
+        help="Extended thinking budget in tokens (0: thinking off; unset: Claude Code decides); "
+        "models that think adaptively take any other value as 'on'.",
     )
     max_turns: int | None = option(
         None, validator=at_least(1), help="Most model calls Claude Code makes for one request."
