@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from gemini_testkit import MODEL, answer, anyio_backend, fake, of_type, parts, request  # noqa: F401
+from gemini_testkit import MODEL, answer, anyio_backend, build, collect, fake, of_type, parts, request  # noqa: F401
 from massgen_core.plugin import (
     BuiltinToolActivity,
     ChatRequest,
@@ -304,3 +304,16 @@ async def test_history_from_another_backend_is_rebuilt(fake: FakeProviderServer)
         {"role": "user", "parts": [{"text": "Q2"}]},
     ]
     assert json.dumps(fake.last_request.json).count("reasoning") == 0
+
+
+@pytest.mark.parametrize(
+    ("base_path", "options", "version"),
+    [("", {}, "v1beta"), ("/v1", {}, "v1"), ("", {"api_version": "v1alpha"}, "v1alpha")],
+)
+async def test_the_api_version_comes_from_the_option_or_the_base_url(
+    fake: FakeProviderServer, base_path: str, options: dict[str, str], version: str
+) -> None:
+    backend = build(base_url=fake.gemini_base_url + base_path, **options)
+    await collect(backend.stream(request("hi")))
+    await backend.aclose()
+    assert fake.last_request.path == f"/{version}/models/{MODEL}:streamGenerateContent"
