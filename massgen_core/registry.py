@@ -298,6 +298,10 @@ class Registry:
             from .provider_errors import missing_api_key
 
             raise missing_api_key(backend_type, spec.api_key_env)
+        if api_key:  # masked wherever the core prints or writes, and in every backend error
+            from .redaction import remember_secret
+
+            remember_secret(api_key)
         base_url = (
             options.base_url
             or next((env[v] for v in spec.base_url_env if env.get(v)), None)

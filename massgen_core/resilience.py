@@ -32,6 +32,7 @@ import attrs
 from .backend import Backend, ChatRequest, Timeouts
 from .errors import BackendError, BackendTimeoutError
 from .events import Done, Restart, StreamError, StreamEvent, ToolResult
+from .redaction import redact
 from .stream_deadline import StreamDeadline
 
 __all__ = ["RetryPolicy", "resilient_stream"]
@@ -147,13 +148,23 @@ async def resilient_stream(
             if wait is not None and total_deadline is not None and loop.time() + wait >= total_deadline:
                 wait = None
             if wait is None:
-                yield StreamError(_after_attempts(error, attempt, loop.time() - first_try))
+                yield StreamError(_scrubbed(_after_attempts(error, attempt, loop.time() - first_try)))
                 return
             if started:  # consumers drop what the broken reply streamed
                 yield Restart(attempt=attempt, reason=str(error))
             await sleep(wait)  # type: ignore[misc]
         finally:
             watch.close()
+
+
+def _scrubbed(error: BackendError) -> BackendError:
+    """``error`` without any secret the core knows (a provider may echo the key it was sent):
+    every backend's failure reaches callers, logs and displays through here."""
+    if error.args and isinstance(error.args[0], str):
+        error.args = (redact(error.args[0]), *error.args[1:])
+    if error.provider_message:
+        error.provider_message = redact(error.provider_message)
+    return error
 
 
 def _timeout_message(name: str | None, phase: str, limit: float | None) -> str:

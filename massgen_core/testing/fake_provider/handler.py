@@ -25,7 +25,7 @@ from .routing import (
     renderer_for,
     route_post,
 )
-from .script import Disconnect, Fault, HttpError, Reply, Scripted, Stall, StreamError
+from .script import Disconnect, Fault, HttpError, Malformed, Reply, Scripted, Stall, StreamError
 from .sse import EventRole, compact_json, estimate_tokens
 
 if TYPE_CHECKING:
@@ -271,6 +271,13 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
             self._stall(fault.seconds)
             if fault.seconds is None:
                 raise Aborted()
+        if isinstance(fault, Malformed):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(fault.data)))
+            self.end_headers()
+            self.wfile.write(fault.data)
+            return
         if isinstance(fault, StreamError):
             status = fault.status or NON_STREAM_ERROR_STATUS[route.wire_format]
             self._send_error_response(
@@ -323,6 +330,10 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
             if fault.seconds is None:
                 raise Aborted()
             return False
+        if isinstance(fault, Malformed):
+            self._write_chunk(fault.data)
+            self.wfile.write(_LAST_CHUNK)
+            return True
         for event in renderer.stream_error(fault):
             self._write_chunk(renderer.encode(event))
         self.wfile.write(_LAST_CHUNK)

@@ -250,7 +250,17 @@ class Disconnect:
     reset: bool = field(default=False, kw_only=True)
 
 
-Fault: TypeAlias = StreamError | Stall | Disconnect
+@frozen
+class Malformed:
+    """After ``after`` content deltas, send ``data`` (raw bytes that are not the format's events:
+    by default an SSE line whose data is not JSON) and end the stream: a server that does not
+    speak the API. For a non-streaming request, ``data`` is the whole 200 body."""
+
+    after: int = field(default=1, validator=_count)
+    data: bytes = field(default=b"data: this is not json {\n\n", kw_only=True)
+
+
+Fault: TypeAlias = StreamError | Stall | Disconnect | Malformed
 
 
 @frozen
