@@ -6,7 +6,8 @@ for an HTTP error and for an ``error`` object inside an HTTP 200 stream alike; t
 failures come through as httpx2 exceptions. Two Gemini specifics:
 
 * ``RESOURCE_EXHAUSTED`` (429) says how long to wait in a ``google.rpc.RetryInfo`` detail
-  (``"retryDelay": "17s"``), not in a ``Retry-After`` header;
+  (``"retryDelay": "17s"``), not in a ``Retry-After`` header (which a proxy may send: it is
+  used when there is no ``RetryInfo``);
 * a bad key is a 400 ``INVALID_ARGUMENT`` whose ``ErrorInfo`` reason is ``API_KEY_INVALID``.
 """
 
@@ -113,15 +114,24 @@ def _map(exc: BaseException, ctx: ErrorContext) -> BackendError:
     return _transport_error(exc, ctx)
 
 
+def _headers(exc: BaseException) -> dict[str, str]:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    try:
+        return {str(k).lower(): str(v) for k, v in headers.items()} if headers is not None else {}
+    except (AttributeError, TypeError):
+        return {}
+
+
 def _api_error(exc: BaseException, status: int, ctx: ErrorContext) -> BackendError:
     body = _error_body(getattr(exc, "details", None))
     rpc_status = getattr(exc, "status", None) or body.get("status")
     message = getattr(exc, "message", None) or body.get("message") or str(exc)
     text = f"{message} ({rpc_status})" if rpc_status else str(message)
     reason = _reason(body)
-    headers: dict[str, str] = {}
+    headers = _headers(exc)  # a proxy may say Retry-After; Gemini's own RetryInfo wins
     if (delay := retry_delay(body)) is not None:
-        headers["retry-after"] = f"{delay:g}"
+        headers = {"retry-after": f"{delay:g}"}
     if status == 200:  # an error object inside a 200 stream, without a code of its own
         status = 500
     return map_http_error(

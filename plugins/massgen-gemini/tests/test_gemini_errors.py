@@ -69,6 +69,13 @@ async def test_resource_exhausted_carries_the_retry_delay_of_its_retry_info(fake
     assert "RESOURCE_EXHAUSTED" in str(error) and "exceeded your current quota" in str(error)
 
 
+async def test_a_proxy_retry_after_header_is_used_without_retry_info(fake: FakeProviderServer) -> None:
+    body = {"error": {"code": 429, "message": "Slow down.", "status": "RESOURCE_EXHAUSTED"}}
+    fake.enqueue(HttpError(429, body=body, headers={"retry-after": "3"}))
+    error, _ = await failure(fake)
+    assert isinstance(error, RateLimitError) and error.retry_after == 3.0
+
+
 async def test_a_rejected_key_is_an_authentication_error_naming_the_env_vars() -> None:
     with FakeProviderServer(api_key="the-right-key") as server:
         error, _ = await failure(server, api_key="AIza-wrong-key-0123456789")
