@@ -57,7 +57,16 @@ if TYPE_CHECKING:
     from .hookspecs import hookimpl
     from .http import shared_ssl_context
     from .messages import MediaPart, Message, Part, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
-    from .options import BackendOptions, InvalidValue, SamplingOptions, at_least, http_url, option, positive
+    from .options import (
+        BackendOptions,
+        InvalidValue,
+        SamplingOptions,
+        ToolOptions,
+        at_least,
+        http_url,
+        option,
+        positive,
+    )
     from .provider_errors import connection_failed, map_http_error, missing_api_key, parse_retry_after
     from .sandbox import sandbox_available, sandboxed_command
     from .specs import BackendSpec, McpServerSpec, ModelSpec, ToolContext, ToolSpec
@@ -112,6 +121,7 @@ _LOCATIONS: dict[str, str] = {
     "ToolResultPart": ".messages",
     "ToolRunner": ".backend",
     "ToolSpec": ".specs",
+    "ToolOptions": ".options",
     "Usage": ".events",
     "connection_failed": ".provider_errors",
     "hookimpl": ".hookspecs",
@@ -176,6 +186,7 @@ __all__ = [
     "ToolResult",
     "ToolResultPart",
     "ToolRunner",
+    "ToolOptions",
     "ToolSpec",
     "Usage",
     "at_least",

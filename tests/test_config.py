@@ -119,13 +119,18 @@ class DocBackends:
                 default_model="gpt-5-nano",
             ),
             _backend("claude", SamplingOptions, mcp, model_patterns=("claude-*",)),
-            _backend("claude_code", ClaudeCodeOptions, {"mcp", "bash", "filesystem_native"}),
+            _backend(
+                "claude_code",
+                ClaudeCodeOptions,
+                {"mcp", "bash", "filesystem_native"},
+                default_model="claude-sonnet-4",
+            ),
             _backend(
                 "gemini", GeminiOptions, mcp | {"web_search", "code_execution"}, model_patterns="gemini-*"
             ),
             _backend("grok", GrokOptions, mcp | {"web_search"}, model_patterns="grok-*"),
             _backend("azure_openai", OpenAIOptions, mcp | {"web_search", "code_execution"}),
-            _backend("ag2", AG2Options, {"code_execution"}),
+            _backend("ag2", AG2Options, {"code_execution"}, default_model="gpt-4o"),
             _backend("lmstudio", ChatOptions, mcp),
             _backend("vllm", ChatOptions, mcp),
             _backend("sglang", ChatOptions, mcp),

@@ -44,7 +44,7 @@ class Searchy:
                 provider="test",
                 factory="massgen_core.testing.scripted:ScriptedBackend",
                 options=SearchyOptions,
-                capabilities={"streaming", "web_search", "mcp", "sampling"},
+                capabilities={"streaming", "tool_calling", "web_search", "mcp", "sampling"},
                 model_patterns=("searchy-*",),
                 api_key_required=False,
             )

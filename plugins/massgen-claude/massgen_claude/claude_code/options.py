@@ -14,7 +14,7 @@ import attrs
 from massgen_core.plugin import BackendOptions, at_least, option
 
 if TYPE_CHECKING:
-    from massgen_core.options import ToolOptions
+    from massgen_core.plugin import ToolOptions
 
 __all__ = ["ClaudeCodeOptions", "PermissionModeSetting"]
 
