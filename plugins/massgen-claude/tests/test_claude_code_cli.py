@@ -51,8 +51,8 @@ from massgen_core.testing.scripted import coordination_reply, shown_answers
 
 pytest.importorskip("claude_agent_sdk")
 
-from massgen_core.api import run_sync
-from massgen_core.sandbox import available as landlock_available
+from massgen_core import run_sync
+from massgen_core.plugin import sandbox_available as landlock_available
 
 TIMEOUTS = {"first_event_timeout": 60, "idle_timeout": 60, "request_timeout": 120}
 CODER = "Paris is the capital of France; the Seine runs through it."
@@ -294,15 +294,17 @@ def everyone_answers_coder(request: RecordedRequest) -> Reply:
 def test_example_validates_and_runs_from_the_cli(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from massgen_core.cli import main
+    from massgen_core.testing.cli import massgen_main
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    assert main(["validate", str(path)]) == 0
+    assert massgen_main("validate", str(path)) == 0
     assert "valid" in capsys.readouterr().out
     with FakeProviderServer(responder=everyone_answers_coder) as server:
-        code = main(["--config", str(pointed_at(path, server, tmp_path)), "Q?", "--no-display", "--no-logs"])
+        code = massgen_main(
+            "--config", str(pointed_at(path, server, tmp_path)), "Q?", "--no-display", "--no-logs"
+        )
         out, err = capsys.readouterr()
         assert code == 0, err
         assert out.strip() == CODER

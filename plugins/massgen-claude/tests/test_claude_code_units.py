@@ -77,12 +77,12 @@ def test_bypass_permissions_as_root_narrows_unless_the_machine_is_a_sandbox() ->
 def test_the_seeds_config_validates_with_notes_at_the_keys(
     mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from massgen_core.cli import main
+    from massgen_core.testing.cli import massgen_main
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     (tmp_path / "seed.yaml").write_text(SEED_CONFIG.format(mode=mode))
-    assert main(["validate", "seed.yaml"]) == 0
+    assert massgen_main("validate", "seed.yaml") == 0
     out = capsys.readouterr().out
     assert "valid: 1 agent(s): claude_code_agent (claude_code)" in out
     assert "note: seed.yaml:9:5: agent.backend.allowed_tools: 'LS' is no longer a Claude Code tool" in out
@@ -94,7 +94,7 @@ def test_the_seeds_config_validates_with_notes_at_the_keys(
 def test_an_unknown_permission_mode_is_an_error_at_its_value(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from massgen_core.config import load_config
+    from massgen_core import load_config
     from massgen_core.plugin import ConfigError
 
     monkeypatch.chdir(tmp_path)
