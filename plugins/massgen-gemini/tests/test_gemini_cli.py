@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from gemini_testkit import MODEL, coordinating, prompt_text
-from massgen_core.registry import get_registry
+from massgen_core.testing.backends import installed_registry
 from massgen_core.testing.cli import run_massgen
 from massgen_core.testing.fake_provider import (
     FakeProviderServer,
@@ -57,12 +57,12 @@ def massgen(
     argv: list[str], folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, str, str]:
     """``massgen ARGV`` in this process (fast; the subprocess tests below cover the real command)."""
-    from massgen_core.cli import main
+    from massgen_core.testing.cli import massgen_main
 
     monkeypatch.chdir(folder)
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
-    code = main(argv)
+    code = massgen_main(*argv)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -167,7 +167,7 @@ def team_members() -> list[tuple[str, dict[str, Any]]]:
         ("researcher", {"type": "gemini", "model": MODEL, "enable_web_search": True}),
         ("generalist", {"type": "chatcompletion", "model": "gpt-4o"}),
     ]
-    if "claude" in get_registry().backends:
+    if "claude" in installed_registry().backends:
         members.append(("writer", {"type": "claude", "model": "claude-sonnet-4-20250514"}))
     return members
 

@@ -10,11 +10,11 @@ import httpx2
 import pytest
 from gemini_testkit import FAST, build
 from massgen_core.plugin import ConfigError
-from massgen_core.registry import get_registry
+from massgen_core.testing.backends import installed_registry
 
 
 def test_the_gemini_type_is_declared_with_its_keys_models_and_capabilities() -> None:
-    spec = get_registry().spec("gemini")
+    spec = installed_registry().spec("gemini")
     assert spec.api_key_env == ("GOOGLE_API_KEY", "GEMINI_API_KEY")
     assert spec.default_model == "gemini-2.5-flash" and spec.matches_model("gemini-3.5-flash")
     for name in ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite", "gemini-3-pro-preview"):
