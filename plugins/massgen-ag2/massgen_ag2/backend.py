@@ -69,6 +69,7 @@ class Ag2Backend:
             if not future.done():
                 main.cancel()
                 future.cancel()
+                run.close_clients()
 
     def _outcome(self, future: concurrent.futures.Future[Done]) -> Done:
         try:

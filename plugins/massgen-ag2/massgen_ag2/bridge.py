@@ -46,6 +46,8 @@ class Ag2Thread:
                 asyncio.set_event_loop(loop)
                 loop.call_soon(ready.set)
                 loop.run_forever()
+                # model calls AG2 runs in the loop's thread pool: let them end before the loop
+                loop.run_until_complete(loop.shutdown_default_executor())
                 loop.close()
 
             self._thread = threading.Thread(target=run, name=self._name, daemon=True)
@@ -54,19 +56,23 @@ class Ag2Thread:
             self._loop = loop
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the loop (after its current step) and wait for the thread."""
+    def stop(self, timeout: float = 10.0) -> None:
+        """Cancel what still runs on the loop, let it unwind, stop the loop and wait for the thread
+        (and the model calls in its thread pool) for up to ``timeout`` seconds."""
         loop, thread = self._loop, self._thread
         self._loop = self._thread = None
         if loop is None or thread is None:
             return
 
-        def shutdown() -> None:
-            for task in asyncio.all_tasks(loop):
+        async def shutdown() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
                 task.cancel()
+            if tasks:
+                await asyncio.wait(tasks, timeout=timeout)
             loop.stop()
 
-        loop.call_soon_threadsafe(shutdown)
+        asyncio.run_coroutine_threadsafe(shutdown(), loop)
         thread.join(timeout)
 
 

@@ -19,7 +19,14 @@ AG2_SPEC = BackendSpec(
     provider="AG2",
     factory="massgen_ag2.backend:Ag2Backend",
     options="massgen_ag2.options:Ag2Options",
-    capabilities={"streaming", "tool_calling", "mcp", "filesystem_mcp", "code_execution"},
+    capabilities={
+        "streaming",
+        "tool_calling",
+        "parallel_tool_calls",
+        "mcp",
+        "filesystem_mcp",
+        "code_execution",
+    },
     api_key_required=False,
     description="An AG2 (autogen 0.14) agent or group chat as one agent: code execution in the agent's "
     "workspace through execute_command; models through llm_config (openai-compatible, google, anthropic).",

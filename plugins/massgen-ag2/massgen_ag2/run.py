@@ -75,6 +75,7 @@ class Ag2Run:
         self.sink = EventSink(main, queue)
         self.runner: ToolRunner | None = request.tool_runner
         self._ids = itertools.count(1)
+        self._agents: list[Any] = []
         self.command_tool = next(
             (
                 t.name
@@ -101,6 +102,7 @@ class Ag2Run:
             instructions=system_text(self.request.messages),
             tool_schemas=self.request.tools,
         )
+        self._agents.append(agent)
         executor = self._executor(settings.code_execution_config)
         conversation = oai_messages(self.request.messages)
         builder = MessageBuilder()
@@ -177,6 +179,7 @@ class Ag2Run:
             )
             for index, (settings, llm) in enumerate(zip(group.agents, group.llms(), strict=True))
         ]
+        self._agents += agents
         manager = group.manager_llm()
         if manager is not None:  # its replies are speaker names, not text to show
             manager = attrs.evolve(manager, stream=False)
@@ -194,6 +197,18 @@ class Ag2Run:
         )
 
     # -- shared pieces ----------------------------------------------------------------------------
+    def close_clients(self) -> None:
+        """Close the agents' model clients (from any thread): a reply still streaming stops now
+        instead of at its next chunk or timeout."""
+        for agent in self._agents:
+            for client in getattr(getattr(agent, "client", None), "_clients", None) or ():
+                close = getattr(getattr(client, "_oai_client", None), "close", None)
+                if close is not None:
+                    try:
+                        close()
+                    except Exception:  # best effort: the run is being stopped anyway
+                        continue
+
     def _id(self, kind: str) -> str:
         return f"ag2-{kind}-{next(self._ids)}"
 
