@@ -28,6 +28,13 @@ def test_the_tags_and_tool_talk_models_echo_are_removed() -> None:
     assert strip_markup(leaked) == "Paris is the capital of France.\nIt has 2.1 million people."
 
 
+def test_tags_in_the_prompts_style_that_a_small_model_invents_are_removed() -> None:
+    # seen from SmolLM2-135M in the README's three-agent example
+    leaked = "The capital of France is Paris.\n<OPTIONABLE RESPONSE>\n</FINAL ANSWER>"
+    assert strip_markup(leaked) == "The capital of France is Paris."
+    assert strip_markup("<HTML> is a tag; so is <BR>.\n<DIV>") == "<HTML> is a tag; so is <BR>.\n<DIV>"
+
+
 def test_ordinary_words_and_code_stay() -> None:
     text = "Most people vote in person.\n\n```python\ndef vote(ballot):\n    return new_answer(ballot)\n```"
     assert strip_markup(text) == text

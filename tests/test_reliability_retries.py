@@ -14,6 +14,7 @@ import pytest
 from reliability_support import TYPES, coordinating, needs_openai, team_config
 
 from massgen_core.api import run_sync
+from massgen_core.display.board import Board, Tail
 from massgen_core.testing.cli import run_massgen
 from massgen_core.testing.fake_provider import (
     Disconnect,
@@ -99,3 +100,25 @@ def test_a_coordination_rides_out_one_dropped_reply_per_agent() -> None:
         result = run_sync(team_config(server, list(answers)), "What is the capital of France?")
     assert not result.failures and result.end_reason == "consensus"
     assert result.final_answer == answers["m-2"]
+
+
+@pytest.mark.parametrize("backend_type", TYPES)
+def test_the_live_display_drops_the_text_of_the_reply_that_broke_off(backend_type: str) -> None:
+    board = Board()
+    with FakeProviderServer() as server:
+        server.enqueue(Reply("The capital of France", text_chunks=4, fault=Disconnect(after=3)))
+        server.enqueue(Reply("Paris."))
+        run_sync(single(server, backend_type), "Capital of France?", on_event=board.apply)
+    view = board.agents["solo"]
+    assert view.text.text == "Paris."
+    assert any(line.startswith("↻ retrying a reply that broke off") for line in view.activity)
+
+
+def test_a_rewind_keeps_what_came_before_the_broken_reply() -> None:
+    tail = Tail()
+    tail.append("first reply. ")
+    tail.mark()  # a Done or tool results: the next reply begins
+    tail.append("broken rep")
+    tail.rewind()
+    tail.append("second reply.")
+    assert tail.text == "first reply. second reply."

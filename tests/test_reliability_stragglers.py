@@ -13,6 +13,8 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reliability_support import coordinating, needs_openai, team_config
 
 from massgen_core.api import run
@@ -107,6 +109,55 @@ def test_without_a_grace_nothing_is_released_or_left_out() -> None:
     clock = state.observe(10_000)
     assert clock.released == () and clock.overdue == () and state.next_deadline() is None
     assert state.ready_to_start() == []  # the old rule: wait for c, however long it takes
+
+
+@given(
+    data=st.data(),
+    ids=st.lists(st.sampled_from("abcdef"), min_size=2, max_size=5, unique=True).map(tuple),
+    grace=st.sampled_from([None, 0.5, 3.0, 60.0]),
+)
+@settings(max_examples=150, deadline=None)
+def test_with_the_clock_any_run_ends_and_a_stale_turn_never_blocks_past_the_patience(
+    data: st.DataObject, ids: tuple[str, ...], grace: float | None
+) -> None:
+    """The orchestrator's loop, played against the pure state with a random clock and outcomes."""
+    state = CoordinationState(ids, max_rounds=4, straggler_grace=grace)
+    now, turns = 0.0, 0
+    while True:
+        for agent_id in state.ready_to_start():
+            state.start_turn(agent_id, now=now)
+            turns += 1
+        clock = state.observe(now)
+        for agent_id in clock.overdue:
+            state.record_straggler(agent_id, "left out")
+        if clock.released or clock.overdue:
+            continue
+        patience = state.patience()
+        if patience is not None:  # nothing stale is waited on for longer than the patience
+            assert all(now < state.started_at[a] + patience for a in state._holding_back())
+        if not state.running:
+            assert state.end_reason() is not None
+            break
+        wake = state.next_deadline()
+        if wake is not None and data.draw(st.booleans()):
+            now = max(now, wake)  # the clock goes first
+            continue
+        now += data.draw(st.floats(min_value=0.0, max_value=5.0))
+        agent_id = data.draw(st.sampled_from(sorted(state.running)))
+        choice = data.draw(
+            st.sampled_from(["answer", "vote", "fail"] if state.answers else ["answer", "fail"])
+        )
+        if choice == "answer":
+            state.record_answer(agent_id, f"{agent_id}-{turns}", now=now)
+        elif choice == "vote":
+            state.record_vote(agent_id, data.draw(st.sampled_from(sorted(state.answers))), "", now=now)
+        else:
+            state.record_failure(agent_id, "boom")
+    assert turns <= len(ids) * 4
+    if grace is None:
+        assert not state.stragglers
+    if state.end_reason() == "consensus":
+        assert set(state.votes) == set(state.live)
 
 
 def test_the_grace_is_a_config_key_60_seconds_by_default() -> None:

@@ -6,6 +6,8 @@ the ``VOTING RESULTS`` header, or sentences about the workflow tools ("can be fo
 `new_answer`"). :func:`strip_markup` removes them from a final answer:
 
 * every tag the prompts use, in any case and spacing, also as a closing ``</...>`` tag;
+* a line that is nothing but a tag in the prompts' style, several upper-case words in angle
+  brackets (``<FINAL ANSWER>``, ``<OPTIONABLE RESPONSE>``): small models invent such tags;
 * a line that starts with ``VOTING RESULTS``;
 * a sentence that names a workflow tool: ``new_answer`` anywhere, ``vote`` when written as a
   tool (in backticks, as a call ``vote(``, or "the vote tool"); ordinary uses of the word
@@ -27,6 +29,7 @@ _TAG = re.compile(
     r"(?:agent\s*\d+|original\s+message|current\s+answers(?:\s+from\s+the\s+agents)?)\s*>",
     re.IGNORECASE,
 )
+_CAPS_TAG_LINE = re.compile(r"^\s*<\s*/?\s*[A-Z][A-Z0-9_-]*(?:\s+[A-Z0-9_-]+)+\s*>\s*$")
 _VOTING_RESULTS = re.compile(r"^\s*VOTING RESULTS\b.*$", re.IGNORECASE | re.MULTILINE)
 _TOOL_MENTION = re.compile(
     r"new_answer|`\s*vote\s*`|\bvote\s*\(|\bvote\s+tool\b|\bvote\s+function\b",
@@ -54,7 +57,7 @@ def strip_markup(text: str) -> str:
         if _FENCE.match(line):
             in_code = not in_code
         elif not in_code:
-            cleaned = _without_tool_sentences(cleaned)
+            cleaned = "" if _CAPS_TAG_LINE.match(cleaned) else _without_tool_sentences(cleaned)
         if cleaned.strip() or not line.strip():  # keep blank lines, drop lines that became blank
             lines.append(cleaned.rstrip())
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()

@@ -206,7 +206,8 @@ class CoordinationState:
         patience = self.patience()
         released: tuple[str, ...] = ()
         if patience is not None:
-            released = tuple(a for a in self._holding_back() if now - self.started_at[a] >= patience)
+            # the same sums as next_deadline(), so waking at that deadline always acts
+            released = tuple(a for a in self._holding_back() if now >= self.started_at[a] + patience)
             self.released.update(released)
         if not self._only_stragglers_left():
             self.waiting_since = None
@@ -214,7 +215,7 @@ class CoordinationState:
             self.waiting_since = now
         overdue: tuple[str, ...] = ()
         grace = self.straggler_grace
-        if self.waiting_since is not None and grace is not None and now - self.waiting_since >= grace:
+        if self.waiting_since is not None and grace is not None and now >= self.waiting_since + grace:
             overdue = tuple(a for a in self.agent_ids if a in self.running)
         return Clock(released=released, overdue=overdue)
 

@@ -30,6 +30,7 @@ from ..coordination.events import (
 from ..coordination.result import RunResult
 from ..events import (
     BuiltinToolActivity,
+    Done,
     ReasoningDelta,
     ReasoningSummaryDelta,
     Restart,
@@ -55,17 +56,23 @@ def _clip(text: str, limit: int = 80) -> str:
 
 
 class Tail:
-    """The last characters of a growing text; appending is amortised O(1) (pieces are joined in batches)."""
+    """The last characters of a growing text; appending is amortised O(1) (pieces are joined in batches).
 
-    __slots__ = ("_pieces", "_size")
+    :meth:`mark` notes where a reply begins; :meth:`rewind` drops what was appended since (a
+    reply the core retries after it broke off)."""
+
+    __slots__ = ("_mark", "_pieces", "_size", "_total")
 
     def __init__(self) -> None:
         self._pieces: list[str] = []
         self._size = 0
+        self._total = 0  # characters ever appended
+        self._mark = 0
 
     def append(self, text: str) -> None:
         self._pieces.append(text)
         self._size += len(text)
+        self._total += len(text)
         if len(self._pieces) > _PIECES or self._size > 2 * _KEEP:
             self._compact()  # few live objects: a long list of small strings would burden the GC
 
@@ -74,6 +81,17 @@ class Tail:
         self._pieces = [joined] if joined else []
         self._size = len(joined)
         return joined
+
+    def mark(self) -> None:
+        self._mark = self._total
+
+    def rewind(self) -> None:
+        """Drop the text appended since :meth:`mark` (all of it, if more than is kept)."""
+        joined = self._compact()
+        keep = joined[: max(0, len(joined) - (self._total - self._mark))]
+        self._pieces = [keep] if keep else []
+        self._size = len(keep)
+        self._total = self._mark
 
     @property
     def text(self) -> str:
@@ -180,7 +198,14 @@ class Board:
         elif isinstance(inner, ToolResult):
             outcome = "error" if inner.is_error else "ok"
             view.add_activity(f"← {inner.name} {outcome}: {_clip(inner.output, 50)}")
-        elif isinstance(inner, Restart):
+            view.text.mark()  # a new reply follows the tool results
+            view.reasoning.mark()
+        elif isinstance(inner, Done):
+            view.text.mark()
+            view.reasoning.mark()
+        elif isinstance(inner, Restart):  # the broken reply's text is dropped; the retry streams anew
+            view.text.rewind()
+            view.reasoning.rewind()
             view.add_activity(f"↻ retrying a reply that broke off: {_clip(inner.reason, 50)}")
         elif isinstance(inner, BuiltinToolActivity):
             what = inner.query or inner.code  # the search, or the code it runs

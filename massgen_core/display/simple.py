@@ -19,6 +19,7 @@ from ..coordination.events import (
     VoteCast,
     VotesCleared,
 )
+from ..events import Restart
 from .board import Board
 from .summary import COLUMNS, summary_rows
 
@@ -43,6 +44,8 @@ class SimpleDisplay:
     def handle(self, event: CoordinationEvent) -> None:
         self.board.apply(event)
         if isinstance(event, AgentOutput):
+            if isinstance(event.event, Restart):
+                self._line(f"[{event.agent_id}] reply broke off, retrying: {_first_line(event.event.reason)}")
             return
         label = self.board.label
         if isinstance(event, RunStarted):
