@@ -126,7 +126,7 @@ async def test_errors(fake: FakeProviderServer) -> None:
 async def test_midstream_error_chunk(fake: FakeProviderServer) -> None:
     fake.enqueue(Reply("a b c", text_chunks=3, fault=ScriptedStreamError(after=1)))
     backend = chat(fake)
-    events = await collect(resilient(backend, request("hi"), timeouts=FAST))
+    events = await collect(resilient(backend, request("hi"), timeouts=FAST, max_attempts=1))
     await backend.aclose()
     assert of_type(events, TextDelta) and isinstance(events[-1], StreamError)
     assert isinstance(events[-1].error, ProviderServerError)

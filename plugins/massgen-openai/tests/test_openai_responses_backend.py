@@ -321,7 +321,7 @@ async def test_stalled_stream_hits_the_idle_timeout(fake: FakeProviderServer) ->
     timeouts = Timeouts(connect=2, first_event=2, idle=0.3, total=10)
     backend = openai_backend(fake, timeouts=timeouts)
     started = time.monotonic()
-    events = await collect(resilient(backend, request("hi"), timeouts=timeouts))
+    events = await collect(resilient(backend, request("hi"), timeouts=timeouts, max_attempts=1))
     await backend.aclose()
     assert isinstance(events[-1], StreamError) and isinstance(events[-1].error, BackendTimeoutError)
     assert "stalled" in str(events[-1].error)
