@@ -14,7 +14,7 @@ from typing import Any, Literal
 import attrs
 from massgen_core.plugin import SamplingOptions, option
 
-from .capability_kinds import SAMPLING, VERBOSITY
+from .capability_kinds import VERBOSITY
 
 __all__ = [
     "AzureOpenAIOptions",
