@@ -209,4 +209,6 @@ class _AgentToolRunner:
 
     async def run(self, call: ToolCallPart) -> ToolResultPart:
         output = await self._agent._run_tool(call, self._gate)
-        return ToolResultPart(call_id=call.id, name=call.name, content=output.content, is_error=output.is_error)
+        return ToolResultPart(
+            call_id=call.id, name=call.name, content=output.content, is_error=output.is_error
+        )

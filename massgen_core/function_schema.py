@@ -35,10 +35,9 @@ def docstring_parts(doc: str | None) -> tuple[str, dict[str, str]]:
         if m := _SECTION.match(line):
             section, current = m.group(1), None
             continue
-        if m := _SPHINX_PARAM.match(line):
-            current = m.group(1)
-            params[current] = m.group(2).strip()
-        elif section in ("Args", "Arguments", "Parameters") and (m := _GOOGLE_PARAM.match(line)):
+        if (m := _SPHINX_PARAM.match(line)) or (
+            section in ("Args", "Arguments", "Parameters") and (m := _GOOGLE_PARAM.match(line))
+        ):
             current = m.group(1)
             params[current] = m.group(2).strip()
         elif current is not None and line.strip() and line.startswith((" ", "\t")):

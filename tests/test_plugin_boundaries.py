@@ -40,14 +40,13 @@ def violations(path: Path, own: str, *, test: bool) -> list[str]:
         top, _, rest = module.partition(".")
         where = f"{path.relative_to(ROOT)}:{line}: {module}"
         if top == "massgen_core":
-            allowed = rest == "" or rest.startswith("plugin") and rest.split(".")[0] == "plugin"
+            allowed = rest.split(".")[0] in ("", "plugin")
             if test:
                 allowed = allowed or rest.split(".")[0] == "testing" or _top_level_api(rest)
             if not allowed:
                 found.append(where)
-        elif top in PLUGIN_PACKAGES and top != own:
-            if rest.split(".")[0] != "api":
-                found.append(where + f" (import {top}.api, the reuse API, instead)")
+        elif top in PLUGIN_PACKAGES and top != own and rest.split(".")[0] != "api":
+            found.append(where + f" (import {top}.api, the reuse API, instead)")
     return found
 
 
