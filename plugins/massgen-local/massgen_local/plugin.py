@@ -66,4 +66,3 @@ BACKENDS: tuple[BackendSpec, ...] = (
 @hookimpl
 def massgen_backend_types() -> Sequence[BackendSpec]:
     return BACKENDS
-
