@@ -8,7 +8,6 @@ from typing import Any
 import massgen_core
 import pytest
 from ag2_testkit import anyio_backend, fake, messages_of, workdir  # noqa: F401
-from massgen_core.config import load_config
 from massgen_core.plugin import BuiltinToolActivity
 from massgen_core.testing import scripted
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
@@ -50,7 +49,7 @@ def pointed_at(name: str, fake: FakeProviderServer) -> dict[str, Any]:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_the_example_is_valid(path: Path) -> None:
-    config = load_config(path)
+    config = massgen_core.load_config(path)
     assert any(a.backend.type == "ag2" for a in config.agents)
 
 
