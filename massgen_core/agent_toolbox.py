@@ -38,6 +38,7 @@ from .mcp.hub import McpHub
 from .mcp.notices import NoticeSink
 from .mcp.servers import ServerEntry, entry_from_spec, parse_mcp_servers
 from .mcp.settings import McpSettings
+from .options import command_words
 from .registry import get_registry
 from .specs import McpServerSpec, ToolContext, ToolSpec
 from .tools import FunctionTool, Tool, ToolSet
@@ -221,7 +222,8 @@ def _builtin_servers(
     if access is not None and _mode(options, origin) == "mcp":
         from .workspace.filesystem_server import DEFAULT_COMMAND, filesystem_server
 
-        entries.append(filesystem_server(access, tuple(options.filesystem_mcp_command or DEFAULT_COMMAND)))
+        command = command_words("filesystem_mcp_command", options.filesystem_mcp_command)
+        entries.append(filesystem_server(access, command or DEFAULT_COMMAND))
     return entries
 
 

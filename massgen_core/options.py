@@ -21,6 +21,7 @@ __all__ = [
     "SamplingOptions",
     "ToolOptions",
     "at_least",
+    "command_words",
     "http_url",
     "option",
     "option_fields",
@@ -117,6 +118,27 @@ def is_secret(field: attrs.Attribute[Any]) -> bool:
     return bool(field.metadata.get(SECRET))
 
 
+def command_words(name: str, value: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """A command given as a command line (split as a shell would, never run through one) or as a
+    list of words; an unbalanced quote is an :class:`InvalidValue` of option ``name``."""
+    if value is None or not isinstance(value, str):
+        return value
+    import shlex
+
+    try:
+        words = tuple(shlex.split(value))
+    except ValueError as exc:
+        raise InvalidValue(name, f"cannot be split into words ({exc}): check its quotes") from None
+    if not words:
+        raise InvalidValue(name, "is empty: give the command to run")
+    return words
+
+
+def _a_command(_instance: Any, attribute: attrs.Attribute[Any], value: str | tuple[str, ...] | None) -> None:
+    """Validator: a command line that splits into words (or a list of words)."""
+    command_words(attribute.name, value)
+
+
 @attrs.frozen(kw_only=True)
 class ToolOptions:
     """The agent's tool, MCP and workspace keys.
@@ -150,8 +172,10 @@ class ToolOptions:
     filesystem_tools: Literal["builtin", "mcp", "off"] = option(
         "builtin", help="File tools: MassGen's own, the MCP filesystem server, or none."
     )
-    filesystem_mcp_command: tuple[str, ...] | None = option(
-        None, help="Command line of the MCP filesystem server (filesystem_tools: mcp)."
+    filesystem_mcp_command: str | tuple[str, ...] | None = option(
+        None,
+        validator=_a_command,
+        help="Command line of the MCP filesystem server (filesystem_tools: mcp): a string or a list.",
     )
     mcp_call_timeout: float = option(120.0, validator=positive, help="Seconds an MCP tool call may take.")
     mcp_connect_timeout: float = option(

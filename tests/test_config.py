@@ -937,3 +937,23 @@ agents:
         ("coder", "ag2"),
         ("writer", "claude"),
     ]
+
+
+def test_filesystem_mcp_command_is_a_command_line_or_a_list(tmp_path: Path) -> None:
+    """docs/tools.md calls it a command line: a string is split like a shell would; a bad quote
+    is an error at its value."""
+    base = {"type": "scripted", "filesystem_tools": "mcp"}
+    line = load_config({"agent": {"backend": {**base, "filesystem_mcp_command": "npx -y 'server fs'"}}})
+    words = load_config({"agent": {"backend": {**base, "filesystem_mcp_command": ["npx", "-y", "fs"]}}})
+    from massgen_core.options import command_words
+
+    assert command_words("c", line.agents[0].backend.tools.filesystem_mcp_command) == (
+        "npx",
+        "-y",
+        "server fs",
+    )
+    assert command_words("c", words.agents[0].backend.tools.filesystem_mcp_command) == ("npx", "-y", "fs")
+    path = tmp_path / "fs.yaml"
+    path.write_text('agent:\n  backend:\n    type: scripted\n    filesystem_mcp_command: "npx \'oops"\n')
+    issue = only(raises(load_config, path))
+    assert (issue.line, issue.column) == (4, 29) and "quotes" in issue.message
