@@ -29,6 +29,7 @@ from claude_code_testkit import (
 )
 from massgen_core.plugin import (
     AuthenticationError,
+    BackendError,
     ConfigError,
     Done,
     Message,
@@ -41,11 +42,14 @@ from massgen_core.testing.backends import build_backend, chat_request, collect, 
 from massgen_core.testing.cli import run_massgen
 from massgen_core.testing.fake_provider import (
     FakeProviderServer,
+    Fault,
     HttpError,
+    Malformed,
     Reasoning,
     RecordedRequest,
     Reply,
     Stall,
+    StreamError,
 )
 from massgen_core.testing.scripted import coordination_reply, shown_answers
 
@@ -370,6 +374,26 @@ async def test_an_api_error_is_the_cores_error_naming_the_key() -> None:
                 await collect(backend.stream(chat_request("hi")))
         finally:
             await backend.aclose()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "fault", [StreamError(after=1), Malformed(after=2)], ids=["error-event", "malformed"]
+)
+async def test_a_stream_that_fails_midway_is_the_cores_error_and_not_sent_again(fault: Fault) -> None:
+    """Claude Code would re-send the call without streaming and answer from that; with its
+    fallback off the failure reaches the core (which alone decides to retry), after one call."""
+    with FakeProviderServer() as server:
+        server.enqueue(Reply("Half an answer that breaks.", text_chunks=4, fault=fault))
+        backend = claude_code(server)
+        try:
+            with pytest.raises(BackendError) as info:
+                await collect(backend.stream(chat_request("hi")))
+        finally:
+            await backend.aclose()
+        calls = server.model_calls()
+    assert len(calls) == 1 and calls[0].stream, [c.stream for c in calls]
+    assert str(info.value).startswith("claude_code: ") and "Traceback" not in str(info.value)
 
 
 @pytest.mark.anyio

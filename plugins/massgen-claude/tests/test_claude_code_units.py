@@ -217,6 +217,7 @@ def test_the_cli_gets_its_own_state_no_other_secrets_and_no_retries(tmp_path: Pa
     assert env["OPENAI_API_KEY"] == "" and env["GITHUB_TOKEN"] == "" and "PATH" not in env
     assert env["CLAUDE_CONFIG_DIR"] == str(tmp_path / "state" / "config")
     assert env["CLAUDE_CODE_MAX_RETRIES"] == "0" and env["ENABLE_TOOL_SEARCH"] == "false"
+    assert env["CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK"] == "1"  # a failed stream is not re-sent
     assert "IS_SANDBOX" not in env and "CLAUDE_CODE_SHELL_PREFIX" not in env
     state.remove()
     assert (tmp_path / "state").exists()  # a configured config_dir is kept

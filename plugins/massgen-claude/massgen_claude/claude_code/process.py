@@ -116,8 +116,15 @@ def cli_environment(
     """The CLI's environment on top of the inherited one (which the SDK passes through).
 
     Offline-friendly and private: no telemetry, no update checks, no traffic besides the model
-    calls, its state in ``state``, no retries of its own (the core retries), MCP tools offered
+    calls, its state in ``state``, no retries of its own (the core retries): neither its API
+    retries nor its re-sending without streaming of a stream that failed, MCP tools offered
     directly (no deferred tool search), and other providers' secrets blanked.
+
+    Two re-sends have no switch that keeps Claude Code whole, and stay: a streaming call answered
+    404 is sent once more without streaming (hard-coded), and a call answered 400 is sent again
+    without a newer beta header (only ``CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS`` stops it, at the
+    cost of context management and the other betas). Each is a changed request, not a retry; a
+    provider answers it as it answered the first.
     """
     env = {
         name: ""
@@ -134,6 +141,7 @@ def cli_environment(
             "DISABLE_AUTOUPDATER": "1",
             "DISABLE_ERROR_REPORTING": "1",
             "CLAUDE_CODE_MAX_RETRIES": "0",
+            "CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK": "1",
             "ENABLE_TOOL_SEARCH": "false",
         }
     )
