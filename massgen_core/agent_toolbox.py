@@ -17,8 +17,9 @@ The toolbox gathers, for one agent:
   launch policy before anything starts: a :class:`~massgen_core.errors.ConfigError`);
 * ``execute_command`` (``enable_mcp_command_line``), served by MassGen's own MCP server;
 * file tools for its workspace and the context paths: the built-in ones
-  (``filesystem_tools: builtin``, the default), or ``@modelcontextprotocol/server-filesystem``
-  (``filesystem_tools: mcp``), or none (``off``);
+  (``filesystem_tools: builtin``, the default; none for a backend that declares
+  ``filesystem_native``, whose own file tools work there under the same rules), or
+  ``@modelcontextprotocol/server-filesystem`` (``filesystem_tools: mcp``), or none (``off``);
 
 with the backend's ``allowed_tools`` / ``exclude_tools`` applied. Every write path checks the
 agent's :class:`~massgen_core.workspace.AgentAccess`, whose phase decides whether write context
@@ -139,6 +140,16 @@ def _model_of(agent: AgentConfig, host: PluginHost, registry: Registry | None) -
     if agent.backend.type not in registry.backends:
         return agent.backend.options.model
     return registry.model_for(agent.backend.type, agent.backend.options)
+
+
+def _has_own_file_tools(agent: AgentConfig, host: PluginHost, registry: Registry | None) -> bool:
+    """Whether the agent's backend declares ``filesystem_native`` (file tools of its own, e.g.
+    Claude Code's): MassGen's built-in file tools would only duplicate them."""
+    registry = registry or get_registry(host)
+    if agent.backend.type not in registry.backends:
+        return False
+    model = _model_of(agent, host, registry)
+    return "filesystem_native" in registry.capabilities(agent.backend.type, model)
 
 
 def _report_tool_hook_problem(agent_id: str) -> ProblemSink:
@@ -281,7 +292,11 @@ async def agent_toolbox(
             )
     entries += builtin
     file_tools: list[Tool] = []
-    if access is not None and _mode(options, origin) == "builtin":
+    if (
+        access is not None
+        and _mode(options, origin) == "builtin"
+        and not _has_own_file_tools(agent, host, registry)
+    ):
         from .workspace.file_tools import file_tools as make_file_tools
 
         file_tools = make_file_tools(access)

@@ -226,6 +226,9 @@ def test_claude_codes_file_tools_follow_the_workspace_context_and_protected_path
         result = run_sync(config, "Write the notes.")
         claude_calls = [c for c in server.model_calls() if is_claude_code(c)]
     assert result.winner == "coder" and result.final_answer == CODER, result.summary
+    offered = set(claude_calls[0].tool_names)
+    assert {"Read", "Write", "Edit"} <= offered  # Claude Code's own file tools, and not MassGen's too
+    assert not {"mcp__massgen__read_file", "mcp__massgen__write_file"} & offered, sorted(offered)
     assert (workspace / "notes.txt").read_text() == "inside"
     assert not (project / "early.txt").exists()
     assert not (outside / "escape.txt").exists()
