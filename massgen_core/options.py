@@ -10,7 +10,7 @@ backend or model without that capability is an error that says which backends ha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -239,11 +239,3 @@ class SamplingOptions(BackendOptions):
     top_p: float | None = option(None, requires="sampling", help="Nucleus sampling.")
     max_tokens: int | None = option(None, help="Maximum tokens to generate.")
 
-
-def public_options(options: Any) -> Mapping[str, Any]:
-    """The options as a mapping with secrets masked (for logs, errors and saved configs)."""
-    out: dict[str, Any] = {}
-    for field in attrs.fields(type(options)):
-        value = getattr(options, field.name)
-        out[field.name] = "***" if is_secret(field) and value else value
-    return out

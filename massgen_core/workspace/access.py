@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -210,7 +210,6 @@ class AgentAccess:
         self.hidden = tuple(real_path(p) for p in hidden)
         self.state_file = state_file
         self.phase: Phase = "coordination"
-        self._listeners: list[Callable[[AccessRules], None]] = []
         self._write_state()
 
     # -- rules --------------------------------------------------------------------------------
@@ -259,10 +258,6 @@ class AgentAccess:
         """The most this agent may ever write (for processes whose confinement is fixed at start)."""
         return self.rules("presentation")
 
-    @property
-    def context_roots(self) -> tuple[tuple[Path, bool, tuple[Path, ...]], ...]:
-        return self._context
-
     # -- phase --------------------------------------------------------------------------------
     def begin_final_presentation(self) -> None:
         """This agent presents the final answer: its ``permission: write`` context paths open."""
@@ -275,12 +270,6 @@ class AgentAccess:
         if phase != self.phase:
             self.phase = phase
             self._write_state()
-            rules = self.rules()
-            for listener in self._listeners:
-                listener(rules)
-
-    def subscribe(self, listener: Callable[[AccessRules], None]) -> None:
-        self._listeners.append(listener)
 
     def _write_state(self) -> None:
         if self.state_file is None:
