@@ -98,7 +98,8 @@ def serve(latency: float, delivery: str) -> None:
 # -- critical path from the events ---------------------------------------------------------------
 def critical_path(events: list[Any], latency: float) -> float:
     """The providers' critical path: see the module docstring."""
-    from massgen_core.coordination import (
+    from massgen_core.plugin.stream import Usage
+    from massgen_core.runtime.coordination import (
         AgentFailed,
         AgentOutput,
         AnswerSubmitted,
@@ -106,7 +107,6 @@ def critical_path(events: list[Any], latency: float) -> float:
         TurnStarted,
         VoteCast,
     )
-    from massgen_core.events import Usage
 
     ready: dict[str, float] = {}  # agent -> when its last turn ended (critical-path time)
     answer_done: dict[str, float] = {}  # agent -> when its latest answer was produced
@@ -161,9 +161,9 @@ def summarize(n: int, transport: str, events: list[Any], setup: float, wall: flo
 
 def scripted_parallel_run(n: int) -> dict[str, Any]:
     """The same coordination on in-process scripted backends that wait LATENCY per reply (no SDK)."""
-    from massgen_core.coordination import CoordinationSettings, Orchestrator
+    from massgen_core.runtime.coordination import CoordinationSettings, Orchestrator
+    from massgen_core.runtime.usage import UsageLedger
     from massgen_core.testing.scripted import coordination_reply, scripted_agent
-    from massgen_core.usage import UsageLedger
 
     def responder(index: int) -> Any:
         answer = answer_for(f"bench-{index}")
@@ -201,7 +201,7 @@ def fake_provider(latency: float, delivery: str = "at once") -> Iterator[tuple[s
 
 
 def fake_provider_run(n: int, delivery: str) -> dict[str, Any]:
-    from massgen_core.api import coordinate
+    from massgen_core.runtime.api import coordinate
 
     rows = []
     with fake_provider(LATENCY, delivery) as (url, stats):
@@ -234,10 +234,10 @@ def backend_request_cpu(backend_type: str, requests: int = 50) -> float:
     """Milliseconds of this process's CPU per streamed request of one backend alone (SDK included,
     no coordination), on the fake provider without latency: the client's floor per request, and
     a gauge of how fast this machine is right now."""
-    from massgen_core.assemble import build_agents
-    from massgen_core.backend import ChatRequest
     from massgen_core.config import load_config
-    from massgen_core.messages import Message
+    from massgen_core.plugin.backend import ChatRequest
+    from massgen_core.plugin.messages import Message
+    from massgen_core.runtime.assemble import build_agents
 
     request = ChatRequest(messages=(Message.user(f"{answer_for('bench-3')} What is the capital of France?"),))
 
@@ -269,11 +269,11 @@ STAGES = ("backend alone", "core agent loop", "coordination", "coordination + ru
 
 def cpu_run(n: int, words: int, stage: str) -> tuple[float, int]:
     """CPU seconds and streamed chunks of one scripted coordination of ``n`` agents, up to ``stage``."""
-    from massgen_core.backend import ChatRequest
-    from massgen_core.coordination import AgentOutput, CoordinationSettings, Orchestrator
-    from massgen_core.events import TextDelta
+    from massgen_core.plugin.backend import ChatRequest
+    from massgen_core.plugin.stream import TextDelta
+    from massgen_core.runtime.coordination import AgentOutput, CoordinationSettings, Orchestrator
+    from massgen_core.runtime.usage import UsageLedger
     from massgen_core.testing.scripted import coordination_reply, scripted_agent
-    from massgen_core.usage import UsageLedger
 
     filler = " ".join(["word"] * words)
 
@@ -295,7 +295,7 @@ def cpu_run(n: int, words: int, stage: str) -> tuple[float, int]:
         from rich.console import Console
 
         from massgen_core.display.rich_display import RichDisplay
-        from massgen_core.runlog import RunLog
+        from massgen_core.records.runlog import RunLog
 
         log = RunLog(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-coordination-{os.getpid()}")
         console = Console(file=io.StringIO(), width=160, height=50, force_terminal=True)
@@ -358,9 +358,9 @@ def render_cost(n: int) -> float:
     """Milliseconds to draw one frame of the live display with ``n`` busy agents."""
     from rich.console import Console
 
-    from massgen_core.coordination.events import AgentInfo, AgentOutput, RunStarted
     from massgen_core.display.rich_display import RichDisplay
-    from massgen_core.events import TextDelta
+    from massgen_core.plugin.stream import TextDelta
+    from massgen_core.runtime.coordination.events import AgentInfo, AgentOutput, RunStarted
 
     console = Console(file=io.StringIO(), width=160, height=50, force_terminal=True)
     display = RichDisplay(console, refresh_interval=3600)
@@ -391,7 +391,7 @@ def main() -> None:
     print("live display: " + ", ".join(f"{ms} ms per frame with {n} agents" for n, ms in frames.items()))
     print("  (drawn at most 4 times a second and within ~5 % of a core, whatever the chunk rate)\n")
 
-    from massgen_core.registry import get_registry
+    from massgen_core.host.registry import get_registry
 
     backends = get_registry().backends
     parallel = [scripted_parallel_run(n) for n in AGENT_COUNTS]

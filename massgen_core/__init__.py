@@ -20,23 +20,23 @@ from .lazy import lazy_attributes
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .api import coordinate, run, run_sync
     from .config import RunConfig, load_config
-    from .coordination.result import CoordinationError, RunResult
-    from .errors import ConfigError, MassgenError
-    from .team import Team
+    from .plugin.errors import ConfigError, MassgenError
+    from .runtime.api import coordinate, run, run_sync
+    from .runtime.coordination.result import CoordinationError, RunResult
+    from .runtime.team import Team
 
 _LOCATIONS = {
-    "run": ".api",
-    "run_sync": ".api",
-    "Team": ".team",
-    "coordinate": ".api",
+    "run": ".runtime.api",
+    "run_sync": ".runtime.api",
+    "Team": ".runtime.team",
+    "coordinate": ".runtime.api",
     "load_config": ".config",
     "RunConfig": ".config",
-    "RunResult": ".coordination.result",
-    "CoordinationError": ".coordination.result",
-    "ConfigError": ".errors",
-    "MassgenError": ".errors",
+    "RunResult": ".runtime.coordination.result",
+    "CoordinationError": ".runtime.coordination.result",
+    "ConfigError": ".plugin.errors",
+    "MassgenError": ".plugin.errors",
 }
 
 __all__ = [

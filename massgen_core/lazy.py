@@ -1,4 +1,4 @@
-"""Module attributes imported on first use (PEP 562), for light public API modules."""
+"""Package attributes imported on first use (PEP 562), for light public API packages."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ __all__ = ["lazy_attributes"]
 def lazy_attributes(
     module_name: str, locations: Mapping[str, str], public: Sequence[str]
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``__getattr__`` and ``__dir__`` for ``module_name``: ``locations`` maps each name to the
-    (relative) module that defines it; a name is imported when first used, then cached."""
-    package = module_name.rpartition(".")[0] or module_name
+    """``__getattr__`` and ``__dir__`` for the package ``module_name`` (called from its
+    ``__init__``): ``locations`` maps each name to the module that defines it, relative to the
+    package; a name is imported when first used, then cached."""
+    package = module_name
 
     def __getattr__(name: str) -> Any:
         where = locations.get(name)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from massgen_core.registry import get_registry
+from massgen_core.host.registry import get_registry
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
 from massgen_core.testing.scripted import coordination_reply
 

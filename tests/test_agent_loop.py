@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from massgen_core.agent import Agent, TurnComplete
-from massgen_core.backend import ToolDefinition
-from massgen_core.events import StreamError, ToolResult
-from massgen_core.messages import Message
-from massgen_core.resilience import RetryPolicy
-from massgen_core.specs import ModelSpec, ToolSpec
+from massgen_core.plugin.backend import ToolDefinition
+from massgen_core.plugin.messages import Message
+from massgen_core.plugin.specs import ModelSpec, ToolSpec
+from massgen_core.plugin.stream import StreamError, ToolResult
+from massgen_core.runtime.agent import Agent, TurnComplete
+from massgen_core.runtime.resilience import RetryPolicy
+from massgen_core.runtime.usage import UsageLedger
 from massgen_core.testing.scripted import ScriptedBackend
 from massgen_core.testing.scripted_options import ScriptedOptions
-from massgen_core.tools import FunctionTool, Tool, ToolOutput, ToolSet
-from massgen_core.usage import UsageLedger
+from massgen_core.tools.toolset import FunctionTool, Tool, ToolOutput, ToolSet
 
 
 def scripted(*replies: Any, then: str = "echo") -> ScriptedBackend:
@@ -184,8 +184,8 @@ class LoopingBackend:
         self.requests: list[Any] = []
 
     async def stream(self, request: Any) -> Any:
-        from massgen_core.events import Done, TextDelta, ToolCall
-        from massgen_core.messages import TextPart, ToolCallPart
+        from massgen_core.plugin.messages import TextPart, ToolCallPart
+        from massgen_core.plugin.stream import Done, TextDelta, ToolCall
 
         self.requests.append(request)
         runner = request.tool_runner

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from massgen_core.api import coordinate, run, run_sync
 from massgen_core.config import load_config
-from massgen_core.coordination import AgentFailed, CoordinationError, RunFinished, RunResult
-from massgen_core.sessions import SessionStore
+from massgen_core.records.sessions import SessionStore
+from massgen_core.runtime.api import coordinate, run, run_sync
+from massgen_core.runtime.coordination import AgentFailed, CoordinationError, RunFinished, RunResult
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 EXAMPLE = EXAMPLES / "scripted_three_agents.yaml"
@@ -81,13 +81,13 @@ def test_an_agent_whose_backend_cannot_be_built_fails_alone(monkeypatch: pytest.
     config = team("a", "bb")
     config["agents"].append({"id": "ghost", "backend": {"type": "scripted"}})
 
-    from massgen_core import assemble
+    from massgen_core.runtime import assemble
 
     real = assemble._build_backend
 
     def build(registry: Any, agent: Any, cfg: Any, environ: Any, box: Any) -> Any:
         if agent.id == "ghost":
-            from massgen_core.provider_errors import missing_api_key
+            from massgen_core.plugin.provider_errors import missing_api_key
 
             return assemble.UnavailableBackend(missing_api_key("openai", ["OPENAI_API_KEY"]))
         return real(registry, agent, cfg, environ, box)
@@ -164,7 +164,7 @@ def test_examples_run_offline(name: str) -> None:
 def test_a_resumed_session_puts_earlier_turns_in_the_prompt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from massgen_core import assemble
+    from massgen_core.runtime import assemble
 
     built: list[Any] = []
     real = assemble.build_agents
@@ -193,11 +193,11 @@ def test_agents_get_their_toolbox_tools_and_instructions(
 
     from mcp_servers.registry import FAULT_SERVER
 
-    from massgen_core.assemble import assembled_agents
-    from massgen_core.hookspecs import hookimpl
-    from massgen_core.plugins import PluginHost
-    from massgen_core.registry import Registry
-    from massgen_core.specs import McpServerSpec, ToolContext, ToolSpec
+    from massgen_core.host.plugin_host import PluginHost
+    from massgen_core.host.registry import Registry
+    from massgen_core.plugin.hookspecs import hookimpl
+    from massgen_core.plugin.specs import McpServerSpec, ToolContext, ToolSpec
+    from massgen_core.runtime.assemble import assembled_agents
 
     class Offers:
         @hookimpl

@@ -152,7 +152,7 @@ def test_a_resumed_session_sends_the_earlier_turns_to_a_real_backend(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_provider = pytest.importorskip("massgen_core.testing.fake_provider")
-    from massgen_core.registry import get_registry
+    from massgen_core.host.registry import get_registry
 
     if "chatcompletion" not in get_registry().backends:
         pytest.skip("needs massgen-openai")

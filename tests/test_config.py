@@ -13,7 +13,6 @@ import attrs
 import pytest
 from ruamel.yaml import YAML
 
-from massgen_core.backend import Timeouts
 from massgen_core.config import (
     AgentConfig,
     BackendConfig,
@@ -29,12 +28,13 @@ from massgen_core.config import (
     load_dotenv_file,
     single_agent_config,
 )
-from massgen_core.errors import ConfigError, ConfigIssue
-from massgen_core.hookspecs import hookimpl
-from massgen_core.options import BackendOptions, SamplingOptions, option
-from massgen_core.plugins import PluginHost
-from massgen_core.registry import Registry
-from massgen_core.specs import BackendSpec, ModelSpec
+from massgen_core.host.plugin_host import PluginHost
+from massgen_core.host.registry import Registry
+from massgen_core.plugin.backend import Timeouts
+from massgen_core.plugin.errors import ConfigError, ConfigIssue
+from massgen_core.plugin.hookspecs import hookimpl
+from massgen_core.plugin.options import BackendOptions, SamplingOptions, option
+from massgen_core.plugin.specs import BackendSpec, ModelSpec
 from massgen_core.testing.scripted_options import ScriptedOptions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -945,7 +945,7 @@ def test_filesystem_mcp_command_is_a_command_line_or_a_list(tmp_path: Path) -> N
     base = {"type": "scripted", "filesystem_tools": "mcp"}
     line = load_config({"agent": {"backend": {**base, "filesystem_mcp_command": "npx -y 'server fs'"}}})
     words = load_config({"agent": {"backend": {**base, "filesystem_mcp_command": ["npx", "-y", "fs"]}}})
-    from massgen_core.options import command_words
+    from massgen_core.plugin.options import command_words
 
     assert command_words("c", line.agents[0].backend.tools.filesystem_mcp_command) == (
         "npx",

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from massgen_core.config import RunConfig, dump_config, load_config, load_config_text
-from massgen_core.errors import ConfigError
-from massgen_core.hookspecs import hookimpl
-from massgen_core.options import SamplingOptions, option
-from massgen_core.plugins import PluginHost
-from massgen_core.registry import Registry
-from massgen_core.specs import BackendSpec
+from massgen_core.host.plugin_host import PluginHost
+from massgen_core.host.registry import Registry
+from massgen_core.plugin.errors import ConfigError
+from massgen_core.plugin.hookspecs import hookimpl
+from massgen_core.plugin.options import SamplingOptions, option
+from massgen_core.plugin.specs import BackendSpec
 
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

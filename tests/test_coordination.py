@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from massgen_core.agent import Agent
-from massgen_core.backend import ChatRequest
-from massgen_core.coordination import (
+from massgen_core.plugin.backend import ChatRequest
+from massgen_core.plugin.specs import ToolSpec
+from massgen_core.runtime.agent import Agent
+from massgen_core.runtime.coordination import (
     AgentFailed,
     AgentNotice,
     AnswerSubmitted,
@@ -25,8 +26,8 @@ from massgen_core.coordination import (
     VoteCast,
     VotesCleared,
 )
-from massgen_core.coordination.prompts import REMINDER
-from massgen_core.specs import ToolSpec
+from massgen_core.runtime.coordination.prompts import REMINDER
+from massgen_core.runtime.usage import UsageLedger
 from massgen_core.testing.scripted import (
     ScriptedBackend,
     new_answer_reply,
@@ -35,8 +36,7 @@ from massgen_core.testing.scripted import (
     shown_answers,
     vote_reply,
 )
-from massgen_core.tools import FunctionTool, ToolSet
-from massgen_core.usage import UsageLedger
+from massgen_core.tools.toolset import FunctionTool, ToolSet
 
 Responder = Callable[[ChatRequest], Any]
 

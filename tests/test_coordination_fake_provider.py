@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from massgen_core.api import run_sync
-from massgen_core.coordination import CoordinationError
-from massgen_core.registry import get_registry
+from massgen_core.host.registry import get_registry
+from massgen_core.runtime.api import run_sync
+from massgen_core.runtime.coordination import CoordinationError
 from massgen_core.testing.fake_provider import (
     FakeProviderServer,
     HttpError,

@@ -9,10 +9,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from massgen_core.backend import ChatRequest
-from massgen_core.coordination import CoordinationError, CoordinationSettings, Orchestrator, RunFinished
+from massgen_core.plugin.backend import ChatRequest
+from massgen_core.runtime.coordination import (
+    CoordinationError,
+    CoordinationSettings,
+    Orchestrator,
+    RunFinished,
+)
+from massgen_core.runtime.usage import UsageLedger
 from massgen_core.testing.scripted import new_answer_reply, scripted_agent, vote_reply
-from massgen_core.usage import UsageLedger
 
 BEHAVIOURS = ("answer", "vote", "bad_vote", "text", "error", "both", "empty_answer", "duplicate")
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from massgen_core.coordination.state import CoordinationState, Vote, tally
-from massgen_core.coordination.workflow_tools import Answered, Voted, decide, workflow_tools
-from massgen_core.messages import ToolCallPart
+from massgen_core.plugin.messages import ToolCallPart
+from massgen_core.runtime.coordination.state import CoordinationState, Vote, tally
+from massgen_core.runtime.coordination.workflow_tools import Answered, Voted, decide, workflow_tools
 
 IDS = ("zeta", "alpha", "mid")
 

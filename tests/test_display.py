@@ -8,14 +8,14 @@ from typing import Any
 
 from rich.console import Console
 
-from massgen_core.coordination import CoordinationEvent, CoordinationSettings, Orchestrator
 from massgen_core.display import SilentDisplay, make_display
 from massgen_core.display.rich_display import RichDisplay
 from massgen_core.display.simple import SimpleDisplay
-from massgen_core.events import ReasoningDelta, ToolCall
-from massgen_core.messages import ToolCallPart
+from massgen_core.plugin.messages import ToolCallPart
+from massgen_core.plugin.stream import ReasoningDelta, ToolCall
+from massgen_core.runtime.coordination import CoordinationEvent, CoordinationSettings, Orchestrator
+from massgen_core.runtime.usage import UsageLedger
 from massgen_core.testing.scripted import scripted_agent
-from massgen_core.usage import UsageLedger
 
 
 def events(n: int = 3, *, failing: bool = False) -> list[CoordinationEvent]:
@@ -62,7 +62,7 @@ def test_rich_panels_show_reasoning_and_tool_activity() -> None:
     display = RichDisplay(console, refresh_interval=3600)
     stream = events(1)
     display.handle(stream[0])
-    from massgen_core.coordination import AgentOutput
+    from massgen_core.runtime.coordination import AgentOutput
 
     display.handle(AgentOutput(agent_id="agent_0", event=ReasoningDelta("let me think")))
     call = ToolCallPart(id="c1", name="web_search", arguments={"query": "2+2"})

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.capability_table import DOC_BEGIN, DOC_END, render_markdown, replace_generated
-from massgen_core.plugins import PluginHost
-from massgen_core.registry import Registry
+from massgen_core.host.capability_table import DOC_BEGIN, DOC_END, render_markdown, replace_generated
+from massgen_core.host.plugin_host import PluginHost
+from massgen_core.host.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", ROOT / "docs" / "capabilities.md"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.entry_points import FoundEntryPoint, cache_dir
+from massgen_core.host.entry_points import FoundEntryPoint, cache_dir
 from massgen_core.testing.cli import MakePlugin, run_massgen
 
 GOOD = """
@@ -24,7 +24,7 @@ def massgen_backend_types():
 """
 PROBE = """
 import json, sys
-from massgen_core.plugins import get_host
+from massgen_core.host.plugin_host import get_host
 host = get_host()
 print(json.dumps({
     "plugins": sorted(r.name for r in host.records.values() if r.ok),
@@ -95,11 +95,16 @@ def test_a_damaged_or_unwritable_cache_is_ignored(tmp_path: Path, damage: str) -
 
 
 def test_found_entry_points_load_dotted_attributes_and_ignore_extras() -> None:
-    ep = FoundEntryPoint("x", "massgen_core.plugins:PluginHost.register [extra]", "massgen-core", "0")
-    from massgen_core.plugins import PluginHost
+    ep = FoundEntryPoint(
+        "x", "massgen_core.host.plugin_host:PluginHost.register [extra]", "massgen-core", "0"
+    )
+    from massgen_core.host.plugin_host import PluginHost
 
     assert ep.load() is PluginHost.register
-    assert FoundEntryPoint("y", "massgen_core.builtin", None, None).load().__name__ == "massgen_core.builtin"
+    assert (
+        FoundEntryPoint("y", "massgen_core.host.builtin", None, None).load().__name__
+        == "massgen_core.host.builtin"
+    )
 
 
 def test_cache_dir_follows_the_environment() -> None:

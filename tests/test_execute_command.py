@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from massgen_core.agent_toolbox import AgentToolbox, agent_toolbox
-from massgen_core.command_line import CommandPolicy, compile_patterns, scrub_environment
-from massgen_core.command_line.policy import split_commands
-from massgen_core.command_line.runner import run_command
 from massgen_core.config import AgentConfig, BackendConfig
-from massgen_core.errors import ConfigError
-from massgen_core.options import ToolOptions
-from massgen_core.plugins import PluginHost
-from massgen_core.sandbox import available as landlock_available
+from massgen_core.host.plugin_host import PluginHost
+from massgen_core.plugin.errors import ConfigError
+from massgen_core.plugin.options import ToolOptions
 from massgen_core.testing.scripted_options import ScriptedOptions
-from massgen_core.tools import ToolOutput
-from massgen_core.workspace import AgentAccess
+from massgen_core.tools.commands import CommandPolicy, compile_patterns, scrub_environment
+from massgen_core.tools.commands.policy import split_commands
+from massgen_core.tools.commands.runner import run_command
+from massgen_core.tools.sandbox import available as landlock_available
+from massgen_core.tools.toolbox import AgentToolbox, agent_toolbox
+from massgen_core.tools.toolset import ToolOutput
+from massgen_core.tools.workspace import AgentAccess
 
 TOOL = "mcp__command_line__execute_command"
 

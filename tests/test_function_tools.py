@@ -8,13 +8,13 @@ from typing import Any, Literal
 
 import pytest
 
-from massgen_core.agent import Agent
-from massgen_core.function_schema import docstring_parts
-from massgen_core.messages import Message
-from massgen_core.specs import ToolSpec
+from massgen_core.plugin.function_schema import docstring_parts
+from massgen_core.plugin.messages import Message
+from massgen_core.plugin.specs import ToolSpec
+from massgen_core.runtime.agent import Agent
 from massgen_core.testing.scripted import ScriptedBackend
 from massgen_core.testing.scripted_options import ScriptedOptions
-from massgen_core.tools import FunctionTool, ToolSet
+from massgen_core.tools.toolset import FunctionTool, ToolSet
 
 
 class Unit(enum.Enum):

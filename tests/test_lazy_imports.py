@@ -22,9 +22,9 @@ SDKS = (
 
 PROBE = f"""
 import json, sys
-from massgen_core.plugins import get_host
-from massgen_core.registry import get_registry
-from massgen_core.capability_table import render_markdown
+from massgen_core.host.plugin_host import get_host
+from massgen_core.host.registry import get_registry
+from massgen_core.host.capability_table import render_markdown
 host = get_host()
 registry = get_registry(host)
 render_markdown(registry)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mcp_servers.registry import FAULT_SERVER
 
-from massgen_core.sandbox import available as landlock_available
+from massgen_core.tools.sandbox import available as landlock_available
 
 pytestmark = pytest.mark.skipif(
     not landlock_available(), reason="Landlock is not available (execute_command is confined)"

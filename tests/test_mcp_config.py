@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.errors import ConfigError
-from massgen_core.mcp import (
+from massgen_core.plugin.errors import ConfigError
+from massgen_core.plugin.options import ToolOptions
+from massgen_core.tools.mcp import (
     BreakerSettings,
     CircuitBreaker,
     McpSettings,
@@ -16,9 +17,8 @@ from massgen_core.mcp import (
     exposed_name,
     parse_mcp_servers,
 )
-from massgen_core.mcp.naming import MAX_NAME
-from massgen_core.mcp.servers import mcp_servers_problems
-from massgen_core.options import ToolOptions
+from massgen_core.tools.mcp.naming import MAX_NAME
+from massgen_core.tools.mcp.servers import mcp_servers_problems
 
 
 def problems(value: object) -> list[str]:
@@ -240,8 +240,8 @@ def test_problems_carry_their_path_inside_the_option_for_the_config_loader() -> 
 
 
 def test_plugin_servers_need_valid_unique_names() -> None:
-    from massgen_core.mcp.servers import entry_from_spec
-    from massgen_core.specs import McpServerSpec
+    from massgen_core.plugin.specs import McpServerSpec
+    from massgen_core.tools.mcp.servers import entry_from_spec
 
     entries = [
         *parse_mcp_servers(
@@ -288,7 +288,7 @@ def test_the_config_loader_reports_server_problems_and_tool_options_at_their_pos
 
 def test_the_tools_example_validates(capsys: pytest.CaptureFixture[str]) -> None:
     from massgen_core.cli import main
-    from massgen_core.registry import get_registry
+    from massgen_core.host.registry import get_registry
 
     if "openai" not in get_registry().backends:
         pytest.skip("the example uses the massgen-openai plugin")

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from mcp_servers.registry import FAULT_SERVER
 
-from massgen_core.mcp import BreakerSettings, McpHub, McpSettings, ToolNotice, parse_mcp_servers
-from massgen_core.resilience import RetryPolicy
-from massgen_core.tools import Tool, ToolOutput
+from massgen_core.runtime.resilience import RetryPolicy
+from massgen_core.tools.mcp import BreakerSettings, McpHub, McpSettings, ToolNotice, parse_mcp_servers
+from massgen_core.tools.toolset import Tool, ToolOutput
 
 pytestmark = pytest.mark.anyio
 
@@ -126,8 +126,8 @@ async def test_a_server_that_dies_at_start_is_left_out_and_its_stderr_explains()
 
 
 async def test_sandboxed_server_cannot_write_outside_its_roots(tmp_path: Any) -> None:
-    from massgen_core.mcp.servers import ServerEntry
-    from massgen_core.sandbox import available
+    from massgen_core.tools.mcp.servers import ServerEntry
+    from massgen_core.tools.sandbox import available
 
     if not available():
         pytest.skip("Landlock is not available on this machine")

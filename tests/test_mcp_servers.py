@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from mcp_servers.registry import NpmServers, http_server, npm_servers, time_server
 
-from massgen_core.mcp import McpHub, McpSettings, ToolNotice, parse_mcp_servers
-from massgen_core.sandbox import available as landlock_available
-from massgen_core.tools import Tool
-from massgen_core.workspace import AgentAccess
-from massgen_core.workspace.filesystem_server import filesystem_server
+from massgen_core.tools.mcp import McpHub, McpSettings, ToolNotice, parse_mcp_servers
+from massgen_core.tools.sandbox import available as landlock_available
+from massgen_core.tools.toolset import Tool
+from massgen_core.tools.workspace import AgentAccess
+from massgen_core.tools.workspace.filesystem_server import filesystem_server
 
 pytestmark = pytest.mark.anyio
 

@@ -12,21 +12,21 @@ from typing import Any
 import pytest
 from mcp_servers.registry import FAULT_SERVER
 
-from massgen_core.agent import Agent, TurnComplete
-from massgen_core.agent_toolbox import agent_toolbox, open_toolboxes
 from massgen_core.config import AgentConfig, BackendConfig, ContextPathConfig, OrchestratorConfig, RunConfig
-from massgen_core.coordination.turns import planning_gate
-from massgen_core.errors import ConfigError
-from massgen_core.events import ToolResult
-from massgen_core.hookspecs import hookimpl
-from massgen_core.mcp import ToolNotice
-from massgen_core.messages import Message
-from massgen_core.options import ToolOptions
-from massgen_core.plugins import PluginHost
-from massgen_core.specs import McpServerSpec, ToolContext, ToolSpec
+from massgen_core.host.plugin_host import PluginHost
+from massgen_core.plugin.errors import ConfigError
+from massgen_core.plugin.hookspecs import hookimpl
+from massgen_core.plugin.messages import Message
+from massgen_core.plugin.options import ToolOptions
+from massgen_core.plugin.specs import McpServerSpec, ToolContext, ToolSpec
+from massgen_core.plugin.stream import ToolResult
+from massgen_core.runtime.agent import Agent, TurnComplete
+from massgen_core.runtime.coordination.turns import planning_gate
 from massgen_core.testing.scripted import ScriptedBackend
 from massgen_core.testing.scripted_options import ScriptedOptions
-from massgen_core.workspace import AgentAccess, RunWorkspaces
+from massgen_core.tools.mcp import ToolNotice
+from massgen_core.tools.toolbox import agent_toolbox, open_toolboxes
+from massgen_core.tools.workspace import AgentAccess, RunWorkspaces
 
 pytestmark = pytest.mark.anyio
 
@@ -169,11 +169,11 @@ def test_the_mcp_sdk_is_imported_only_for_agents_with_mcp_servers(tmp_path: Path
         f"""
         import asyncio, sys
         from pathlib import Path
-        from massgen_core.agent_toolbox import agent_toolbox
+        from massgen_core.tools.toolbox import agent_toolbox
         from massgen_core.config import AgentConfig, BackendConfig
-        from massgen_core.plugins import PluginHost
+        from massgen_core.host.plugin_host import PluginHost
         from massgen_core.testing.scripted_options import ScriptedOptions
-        from massgen_core.workspace import AgentAccess
+        from massgen_core.tools.workspace import AgentAccess
 
         async def main():
             config = AgentConfig(id="a", backend=BackendConfig(type="scripted", options=ScriptedOptions()))

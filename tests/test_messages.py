@@ -7,8 +7,8 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from massgen_core.backend import MessageBuilder, parse_tool_arguments
-from massgen_core.messages import MediaPart, Message, ReasoningPart, TextPart, ToolCallPart
+from massgen_core.plugin.backend import MessageBuilder, parse_tool_arguments
+from massgen_core.plugin.messages import MediaPart, Message, ReasoningPart, TextPart, ToolCallPart
 
 
 @given(st.lists(st.text(), max_size=20))

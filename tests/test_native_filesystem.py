@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.agent_toolbox import agent_toolbox
 from massgen_core.config import AgentConfig, BackendConfig
-from massgen_core.hookspecs import hookimpl
-from massgen_core.options import BackendOptions, ToolOptions
-from massgen_core.plugins import PluginHost
-from massgen_core.registry import Registry
-from massgen_core.specs import BackendSpec
-from massgen_core.workspace import AgentAccess
+from massgen_core.host.plugin_host import PluginHost
+from massgen_core.host.registry import Registry
+from massgen_core.plugin.hookspecs import hookimpl
+from massgen_core.plugin.options import BackendOptions, ToolOptions
+from massgen_core.plugin.specs import BackendSpec
+from massgen_core.tools.toolbox import agent_toolbox
+from massgen_core.tools.workspace import AgentAccess
 
 pytestmark = pytest.mark.anyio
 

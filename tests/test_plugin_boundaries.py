@@ -87,16 +87,16 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     sample = ROOT / "plugins" / "_sample.py"
     try:
         sample.write_text(
-            "from massgen_core.registry import get_registry\nfrom massgen_openai.presets import X\n"
+            "from massgen_core.host.registry import get_registry\nfrom massgen_openai.presets import X\n"
             "from massgen_core.plugin import hookimpl\nfrom massgen_openai.api import ChatPreset\n"
         )
         found = violations(sample, "massgen_local", test=False)
     finally:
         sample.unlink()
-    # massgen_core.registry (and .get_registry), massgen_openai.presets (and .X); not the other two
+    # massgen_core.host.registry (and .get_registry), massgen_openai.presets (and .X); not the other two
     assert [f.split(": ")[1].split(" ")[0] for f in found] == [
-        "massgen_core.registry",
-        "massgen_core.registry.get_registry",
+        "massgen_core.host.registry",
+        "massgen_core.host.registry.get_registry",
         "massgen_openai.presets",
         "massgen_openai.presets.X",
     ]

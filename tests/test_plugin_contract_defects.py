@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.plugins import PluginHost, PluginRecord
-from massgen_core.registry import Registry
+from massgen_core.host.plugin_host import PluginHost, PluginRecord
+from massgen_core.host.registry import Registry
 from massgen_core.testing.cli import MakePlugin, run_massgen
 
 # -- 1: a failing massgen_tools hook is reported at run time -----------------------------------------
@@ -278,7 +278,7 @@ def test_8_usage_a_backend_did_not_report_is_unknown_not_zero(
 @pytest.mark.anyio
 async def test_8_the_python_api_result_says_usage_is_unknown() -> None:
     from massgen_core.config import single_agent_config
-    from massgen_core.team import Team
+    from massgen_core.runtime.team import Team
 
     module = types.ModuleType("massgen_quiet")
     exec(QUIET_BACKEND, module.__dict__)  # the same plugin, registered in-process

@@ -7,9 +7,9 @@ import types
 
 import pytest
 
-from massgen_core.errors import PluginError
-from massgen_core.plugins import PluginHost, host_from_env
-from massgen_core.registry import Registry
+from massgen_core.host.plugin_host import PluginHost, host_from_env
+from massgen_core.host.registry import Registry
+from massgen_core.plugin.errors import PluginError
 from massgen_core.testing.cli import MakePlugin, run_massgen
 
 GOOD = """
@@ -62,7 +62,7 @@ def test_test_plugin_is_found_through_its_entry_point() -> None:
 
 def test_builtins_register_as_ordinary_plugins() -> None:
     host = PluginHost(entry_points=False)
-    record = host.records["massgen_core.builtin"]
+    record = host.records["massgen_core.host.builtin"]
     assert record.status == "builtin" and record.distribution == "massgen-core"
     assert "scripted" in Registry(host).backends
 
@@ -140,7 +140,7 @@ def test_load_and_disable_switches(
         r["name"]: r for r in json.loads(run_massgen("plugins", "--json", pythonpath=site, env=env).stdout)
     }
     assert {name: records[name]["status"] for name in expected} == expected
-    assert records["massgen_core.builtin"]["status"] == "builtin"
+    assert records["massgen_core.host.builtin"]["status"] == "builtin"
 
 
 def test_host_from_env_reads_the_switches() -> None:
@@ -149,7 +149,7 @@ def test_host_from_env_reads_the_switches() -> None:
 
 
 def test_strict_host_raises_on_hook_failure() -> None:
-    from massgen_core.hookspecs import hookimpl
+    from massgen_core.plugin.hookspecs import hookimpl
 
     plugin = types.ModuleType("raising")
 

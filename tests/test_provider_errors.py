@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from massgen_core.errors import (
+from massgen_core.plugin.errors import (
     AuthenticationError,
     ContextTooLongError,
     EndpointNotFoundError,
@@ -13,7 +13,12 @@ from massgen_core.errors import (
     ProviderServerError,
     RateLimitError,
 )
-from massgen_core.provider_errors import connection_failed, map_http_error, missing_api_key, parse_retry_after
+from massgen_core.plugin.provider_errors import (
+    connection_failed,
+    map_http_error,
+    missing_api_key,
+    parse_retry_after,
+)
 
 
 def test_authentication_names_the_env_var() -> None:

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from reliability_support import coordinating, needs_openai, team_config
 
-from massgen_core.coordination.markup import strip_markup
-from massgen_core.coordination.prompts import coordination_messages, presentation_messages
-from massgen_core.coordination.state import AnswerView, CoordinationState
+from massgen_core.runtime.coordination.markup import strip_markup
+from massgen_core.runtime.coordination.prompts import coordination_messages, presentation_messages
+from massgen_core.runtime.coordination.state import AnswerView, CoordinationState
 from massgen_core.testing.cli import run_massgen
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply
 

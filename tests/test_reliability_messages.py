@@ -19,10 +19,10 @@ import pytest
 import yaml
 from reliability_support import TYPES, needs_openai
 
-from massgen_core.api import run_sync
 from massgen_core.config import load_config
-from massgen_core.coordination import CoordinationError
-from massgen_core.errors import ConfigError
+from massgen_core.plugin.errors import ConfigError
+from massgen_core.runtime.api import run_sync
+from massgen_core.runtime.coordination import CoordinationError
 from massgen_core.testing.cli import run_massgen
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
 

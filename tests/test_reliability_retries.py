@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from reliability_support import TYPES, coordinating, needs_openai, team_config
 
-from massgen_core.api import run_sync
 from massgen_core.display.board import Board, Tail
+from massgen_core.runtime.api import run_sync
 from massgen_core.testing.cli import run_massgen
 from massgen_core.testing.fake_provider import (
     Disconnect,

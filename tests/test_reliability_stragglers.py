@@ -17,15 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reliability_support import coordinating, needs_openai, team_config
 
-from massgen_core.api import run
-from massgen_core.backend import ChatRequest, Timeouts
 from massgen_core.config import TimeoutSettings, load_config
-from massgen_core.coordination import CoordinationSettings
-from massgen_core.coordination.state import MIN_PATIENCE, CoordinationState
-from massgen_core.errors import BackendTimeoutError
-from massgen_core.events import StreamError, StreamEvent, TextDelta
-from massgen_core.messages import Message
-from massgen_core.resilience import RetryPolicy, resilient_stream
+from massgen_core.plugin.backend import ChatRequest, Timeouts
+from massgen_core.plugin.errors import BackendTimeoutError
+from massgen_core.plugin.messages import Message
+from massgen_core.plugin.stream import StreamError, StreamEvent, TextDelta
+from massgen_core.runtime.api import run
+from massgen_core.runtime.coordination import CoordinationSettings
+from massgen_core.runtime.coordination.state import MIN_PATIENCE, CoordinationState
+from massgen_core.runtime.resilience import RetryPolicy, resilient_stream
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, Stall
 
 IDS = ("a", "b", "c")

@@ -7,17 +7,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from massgen_core.backend import ChatRequest, Timeouts
-from massgen_core.errors import (
+from massgen_core.plugin.backend import ChatRequest, Timeouts
+from massgen_core.plugin.errors import (
     AuthenticationError,
     BackendError,
     BackendTimeoutError,
     ProviderServerError,
     RateLimitError,
 )
-from massgen_core.events import Done, Restart, StreamError, StreamEvent, TextDelta
-from massgen_core.messages import Message
-from massgen_core.resilience import RetryPolicy, resilient_stream
+from massgen_core.plugin.messages import Message
+from massgen_core.plugin.stream import Done, Restart, StreamError, StreamEvent, TextDelta
+from massgen_core.runtime.resilience import RetryPolicy, resilient_stream
 
 REQUEST = ChatRequest(messages=[Message.user("hi")])
 

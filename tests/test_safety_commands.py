@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.sandbox import available as landlock_available
-from massgen_core.sandbox.hardlinks import escaping_links
 from massgen_core.testing.cli import run_massgen
+from massgen_core.tools.sandbox import available as landlock_available
+from massgen_core.tools.sandbox.hardlinks import escaping_links
 
 pytestmark = pytest.mark.skipif(
     not landlock_available(), reason="Landlock is not available (execute_command)"

@@ -11,7 +11,7 @@ import pytest
 
 from massgen_core.config import load_config, load_config_text
 from massgen_core.config.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_NODES
-from massgen_core.errors import ConfigError, ConfigIssue
+from massgen_core.plugin.errors import ConfigError, ConfigIssue
 from massgen_core.testing.cli import run_massgen
 
 AGENT = "agents:\n  - id: a\n    backend: {type: scripted}\n"

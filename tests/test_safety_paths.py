@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from massgen_core.config import load_config_text
-from massgen_core.errors import ConfigError, MassgenError
-from massgen_core.runlog import RunLog
-from massgen_core.sessions import SessionStore
+from massgen_core.plugin.errors import ConfigError, MassgenError
+from massgen_core.records.runlog import RunLog
+from massgen_core.records.sessions import SessionStore
 from massgen_core.testing.cli import run_massgen
-from massgen_core.workspace import RunWorkspaces
-from massgen_core.workspace.paths import PathEscapeError, contained
+from massgen_core.tools.workspace import RunWorkspaces
+from massgen_core.tools.workspace.paths import PathEscapeError, contained
 
 VICTIM_CONFIG = """\
 agents:

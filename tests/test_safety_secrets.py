@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.redaction import MASK, Redactor, is_secret_key, remember_config
+from massgen_core.records.redaction import MASK, Redactor, is_secret_key, remember_config
 from massgen_core.testing.cli import run_massgen
 
 ENV_KEY = "sk-env-4f9a1c77e2b04d1e9"
@@ -140,7 +140,7 @@ def test_credential_keys_are_told_apart_from_lookalikes() -> None:
 
 
 def test_secrets_of_a_config_built_in_python_are_known(tmp_path: Path) -> None:
-    from massgen_core import redaction
+    from massgen_core.records import redaction
     from massgen_core.config import load_config
 
     config = load_config(
@@ -165,7 +165,7 @@ def test_secrets_of_a_config_built_in_python_are_known(tmp_path: Path) -> None:
 
 
 def test_environment_values_are_secrets_when_their_name_and_shape_say_so() -> None:
-    from massgen_core import redaction
+    from massgen_core.records import redaction
 
     redaction.REDACTOR = Redactor()
     try:
@@ -193,7 +193,7 @@ def test_environment_values_are_secrets_when_their_name_and_shape_say_so() -> No
 def test_the_cli_masks_what_it_prints_even_on_a_crash(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from massgen_core.redaction import redacted_output, remember_secret\n"
+        "from massgen_core.records.redaction import redacted_output, remember_secret\n"
         "remember_secret('sk-crash-9a8b7c6d')\n"
         "with redacted_output():\n"
         "    print('stdout sk-crash-9a8b7c6d')\n"

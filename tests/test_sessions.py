@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from massgen_core.cli.sessions_cmd import main as sessions_main
-from massgen_core.errors import MassgenError
-from massgen_core.sessions import SessionStore
+from massgen_core.plugin.errors import MassgenError
+from massgen_core.records.sessions import SessionStore
 
 
 def test_turns_are_saved_in_order_and_only_completed_ones_are_history(tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ import pytest
 from mcp_servers.registry import FAULT_SERVER
 
 from massgen_core import Team
-from massgen_core.coordination import CoordinationEvent
-from massgen_core.coordination.events import AgentNotice, AgentOutput
-from massgen_core.events import ToolResult
-from massgen_core.sandbox import available as landlock_available
+from massgen_core.plugin.stream import ToolResult
+from massgen_core.runtime.coordination import CoordinationEvent
+from massgen_core.runtime.coordination.events import AgentNotice, AgentOutput
 from massgen_core.testing.cli import run_massgen
+from massgen_core.tools.sandbox import available as landlock_available
 
 CALLS = {"tool_calls": [{"name": "mcp__fault__calls", "arguments": {}}]}
 ECHO = {"tool_calls": [{"name": "mcp__fault__echo", "arguments": {"text": "hi"}}]}

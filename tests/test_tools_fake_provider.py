@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from mcp_servers.registry import FAULT_SERVER
 
-from massgen_core.api import run_sync
-from massgen_core.registry import get_registry
-from massgen_core.sandbox import available as landlock_available
+from massgen_core.host.registry import get_registry
+from massgen_core.runtime.api import run_sync
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
 from massgen_core.testing.scripted import coordination_reply, shown_answers
+from massgen_core.tools.sandbox import available as landlock_available
 
 pytestmark = [
     pytest.mark.skipif("openai" not in get_registry().backends, reason="needs the massgen-openai plugin"),

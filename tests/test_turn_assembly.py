@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from massgen_core.agent import Agent, TurnComplete
-from massgen_core.backend import ChatRequest, ToolDefinition
-from massgen_core.errors import ConnectionFailedError
-from massgen_core.events import (
+from massgen_core.plugin.backend import ChatRequest, ToolDefinition
+from massgen_core.plugin.errors import ConnectionFailedError
+from massgen_core.plugin.messages import Message, ReasoningPart, TextPart, ToolCallPart
+from massgen_core.plugin.stream import (
     BackendEvent,
     Done,
     ReasoningDelta,
@@ -19,8 +19,8 @@ from massgen_core.events import (
     ToolCall,
     TurnAssembler,
 )
-from massgen_core.messages import Message, ReasoningPart, TextPart, ToolCallPart
-from massgen_core.resilience import RetryPolicy
+from massgen_core.runtime.agent import Agent, TurnComplete
+from massgen_core.runtime.resilience import RetryPolicy
 
 pytestmark = pytest.mark.anyio
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from massgen_core.config import ContextPathConfig
-from massgen_core.errors import ConfigError
-from massgen_core.sandbox.landlock import plan_grants
-from massgen_core.tools import ToolOutput
-from massgen_core.workspace import (
+from massgen_core.plugin.errors import ConfigError
+from massgen_core.tools.sandbox.landlock import plan_grants
+from massgen_core.tools.toolset import ToolOutput
+from massgen_core.tools.workspace import (
     AccessRules,
     AgentAccess,
     RunWorkspaces,

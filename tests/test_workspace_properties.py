@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from massgen_core.command_line.runner import run_command
-from massgen_core.sandbox import available as landlock_available
-from massgen_core.workspace import AgentAccess, file_tools
+from massgen_core.tools.commands.runner import run_command
+from massgen_core.tools.sandbox import available as landlock_available
+from massgen_core.tools.workspace import AgentAccess, file_tools
 
 # where an operation may point, relative to the workspace (absolute forms are added below)
 TARGETS = [

@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         name, rest = SUBCOMMANDS[args[0]][0], args[1:]
     else:
         name, rest = "massgen_core.cli.run", args
-    from ..redaction import redacted_output
+    from ..records.redaction import redacted_output
 
     with redacted_output():  # no key reaches the terminal, whatever a provider's error echoed
         return guard(lambda: importlib.import_module(name).main(rest), debug="--debug" in args)

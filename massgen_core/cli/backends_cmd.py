@@ -13,7 +13,7 @@ from .format import print_json, print_table
 if TYPE_CHECKING:
     import attrs
 
-    from ..registry import BackendEntry, Registry
+    from ..host.registry import BackendEntry, Registry
 
 
 def main(argv: Sequence[str]) -> int:
@@ -22,7 +22,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
-    from ..registry import get_registry
+    from ..host.registry import get_registry
 
     registry = get_registry()
     if args.type:
@@ -87,7 +87,7 @@ def backend_summary(registry: Registry, entry: BackendEntry) -> dict[str, Any]:
 
 def backend_details(registry: Registry, entry: BackendEntry) -> dict[str, Any]:
     """``massgen backends TYPE --json``: the summary plus model details and every option."""
-    from ..options import option_fields
+    from ..plugin.options import option_fields
 
     spec = entry.spec
     data = backend_summary(registry, entry)
@@ -115,7 +115,7 @@ def _option_details(name: str, field: attrs.Attribute[Any]) -> dict[str, Any]:
 
     import attrs
 
-    from ..options import is_secret, option_help, required_capability
+    from ..plugin.options import is_secret, option_help, required_capability
 
     default: Any = field.default
     required = default is attrs.NOTHING
@@ -151,7 +151,7 @@ def show_backend(registry: Registry, backend_type: str) -> int:
     """``massgen backends TYPE``: one type's setup, models and options."""
     import attrs
 
-    from ..options import option_fields, option_help, required_capability
+    from ..plugin.options import option_fields, option_help, required_capability
 
     entry = registry.entry(backend_type)
     spec = entry.spec

@@ -15,8 +15,8 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--format", choices=["markdown", "json", "kinds"], default="markdown")
     args = parser.parse_args(argv)
 
-    from ..capability_table import render_json, render_markdown
-    from ..registry import get_registry
+    from ..host.capability_table import render_json, render_markdown
+    from ..host.registry import get_registry
 
     registry = get_registry()
     if args.format == "json":

@@ -23,7 +23,7 @@ def guard(command: Callable[[], int], *, debug: bool = False) -> int:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        from ..errors import ConfigError, MassgenError
+        from ..plugin.errors import ConfigError, MassgenError
 
         if debug:
             raise

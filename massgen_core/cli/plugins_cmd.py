@@ -23,8 +23,8 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
-    from ..plugins import get_host
-    from ..registry import get_registry
+    from ..host.plugin_host import get_host
+    from ..host.registry import get_registry
 
     host = get_host()
     get_registry(host)  # calling the declaration hooks records plugins whose hooks misbehave

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
     from ..config import RunConfig
     from ..display import Display, DisplayType
-    from ..sessions import Session, SessionStore
-    from ..team import Team
+    from ..records.sessions import Session, SessionStore
+    from ..runtime.team import Team
 
 __all__ = ["build_parser", "main"]
 
@@ -170,7 +170,7 @@ class _Runner:
         """Run one question; prints the final answer. Returns the exit status."""
         from pathlib import Path
 
-        from ..runlog import DEFAULT_LOG_ROOT, new_run_id
+        from ..records.runlog import DEFAULT_LOG_ROOT, new_run_id
 
         self.session = self.session or self.store.create()
         logging_on = self.config.ui.logging_enabled and not self.args.no_logs
@@ -202,7 +202,7 @@ class _Runner:
         return 0
 
     def interactive(self, runner: asyncio.Runner) -> int:
-        from ..errors import MassgenError
+        from ..plugin.errors import MassgenError
 
         prompt = "question> " if sys.stdin.isatty() and sys.stdout.isatty() else ""
         agents = ", ".join(a.id for a in self.config.agents)
@@ -265,9 +265,9 @@ def main(argv: Sequence[str]) -> int:
     from pathlib import Path
 
     from ..config import load_dotenv_file
-    from ..errors import MassgenError
-    from ..runlog import configure_logging
-    from ..sessions import DEFAULT_SESSION_ROOT, SessionStore
+    from ..plugin.errors import MassgenError
+    from ..records.runlog import configure_logging
+    from ..records.sessions import DEFAULT_SESSION_ROOT, SessionStore
 
     sigterm = _Sigterm()
     sigterm.install()
@@ -275,7 +275,7 @@ def main(argv: Sequence[str]) -> int:
         load_dotenv_file(Path.cwd())
         configure_logging(debug=args.debug)
         config = _load_config(args, parser)
-        from ..team import Team
+        from ..runtime.team import Team
 
         store = SessionStore(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
         cli = _Runner(args, Team(config), store, sigterm)

@@ -23,7 +23,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
-    from ..sessions import DEFAULT_SESSION_ROOT, SessionStore
+    from ..records.sessions import DEFAULT_SESSION_ROOT, SessionStore
 
     store = SessionStore(args.dir or DEFAULT_SESSION_ROOT)
     if args.session_id:

@@ -22,7 +22,7 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
 
     from ..config import load_config, load_dotenv_file
-    from ..errors import ConfigError
+    from ..plugin.errors import ConfigError
 
     load_dotenv_file(None)
     try:

@@ -3,7 +3,7 @@
 A config has ``agents:`` (a list) or one ``agent:`` — each with ``id``, ``backend`` (``type``,
 ``model`` and the options the backend's plugin declares) and ``system_message`` — and the
 optional sections ``orchestrator:``, ``ui:`` and ``timeout_settings:``. Every problem is a
-:class:`~massgen_core.errors.ConfigError` whose issues carry ``file:line:column``.
+:class:`~massgen_core.plugin.errors.ConfigError` whose issues carry ``file:line:column``.
 
 Public API::
 

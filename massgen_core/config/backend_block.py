@@ -1,12 +1,12 @@
 """An agent's ``backend:`` block: its type, its plugin-declared options, their capabilities.
 
-The block's ``type`` picks the plugin's :class:`~massgen_core.specs.BackendSpec` (or is
+The block's ``type`` picks the plugin's :class:`~massgen_core.plugin.specs.BackendSpec` (or is
 inferred from ``model`` when it identifies exactly one backend); every other key must be a
 field of the spec's options class. Unknown keys name the nearest valid key, or the backends
 that accept them; an option that needs a capability the backend (or its model) lacks names
 the backends that have it.
 
-The agent's tool keys (:class:`~massgen_core.options.ToolOptions`: ``cwd``, ``mcp_servers``,
+The agent's tool keys (:class:`~massgen_core.plugin.options.ToolOptions`: ``cwd``, ``mcp_servers``,
 ``command_line_*``, ...) sit in the same block; they are taken out first and structured on their
 own, so a plugin's options class declares only its backend's keys.
 """
@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..options import BackendOptions, ToolOptions, is_secret, option_fields, required_capability
+from ..plugin.options import BackendOptions, ToolOptions, is_secret, option_fields, required_capability
 from .converter import kind_of
 from .issues import ConfigPath, IssueList, suggestion
 from .model import BackendConfig
 from .structure import Problem, report, structure
 
 if TYPE_CHECKING:
-    from ..registry import Registry
-    from ..specs import BackendSpec
+    from ..host.registry import Registry
+    from ..plugin.specs import BackendSpec
 
 __all__ = ["check_can_coordinate", "structure_backend"]
 
@@ -139,7 +139,7 @@ def _backend_type(
         )
         return None
     if backend_type in registry.conflicts:
-        from ..errors import BackendConflictError
+        from ..plugin.errors import BackendConflictError
 
         claimants = [e.plugin for e in registry.conflicts[backend_type]]
         issues.at_value(type_path, str(BackendConflictError(backend_type, claimants)))
@@ -216,7 +216,7 @@ def _check_mcp_servers(
     """Report what is wrong inside ``mcp_servers`` at its position; ``True`` when nothing is."""
     if "mcp_servers" not in data or "mcp_servers" in bad_keys:
         return True
-    from ..mcp.servers import mcp_servers_problems  # no MCP SDK import: parsing only
+    from ..tools.mcp.servers import mcp_servers_problems  # no MCP SDK import: parsing only
 
     found = mcp_servers_problems(data["mcp_servers"])
     for sub, message in found:

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ..options import is_secret
+from ..plugin.options import is_secret
 from .model import RunConfig
 
 __all__ = ["MASK", "dump_config"]

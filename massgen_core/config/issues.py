@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from ..errors import ConfigError, ConfigIssue
+from ..plugin.errors import ConfigError, ConfigIssue
 
 __all__ = ["ConfigPath", "IssueList", "Positions", "format_path", "nearest", "suggestion"]
 
@@ -105,7 +105,7 @@ class IssueList:
     def note(self, path: ConfigPath, message: str) -> ConfigIssue:
         """A note about the key at ``path``, placed as an issue would be; it is not an issue
         (the config stays valid): the caller keeps it (see :meth:`BackendOptions.config_notes
-        <massgen_core.options.BackendOptions.config_notes>`)."""
+        <massgen_core.plugin.options.BackendOptions.config_notes>`)."""
         line, column = self.positions.key(path) or (None, None)
         return ConfigIssue(
             mask_secrets(message, self.secrets),

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ..errors import ConfigError, ConfigIssue
-from ..redaction import remember_config
+from ..plugin.errors import ConfigError, ConfigIssue
+from ..records.redaction import remember_config
 from .backend_block import check_can_coordinate, structure_backend
 from .converter import kind_of
 from .ids import agent_id_problem
@@ -27,7 +27,7 @@ from .model import (
 from .structure import report, structure
 
 if TYPE_CHECKING:
-    from ..registry import Registry
+    from ..host.registry import Registry
 
 __all__ = ["ConfigSource", "load_config", "single_agent_config"]
 
@@ -192,7 +192,7 @@ def _build(
     source: str | None,
 ) -> RunConfig:
     if registry is None:
-        from ..registry import get_registry
+        from ..host.registry import get_registry
 
         registry = get_registry()
     env = os.environ if environ is None else environ
@@ -256,7 +256,7 @@ def _orchestrator(raw: Any, issues: IssueList, base: Path) -> tuple[Orchestrator
     config = _section(raw, ("orchestrator",), OrchestratorConfig, issues)
     paths = tuple(attrs.evolve(cp, path=_resolve(base, cp.path)) for cp in config.context_paths)
     if paths:
-        from ..workspace.layout import check_context_paths
+        from ..tools.workspace.layout import check_context_paths
 
         for where, message in check_context_paths(paths)[1]:
             issues.at_value(("orchestrator", "context_paths", *where), message)
@@ -372,8 +372,8 @@ def _check_tools(
 ) -> BackendConfig | None:
     """Check the agent's tool keys the backend block's structure cannot (a usable ``cwd``,
     compilable command patterns) at their positions; resolve ``cwd``. ``None`` if one is wrong."""
-    from ..command_line.policy import pattern_problems
-    from ..workspace.paths import path_problem
+    from ..tools.commands.policy import pattern_problems
+    from ..tools.workspace.paths import path_problem
 
     ok = True
     tools = backend.tools
@@ -392,8 +392,8 @@ def _check_storage(
 ) -> None:
     """The directories a run writes in (``snapshot_storage``, ``agent_temporary_workspace``,
     ``session_storage``): usable paths, and the first two not holding files of someone else's."""
-    from ..workspace.layout import storage_problem
-    from ..workspace.paths import path_problem
+    from ..tools.workspace.layout import storage_problem
+    from ..tools.workspace.paths import path_problem
 
     for key in ("snapshot_storage", "agent_temporary_workspace", "session_storage"):
         value = getattr(orchestrator, key)

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ..errors import ConfigIssue
-from ..options import BackendOptions, InvalidValue, ToolOptions
+from ..plugin.errors import ConfigIssue
+from ..plugin.options import BackendOptions, InvalidValue, ToolOptions
 
 if TYPE_CHECKING:
-    from ..backend import Timeouts
+    from ..plugin.backend import Timeouts
 
 __all__ = [
     "AgentConfig",
@@ -49,14 +49,14 @@ def _at_least_one(_instance: Any, attribute: attrs.Attribute[Any], value: int | 
 @attrs.frozen(kw_only=True)
 class BackendConfig:
     """An agent's ``backend:`` block: its ``type``, the options instance its plugin declared, and
-    the agent's tool keys written in the same block (:class:`~massgen_core.options.ToolOptions`)."""
+    the agent's tool keys written in the same block (:class:`~massgen_core.plugin.options.ToolOptions`)."""
 
     type: str
     options: BackendOptions
     tools: ToolOptions = ToolOptions()
     notes: tuple[ConfigIssue, ...] = attrs.field(default=(), eq=False, repr=False)
     """What the backend applies differently from how the block is written (its options'
-    :meth:`~massgen_core.options.BackendOptions.config_notes`, placed in the config)."""
+    :meth:`~massgen_core.plugin.options.BackendOptions.config_notes`, placed in the config)."""
 
     @property
     def model(self) -> str | None:
@@ -138,7 +138,7 @@ class TimeoutSettings:
     long a run waits for agents still working once every other agent has voted (then it ends
     without them and reports them). The per-request backend limits
     ``connect_timeout``, ``first_event_timeout``, ``idle_timeout`` and ``request_timeout``
-    (the whole response, retries included) map to :class:`massgen_core.backend.Timeouts`
+    (the whole response, retries included) map to :class:`massgen_core.plugin.backend.Timeouts`
     through :meth:`backend_timeouts`.
     """
 
@@ -153,7 +153,7 @@ class TimeoutSettings:
 
     def backend_timeouts(self) -> Timeouts:
         """The per-request timeouts every backend of the run gets."""
-        from ..backend import Timeouts
+        from ..plugin.backend import Timeouts
 
         return Timeouts(
             connect=self.connect_timeout,

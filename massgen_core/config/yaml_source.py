@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, ConfigIssue
+from ..plugin.errors import ConfigError, ConfigIssue
 from .issues import ConfigPath, IssueList
 
 if TYPE_CHECKING:

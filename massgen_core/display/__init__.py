@@ -11,7 +11,7 @@ import sys
 from typing import IO, TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
-    from ..coordination.events import CoordinationEvent
+    from ..runtime.coordination.events import CoordinationEvent
 
 __all__ = ["Display", "DisplayType", "SilentDisplay", "make_display"]
 

@@ -12,7 +12,17 @@ from typing import Literal
 
 import attrs
 
-from ..coordination.events import (
+from ..plugin.stream import (
+    BuiltinToolActivity,
+    Done,
+    ReasoningDelta,
+    ReasoningSummaryDelta,
+    Restart,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+)
+from ..runtime.coordination.events import (
     AgentFailed,
     AgentInfo,
     AgentNotice,
@@ -27,17 +37,7 @@ from ..coordination.events import (
     VoteCast,
     VotesCleared,
 )
-from ..coordination.result import RunResult
-from ..events import (
-    BuiltinToolActivity,
-    Done,
-    ReasoningDelta,
-    ReasoningSummaryDelta,
-    Restart,
-    TextDelta,
-    ToolCall,
-    ToolResult,
-)
+from ..runtime.coordination.result import RunResult
 
 __all__ = ["AgentStatus", "AgentView", "Board", "Tail"]
 

@@ -18,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..coordination.events import CoordinationEvent, RunFinished
+from ..runtime.coordination.events import CoordinationEvent, RunFinished
 from .board import AgentStatus, AgentView, Board
 from .summary import COLUMNS, summary_rows
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import IO
 
 from ..cli.format import format_table
-from ..coordination.events import (
+from ..plugin.stream import Restart
+from ..runtime.coordination.events import (
     AgentFailed,
     AgentNotice,
     AgentOutput,
@@ -19,7 +20,6 @@ from ..coordination.events import (
     VoteCast,
     VotesCleared,
 )
-from ..events import Restart
 from .board import Board
 from .summary import COLUMNS, summary_rows
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..coordination.result import RunResult
-from ..usage import UsageTotals
+from ..runtime.coordination.result import RunResult
+from ..runtime.usage import UsageTotals
 from .board import AgentView, Board
 
 __all__ = ["COLUMNS", "FAILURE_LABELS", "failure_label", "format_cost", "format_tokens", "summary_rows"]

@@ -1,5 +1,5 @@
 """Driving a backend in tests the way the CLI does: built through the config loader and the
-registry, fed a :class:`~massgen_core.backend.ChatRequest`, its stream collected.
+registry, fed a :class:`~massgen_core.plugin.backend.ChatRequest`, its stream collected.
 
 ::
 
@@ -16,15 +16,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..backend import Backend, BackendContext, ChatRequest, Timeouts
-from ..events import BackendEvent, StreamEvent
-from ..messages import Message
-from ..options import BackendOptions
-from ..specs import BackendSpec, ToolSpec
+from ..plugin.backend import Backend, BackendContext, ChatRequest, Timeouts
+from ..plugin.messages import Message
+from ..plugin.options import BackendOptions
+from ..plugin.specs import BackendSpec, ToolSpec
+from ..plugin.stream import BackendEvent, StreamEvent
 
 if TYPE_CHECKING:
-    from ..registry import Registry
-    from ..tools import Tool
+    from ..host.registry import Registry
+    from ..tools.toolset import Tool
 
 __all__ = [
     "backend_context",
@@ -64,7 +64,7 @@ def backend_context(
 ) -> BackendContext:
     """The :class:`BackendContext` the core resolves for a backend about to be built (model, key
     and base URL from ``options``, then ``environ``, then the spec's defaults)."""
-    from ..registry import get_registry
+    from ..host.registry import get_registry
 
     return get_registry().context_for(backend_type, options, timeouts=timeouts, environ=environ)
 
@@ -79,7 +79,7 @@ def build_backend(
     """A backend built as ``massgen --backend TYPE --model M --base-url URL`` builds one: the
     options are validated by the config loader, then the registry builds it. It has no retries
     and no timeouts of its own: see :func:`resilient`."""
-    from ..registry import get_registry
+    from ..host.registry import get_registry
 
     opts = backend_options(backend_type, **options)
     return get_registry().build(backend_type, opts, timeouts=timeouts or Timeouts(), environ=environ)
@@ -87,21 +87,21 @@ def build_backend(
 
 def backend_spec(backend_type: str) -> BackendSpec:
     """The installed :class:`BackendSpec` of ``backend_type``."""
-    from ..registry import get_registry
+    from ..host.registry import get_registry
 
     return get_registry().spec(backend_type)
 
 
 def capabilities(backend_type: str, model: str | None = None) -> frozenset[str]:
     """The capability kinds ``backend_type`` has with ``model`` (its default model when ``None``)."""
-    from ..registry import get_registry
+    from ..host.registry import get_registry
 
     return get_registry().capabilities(backend_type, model or backend_spec(backend_type).default_model)
 
 
 def installed_backend_types() -> list[str]:
     """Every backend type the installed plugins provide."""
-    from ..registry import get_registry
+    from ..host.registry import get_registry
 
     return sorted(get_registry().backends)
 
@@ -121,8 +121,8 @@ def resilient(
     name: str | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """``backend.stream(request)`` inside the core's retry and timeout loop, as agents run it:
-    failures end in a :class:`~massgen_core.events.StreamError` event instead of an exception."""
-    from ..resilience import RetryPolicy, resilient_stream
+    failures end in a :class:`~massgen_core.plugin.stream.StreamError` event instead of an exception."""
+    from ..runtime.resilience import RetryPolicy, resilient_stream
 
     policy = RetryPolicy(max_attempts=max_attempts, initial_delay=initial_delay)
     return resilient_stream(backend, request, timeouts=timeouts, policy=policy, name=name)
@@ -143,21 +143,21 @@ def installed_registry() -> Registry:
     ``spec(type)``, ``entry(type).distribution``, ``capabilities(type, model)``,
     ``infer_type(model)``, ``kinds``, ``backends``, ``context_for(type, options, environ=...)``,
     and ``host.failures``."""
-    from ..registry import get_registry
+    from ..host.registry import get_registry
 
     return get_registry()
 
 
 def option_requirements(options_class: type) -> dict[str, str | None]:
     """Each option of ``options_class`` and the capability kind it needs (``None``: none)."""
-    from ..options import option_fields, required_capability
+    from ..plugin.options import option_fields, required_capability
 
     return {name: required_capability(field) for name, field in option_fields(options_class).items()}
 
 
 def function_tool(spec: ToolSpec) -> Tool:
-    """The :class:`~massgen_core.tools.Tool` an agent makes of a plugin's ``ToolSpec`` (its
+    """The :class:`~massgen_core.tools.toolset.Tool` an agent makes of a plugin's ``ToolSpec`` (its
     ``definition`` is what the model sees; ``await tool.call(arguments)`` runs it)."""
-    from ..tools import FunctionTool
+    from ..tools.toolset import FunctionTool
 
     return FunctionTool(spec)

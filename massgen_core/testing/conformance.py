@@ -42,16 +42,16 @@ from typing import Any, ClassVar, Literal
 
 import pytest
 
-from ..backend import Backend, Timeouts, ToolDefinition
-from ..errors import (
+from ..plugin.backend import Backend, Timeouts, ToolDefinition
+from ..plugin.errors import (
     AuthenticationError,
     BackendError,
     BackendTimeoutError,
     ModelNotFoundError,
     RateLimitError,
 )
-from ..events import Done, Restart, StreamError, StreamEvent, TextDelta, ToolCall, TurnAssembler, Usage
-from ..messages import Message, ToolResultPart
+from ..plugin.messages import Message, ToolResultPart
+from ..plugin.stream import Done, Restart, StreamError, StreamEvent, TextDelta, ToolCall, TurnAssembler, Usage
 from .backends import backend_spec, build_backend, capabilities, chat_request, collect, of_type, resilient
 from .fake_provider import (
     Disconnect,
@@ -297,7 +297,7 @@ class BackendConformance:
     @pytest.mark.anyio
     async def test_three_agents_of_this_backend_coordinate(self, server: FakeProviderServer) -> None:
         self._need("tool_calling", self.skip_coordination)
-        from ..api import run
+        from ..runtime.api import run
 
         answers = {"first": "Paris.", "second": "Paris, France.", "third": "Paris, on the Seine, in France."}
 
@@ -426,7 +426,7 @@ class BackendConformance:
             await asyncio.wait_for(first.wait(), 10)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
-                await asyncio.wait_for(task, 5)
+                await asyncio.wait_for(task, 10)
         finally:
             await asyncio.wait_for(backend.aclose(), 5)
 

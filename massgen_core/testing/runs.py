@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..coordination.result import RunResult
+    from ..runtime.coordination.result import RunResult
 
 __all__ = ["run_watched"]
 
@@ -14,9 +14,9 @@ def run_watched(config: Any, question: str, **kwargs: Any) -> tuple[RunResult, d
     """``massgen_core.run_sync(config, question)``, watched by the live display's model: returns
     the result and, per agent, every activity line its panel showed during the run (tool calls
     and results, provider tools with their code and output, notices)."""
-    from ..api import run_sync
-    from ..coordination.events import AgentOutput, CoordinationEvent
     from ..display.board import Board
+    from ..runtime.api import run_sync
+    from ..runtime.coordination.events import AgentOutput, CoordinationEvent
 
     board = Board()
     shown: dict[str, list[str]] = {}

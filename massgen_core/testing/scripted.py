@@ -1,7 +1,7 @@
 """The ``scripted`` backend: a real backend that answers from a script (like llm's echo model).
 
 Plugin authors and our own tests use it to drive agents, tool loops and coordination without a
-network. It records every :class:`~massgen_core.backend.ChatRequest` it receives in
+network. It records every :class:`~massgen_core.plugin.backend.ChatRequest` it receives in
 ``requests``. A reply may also be produced by a Python callable (``responder``) that gets the
 request, for tests that answer based on what was sent.
 
@@ -19,14 +19,14 @@ import re
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from typing import Any
 
-from ..agent import Agent
-from ..backend import BackendContext, ChatRequest, MessageBuilder, parse_tool_arguments
-from ..errors import error_class_for
-from ..events import BackendEvent, Done, ReasoningDelta, TextDelta, ToolCall, Usage
-from ..messages import ToolCallPart
-from ..resilience import RetryPolicy
-from ..tools import ToolSet
-from ..usage import UsageLedger
+from ..plugin.backend import BackendContext, ChatRequest, MessageBuilder, parse_tool_arguments
+from ..plugin.errors import error_class_for
+from ..plugin.messages import ToolCallPart
+from ..plugin.stream import BackendEvent, Done, ReasoningDelta, TextDelta, ToolCall, Usage
+from ..runtime.agent import Agent
+from ..runtime.resilience import RetryPolicy
+from ..runtime.usage import UsageLedger
+from ..tools.toolset import ToolSet
 from .scripted_options import ScriptedOptions
 
 __all__ = [
@@ -199,7 +199,7 @@ def scripted_agent(
     system_message: str | None = None,
     **options: Any,
 ) -> Agent:
-    """An :class:`~massgen_core.agent.Agent` on a scripted backend (for tests and examples)."""
+    """An :class:`~massgen_core.runtime.agent.Agent` on a scripted backend (for tests and examples)."""
     backend = ScriptedBackend(ScriptedOptions(replies=replies, **options), responder=responder)
     return Agent(
         agent_id,

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ..options import BackendOptions, option
+from ..plugin.options import BackendOptions, option
 
 
 def _replies(value: Any) -> tuple[Mapping[str, Any], ...]:

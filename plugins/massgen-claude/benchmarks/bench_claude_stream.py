@@ -11,7 +11,7 @@ round's CPU (``time.process_time``) per request:
    HTTP stack and SSE decoding alone: the floor, and what the ``claude`` backend sends through.
 3. **claude backend**: ``backend.stream(request)`` (request building, event conversion, the
    assembled message, usage).
-4. **claude backend + core loop**: the same under :func:`massgen_core.resilience.resilient_stream`
+4. **claude backend + core loop**: the same under :func:`massgen_core.runtime.resilience.resilient_stream`
    (the core's retry policy and first-event/idle/total timeouts), as every agent runs it.
 
 The framework's overhead per stream is (4) minus (1); its cost per chunk is the slope between a
@@ -152,7 +152,7 @@ def setups(base_url: str, chunks: int) -> dict[str, Callable[[], Awaitable[Calla
 
     async def ours_in_core_loop() -> Callable[[], Awaitable[int]]:
         from massgen_core.plugin import Timeouts
-        from massgen_core.resilience import resilient_stream
+        from massgen_core.runtime.resilience import resilient_stream
         from massgen_core.testing.backends import chat_request
 
         claude, request = backend(), chat_request(QUESTION)

@@ -9,7 +9,7 @@ interleaved rounds, and reports the CPU (``time.process_time``) per request of t
    iterating the SDK's ``GenerateContentResponse`` chunks: what code using google-genai does.
 2. **gemini backend**: ``backend.stream(request)`` (request building, chunk conversion, the
    assembled message with the parts kept for the next turn, usage).
-3. **gemini backend + core loop**: the same under :func:`massgen_core.resilience.resilient_stream`
+3. **gemini backend + core loop**: the same under :func:`massgen_core.runtime.resilience.resilient_stream`
    (the core's retry policy and first-event/idle/total timeouts), as every agent runs it.
 
 The framework's overhead per stream is (3) minus (1); its cost per chunk is the slope between a
@@ -139,7 +139,7 @@ def setups(base_url: str, chunks: int) -> dict[str, Callable[[], Awaitable[Calla
 
     async def ours_in_core_loop() -> Callable[[], Awaitable[int]]:
         from massgen_core.plugin import Timeouts
-        from massgen_core.resilience import resilient_stream
+        from massgen_core.runtime.resilience import resilient_stream
         from massgen_core.testing.backends import chat_request
 
         gemini, request = backend(), chat_request(QUESTION)

@@ -1,0 +1,48 @@
+"""The hooks MassGen asks plugins to implement.
+
+A plugin is a module (registered through the ``massgen`` entry-point group) with functions
+marked ``@hookimpl`` whose names are hook names below. Like pytest, a hook implementation
+receives only the arguments it names, so hooks can gain arguments without breaking plugins.
+Hooks only *declare* things; they must be cheap and must not import provider SDKs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .capabilities import CapabilityKind
+    from .specs import BackendSpec, McpServerSpec, ToolContext, ToolSpec
+
+PROJECT = "massgen"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def massgen_backend_types() -> Sequence[BackendSpec]:
+    """Declare backend types.
+
+    Return :class:`~massgen_core.plugin.specs.BackendSpec` objects: the ``type`` name, a lazy
+    ``"module:attr"`` factory, the options class, capabilities, known models, the default
+    model, the env vars for the API key and the default base URL. Two plugins declaring the
+    same type is a reported conflict.
+    """
+
+
+@hookspec
+def massgen_capability_kinds() -> Sequence[CapabilityKind]:
+    """Declare new capability kinds (beyond the built-in ones) that backends may list."""
+
+
+@hookspec
+def massgen_tools(context: ToolContext) -> Sequence[ToolSpec | McpServerSpec]:
+    """Offer tools to the agent described by ``context``.
+
+    Return Python function tools (:class:`~massgen_core.plugin.specs.ToolSpec`) and MCP servers
+    (:class:`~massgen_core.plugin.specs.McpServerSpec`); return nothing for agents the plugin has no
+    tools for.
+    """

@@ -1,0 +1,254 @@
+"""What plugins declare: backend types, models, tools and MCP servers.
+
+These are plain frozen data. Declaring them must be cheap: a :class:`BackendSpec` names its
+implementation as a ``"module:attr"`` string, imported only when a backend of that type is
+built, so loading plugins never imports a provider SDK.
+"""
+
+from __future__ import annotations
+
+import builtins
+import fnmatch
+import importlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Literal
+
+import attrs
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .backend import Backend, BackendContext
+    from .options import BackendOptions
+
+__all__ = [
+    "BackendFactory",
+    "BackendSpec",
+    "McpServerSpec",
+    "ModelSpec",
+    "ToolContext",
+    "ToolFunction",
+    "ToolSpec",
+    "import_object",
+]
+
+if TYPE_CHECKING:  # a default (PEP 696) lets plugins write a bare ``BackendSpec``; typing_extensions
+    # costs 20 ms to import, so the runtime TypeVar is the plain one
+    from typing_extensions import TypeVar
+
+    OptionsT = TypeVar("OptionsT", bound="BackendOptions", default=Any)
+else:
+    from typing import TypeVar
+
+    OptionsT = TypeVar("OptionsT")
+#: ``factory(options, context) -> Backend``; typed by the options class it takes
+BackendFactory = Callable[[OptionsT, "BackendContext"], "Backend"]
+ToolFunction = Callable[..., Awaitable[Any] | Any]
+
+
+def import_object(ref: str) -> Any:
+    """Import ``"package.module:attr.path"`` and return the object."""
+    module_name, _, attr_path = ref.partition(":")
+    if not module_name or not attr_path:
+        raise ValueError(f"expected 'module:attr', got {ref!r}")
+    obj: Any = importlib.import_module(module_name)
+    for name in attr_path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+def _frozenset(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _strings(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _models(value: Iterable[ModelSpec]) -> tuple[ModelSpec, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class ModelSpec:
+    """A model a backend knows, with its differences from the backend's capabilities.
+
+    :param name: the model id as sent to the provider.
+    :param add: capability kinds this model has beyond the backend's.
+    :param remove: capability kinds of the backend this model lacks.
+    :param context_window: tokens, if known.
+    :param input_price: USD per million input tokens, for cost accounting.
+    :param output_price: USD per million output tokens.
+    :param cached_input_price: USD per million cached input tokens (defaults to ``input_price``).
+    :param cache_write_price: USD per million input tokens written to the prompt cache (defaults
+        to ``input_price``).
+    :param web_search_price: USD per web search request the provider runs (defaults to none).
+    """
+
+    name: str
+    add: frozenset[str] = attrs.field(default=frozenset(), converter=_frozenset)
+    remove: frozenset[str] = attrs.field(default=frozenset(), converter=_frozenset)
+    context_window: int | None = None
+    input_price: float | None = None
+    output_price: float | None = None
+    cached_input_price: float | None = None
+    cache_write_price: float | None = None
+    web_search_price: float | None = None
+
+    def capabilities(self, base: frozenset[str]) -> frozenset[str]:
+        return (base | self.add) - self.remove
+
+
+@attrs.frozen(kw_only=True)
+class BackendSpec(Generic[OptionsT]):
+    """A backend type a plugin provides (the ``type:`` of a config's ``backend:`` block).
+
+    :param type: the name used in configs and ``--backend``.
+    :param display_name: a human name for tables (``"OpenAI"``).
+    :param provider: who serves the models (``"OpenAI"``, ``"Self-hosted"``).
+    :param factory: ``"module:attr"`` (imported when first built) or a callable
+        ``factory(options, context) -> Backend``.
+    :param options: the attrs class of this backend's options (a subclass of
+        :class:`~massgen_core.plugin.options.BackendOptions`), or ``"module:attr"`` naming it, imported
+        only when a config or command needs the options; it is the options schema.
+    :param capabilities: capability kinds every model of this backend has.
+    :param models: known models, with per-model capability differences and prices.
+    :param default_model: used when a config gives none.
+    :param model_patterns: glob patterns (``"gpt-*"``) that let a config omit ``type``.
+    :param api_key_env: env vars that may hold the API key, in order.
+    :param api_key_required: whether a key is needed at all (local servers need none).
+    :param default_base_url: where the backend connects unless told otherwise.
+    :param base_url_env: env vars that may hold the base URL, in order.
+    :param listed: whether the backend appears in the feature-comparison table.
+    :param description: one line for ``massgen backends``.
+    """
+
+    type: str
+    display_name: str
+    provider: str
+    factory: str | BackendFactory[OptionsT]
+    options: str | builtins.type[OptionsT]
+    capabilities: frozenset[str] = attrs.field(default=frozenset(), converter=_frozenset)
+    models: tuple[ModelSpec, ...] = attrs.field(default=(), converter=_models)
+    default_model: str | None = None
+    model_patterns: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    api_key_env: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    api_key_required: bool = True
+    default_base_url: str | None = None
+    base_url_env: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    listed: bool = True
+    description: str = ""
+
+    def model(self, name: str | None) -> ModelSpec | None:
+        """The :class:`ModelSpec` for ``name``, if the backend knows it."""
+        for m in self.models:
+            if m.name == name:
+                return m
+        return None
+
+    def capabilities_for(self, model: str | None) -> frozenset[str]:
+        """The capability kinds of ``model`` on this backend."""
+        spec = self.model(model)
+        return spec.capabilities(self.capabilities) if spec else self.capabilities
+
+    def matches_model(self, model: str) -> bool:
+        """Whether ``model`` identifies this backend (a known model or a matching pattern)."""
+        return self.model(model) is not None or any(
+            fnmatch.fnmatchcase(model.lower(), p.lower()) for p in self.model_patterns
+        )
+
+    @property
+    def options_class(self) -> builtins.type[OptionsT]:
+        """The options class (imported on first use when given as ``"module:attr"``)."""
+        options = self.options
+        cls = import_object(options) if isinstance(options, str) else options
+        from .options import BackendOptions
+
+        if not (isinstance(cls, builtins.type) and attrs.has(cls) and issubclass(cls, BackendOptions)):
+            from .errors import PluginError
+
+            raise PluginError(
+                f"backend {self.type!r}: options must be an attrs class derived from "
+                f"massgen_core.plugin.options.BackendOptions, got {cls!r}"
+            )
+        return cls  # type: ignore[return-value]
+
+    def load_factory(self) -> BackendFactory[OptionsT]:
+        factory = self.factory
+        return import_object(factory) if isinstance(factory, str) else factory
+
+
+@attrs.frozen(kw_only=True)
+class ToolContext:
+    """What a tool-providing plugin knows about the agent it is offering tools to.
+
+    :param agent_id: the agent's id.
+    :param backend_type: its backend's ``type``.
+    :param model: the model it runs (the backend's ``default_model`` when the config names none).
+    :param workspace: its workspace directory, when it has one.
+    :param options: its backend's options: an instance of that backend's options class
+        (``isinstance(context.options, MyOptions)`` tells a plugin's own backend apart).
+    """
+
+    agent_id: str
+    backend_type: str
+    model: str | None
+    workspace: Path | None
+    options: BackendOptions
+
+
+@attrs.frozen(kw_only=True)
+class ToolSpec:
+    """A Python function tool offered to agents.
+
+    The simplest is :meth:`from_function`: a plain typed function whose signature and docstring
+    say everything (``ToolSpec.from_function(search)``).
+
+    :param name: the tool name the model sees.
+    :param function: a callable (sync or async) taking the arguments as keywords, or
+        ``"module:attr"``; its return value is turned into text for the model (strings as they
+        are, anything else as JSON); raise :class:`~massgen_core.plugin.errors.ToolError` to tell the
+        model what went wrong.
+    :param description: what the model is told the tool does; empty: the function's docstring
+        summary.
+    :param parameters: JSON Schema of the arguments object; ``None``: derived from the
+        function's signature and docstring when the tool is built (see
+        :mod:`massgen_core.plugin.function_schema`).
+    :param read_only: ``True`` when the tool has no side effects; planning mode only lets
+        read-only tools run during coordination.
+    """
+
+    name: str
+    function: str | ToolFunction
+    description: str = ""
+    parameters: Mapping[str, Any] | None = None
+    read_only: bool = False
+
+    @classmethod
+    def from_function(
+        cls, function: ToolFunction, *, name: str | None = None, read_only: bool = False
+    ) -> ToolSpec:
+        """A tool of ``function``: its name, docstring and typed signature (cheap: the schema is
+        built when the tool is)."""
+        return cls(name=name or function.__name__, function=function, read_only=read_only)
+
+    def load_function(self) -> ToolFunction:
+        fn = self.function
+        return import_object(fn) if isinstance(fn, str) else fn
+
+
+@attrs.frozen(kw_only=True)
+class McpServerSpec:
+    """An MCP server offered to agents (same fields as an ``mcp_servers`` config entry)."""
+
+    name: str
+    transport: Literal["stdio", "streamable-http"] = "stdio"
+    command: str | None = None
+    args: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    env: Mapping[str, str] = attrs.field(factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    allowed_tools: tuple[str, ...] | None = None
+    exclude_tools: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    read_only: bool = False

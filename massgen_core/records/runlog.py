@@ -1,0 +1,177 @@
+"""Run logs: a folder per run with the event stream, the result and the final answer.
+
+``<root>/<YYYYmmdd-HHMMSS>-<id>/`` holds:
+
+* ``events.jsonl``: every coordination event as one JSON object per line, with ``t``, the
+  seconds since the run started;
+* ``result.json`` and ``final_answer.md`` once the run finished;
+* ``massgen.log.jsonl``: the structlog log of the run (when :func:`configure_logging` was called).
+
+:func:`configure_logging` routes structlog through the standard ``logging`` module: warnings
+(or everything, with ``debug``) go to stderr, and :func:`log_file` adds a JSON-lines file for
+the span of one run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import attrs
+
+from ..plugin.stream import ReasoningDelta, ReasoningSummaryDelta, TextDelta
+from ..runtime.coordination.events import AgentOutput, CoordinationEvent, RunFinished
+from .redaction import redact, redact_data
+
+if TYPE_CHECKING:
+    from structlog.stdlib import ProcessorFormatter
+
+__all__ = ["DEFAULT_LOG_ROOT", "RunLog", "configure_logging", "event_record", "log_file", "new_run_id"]
+
+DEFAULT_LOG_ROOT = Path(".massgen") / "logs"
+_LOGGER = "massgen"
+
+
+def new_run_id() -> str:
+    """A sortable, unique enough id: ``YYYYmmdd-HHMMSS-xxxx``."""
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def _plain(_instance: Any, _field: Any, value: Any) -> Any:
+    if isinstance(value, BaseException):
+        return f"{type(value).__name__}: {value}"
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+_DELTAS = (TextDelta, ReasoningDelta, ReasoningSummaryDelta)
+
+
+def event_record(event: CoordinationEvent) -> dict[str, Any]:
+    """An event as plain JSON-ready data (``kind`` first)."""
+    if isinstance(event, AgentOutput):
+        inner = event.event
+        if isinstance(inner, _DELTAS):
+            return {"kind": inner.kind, "agent": event.agent_id, "phase": event.phase, "text": inner.text}
+        data = attrs.asdict(inner, value_serializer=_plain)  # type: ignore[arg-type, unused-ignore]
+        return {"kind": data.pop("kind"), "agent": event.agent_id, "phase": event.phase, **data}
+    if isinstance(event, RunFinished):
+        return {"kind": event.kind, "result": event.result.to_dict()}
+    data = attrs.asdict(event, value_serializer=_plain)  # type: ignore[arg-type, unused-ignore]
+    return {"kind": data.pop("kind"), **data}
+
+
+class RunLog:
+    """Writes one run's folder."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self._events: IO[str] = (directory / "events.jsonl").open("w", encoding="utf-8")
+        self._started = time.monotonic()
+        self._prefixes: dict[tuple[str, str, str], str] = {}
+
+    @classmethod
+    def create(cls, root: Path = DEFAULT_LOG_ROOT, run_id: str | None = None) -> RunLog:
+        """A run folder ``root/run_id`` (``run_id`` must name a folder directly inside ``root``)."""
+        from ..tools.workspace.paths import contained
+
+        return cls(contained(Path(root), run_id or new_run_id(), what="run id"))
+
+    def write(self, event: CoordinationEvent) -> None:
+        t = round(time.monotonic() - self._started, 6)
+        if isinstance(event, AgentOutput) and isinstance(event.event, _DELTAS):  # the hot path
+            key = (event.event.kind, event.agent_id, event.phase)
+            prefix = self._prefixes.get(key)
+            if prefix is None:
+                prefix = self._prefixes[key] = json.dumps(
+                    {"kind": key[0], "agent": key[1], "phase": key[2]}, ensure_ascii=False
+                )[:-1]
+            text = json.dumps(redact(event.event.text), ensure_ascii=False)
+            self._events.write(f'{prefix}, "text": {text}, "t": {t}}}\n')
+            return
+        record = event_record(event)
+        record["t"] = t
+        self._events.write(redact(json.dumps(record, ensure_ascii=False, default=str)) + "\n")
+        if isinstance(event, RunFinished):
+            result = event.result
+            (self.directory / "final_answer.md").write_text(
+                redact(result.final_answer) + "\n", encoding="utf-8"
+            )
+            (self.directory / "result.json").write_text(
+                json.dumps(redact_data(result.to_dict()), indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
+
+    def close(self) -> None:
+        self._events.close()
+
+
+@cache
+def _redacting_formatter() -> type[ProcessorFormatter]:
+    """structlog's ``ProcessorFormatter``, with every rendered line (tracebacks too) redacted."""
+    import structlog
+
+    class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    return RedactingFormatter
+
+
+def configure_logging(*, debug: bool = False, stream: IO[str] | None = None) -> None:
+    """Send structlog's events through ``logging``: warnings (all, with ``debug``) to stderr."""
+    import structlog
+
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    logger = logging.getLogger(_LOGGER)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    for handler in [h for h in logger.handlers if getattr(h, "_massgen_console", False)]:
+        logger.removeHandler(handler)
+    console = logging.StreamHandler(stream or sys.stderr)
+    console.setLevel(logging.DEBUG if debug else logging.WARNING)
+    console.setFormatter(_redacting_formatter()(processor=structlog.dev.ConsoleRenderer(colors=False)))
+    console._massgen_console = True  # type: ignore[attr-defined]
+    logger.addHandler(console)
+
+
+@contextmanager
+def log_file(directory: Path) -> Iterator[Path]:
+    """Also write every ``massgen`` log record to ``directory/massgen.log.jsonl`` meanwhile."""
+    import structlog
+
+    path = directory / "massgen.log.jsonl"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(_redacting_formatter()(processor=structlog.processors.JSONRenderer()))
+    logger = logging.getLogger(_LOGGER)
+    logger.addHandler(handler)
+    try:
+        yield path
+    finally:
+        logger.removeHandler(handler)
+        handler.close()

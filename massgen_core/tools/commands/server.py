@@ -1,0 +1,151 @@
+"""The ``execute_command`` MCP server: ``python -m massgen_core.tools.commands.server SETTINGS.json``.
+
+Served over stdio with the ``mcp`` SDK, so every backend that has MCP gets the tool the same way.
+Each call:
+
+1. checks the command against the allowed/blocked patterns (:mod:`.policy`);
+2. resolves ``work_dir`` (default: the agent's workspace) and checks the agent may read it;
+3. reads the agent's *current* permissions from the state file MassGen keeps up to date (the
+   final agent gains write access to ``permission: write`` context paths only during its final
+   presentation), refuses to run while a writable path holds a hard link to a file outside them
+   (:mod:`massgen_core.tools.sandbox.hardlinks`), and runs ``/bin/sh -c COMMAND`` confined to them with
+   Landlock, without capabilities;
+4. stops it at the timeout, caps its output, and reports exit code, stdout and stderr.
+
+The environment is the server's own, which MassGen scrubbed of API keys and secrets; ``TMPDIR``
+points at the agent's scratch directory, and a ``.venv`` in ``work_dir`` is put first on ``PATH``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..sandbox.hardlinks import escaping_links
+from ..workspace.access import AccessRules, real_path
+from .policy import CommandPolicy, compile_patterns
+from .runner import run_command
+
+__all__ = ["CommandSettings", "execute_command", "main"]
+
+
+@attrs.frozen(kw_only=True)
+class CommandSettings:
+    """What the server is started with (written by MassGen as JSON)."""
+
+    workspace: str
+    state_file: str
+    scratch: str | None = None
+    timeout: float = 60.0
+    max_output: int = 100_000
+    allowed: tuple[str, ...] | None = None
+    blocked: tuple[str, ...] = ()
+    sandbox: bool = True
+
+    def to_json(self) -> str:
+        return json.dumps(attrs.asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> CommandSettings:
+        data: dict[str, Any] = json.loads(text)
+        if data.get("allowed") is not None:
+            data["allowed"] = tuple(data["allowed"])
+        data["blocked"] = tuple(data.get("blocked") or ())
+        return cls(**data)
+
+
+class ToolRefusal(Exception):
+    """The command was not run; the message says why."""
+
+
+async def execute_command(
+    settings: CommandSettings,
+    policy: CommandPolicy,
+    command: str,
+    timeout: float | None,
+    work_dir: str | None,
+) -> str:
+    """Run one command as the tool does; raises :class:`ToolRefusal` when it may not run."""
+    if reason := policy.check(command):
+        raise ToolRefusal(f"command refused: {reason}")
+    rules = AccessRules.from_json(Path(settings.state_file).read_text(encoding="utf-8"))
+    workspace = Path(settings.workspace)
+    directory = real_path(work_dir or ".", workspace)
+    if reason := rules.check_read(directory):
+        raise ToolRefusal(f"work_dir refused: {reason}")
+    if not directory.is_dir():
+        raise ToolRefusal(f"work_dir {directory} is not a directory")
+    limit = settings.timeout if timeout is None or timeout <= 0 else min(float(timeout), settings.timeout)
+    env = dict(os.environ)
+    if settings.scratch:
+        env["TMPDIR"] = settings.scratch
+    venv = directory / ".venv"
+    if (venv / "bin").is_dir():
+        env["VIRTUAL_ENV"] = str(venv)
+        env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    sandbox = rules.sandbox_paths() if settings.sandbox else None
+    if sandbox is not None and (links := escaping_links(*sandbox)):
+        raise ToolRefusal(
+            "command refused: "
+            + ", ".join(links)
+            + (" is a hard link" if len(links) == 1 else " are hard links")
+            + " to a file that also lies outside where you may write; a command writing through it would "
+            "change that file. Delete the link (delete_path), or write a copy under another name and "
+            "delete the link, then run the command again."
+        )
+    result = await run_command(
+        command,
+        cwd=directory,
+        env=env,
+        timeout=limit,
+        max_output=settings.max_output,
+        sandbox=sandbox,
+    )
+    text = result.text(command, directory)
+    if result.timed_out:
+        raise ToolRefusal(f"{text}\n[the command took longer than {limit:g}s and was stopped]")
+    return text
+
+
+DESCRIPTION = (
+    "Run a shell command (/bin/sh -c) in your workspace and get its exit code, stdout and stderr. "
+    "work_dir (optional) is relative to your workspace or absolute; timeout (optional) is in seconds. "
+    "Commands can write only inside your workspace (and, for the final presenter, the writable context "
+    "paths); processes a command leaves running are stopped when it ends."
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        raise SystemExit("usage: python -m massgen_core.tools.commands.server SETTINGS.json")
+    settings = CommandSettings.from_json(Path(args[0]).read_text(encoding="utf-8"))
+    policy = CommandPolicy(
+        allowed=None if settings.allowed is None else compile_patterns(settings.allowed, option="allowed"),
+        blocked=compile_patterns(settings.blocked, option="blocked"),
+    )
+
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    server: MCPServer[Any] = MCPServer("massgen-command-line", log_level="ERROR")
+
+    @server.tool(name="execute_command", description=DESCRIPTION)
+    async def _execute_command(
+        command: str, timeout: float | None = None, work_dir: str | None = None
+    ) -> str:
+        try:
+            return await execute_command(settings, policy, command, timeout, work_dir)
+        except ToolRefusal as exc:
+            raise ToolError(str(exc)) from None
+
+    server.run()
+
+
+if __name__ == "__main__":
+    main()
