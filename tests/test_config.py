@@ -30,11 +30,10 @@ from massgen_core.config import (
 )
 from massgen_core.host.plugin_host import PluginHost
 from massgen_core.host.registry import Registry
-from massgen_core.plugin.backend import Timeouts
 from massgen_core.plugin.errors import ConfigError, ConfigIssue
 from massgen_core.plugin.hookspecs import hookimpl
 from massgen_core.plugin.options import BackendOptions, SamplingOptions, option
-from massgen_core.plugin.specs import BackendSpec, ModelSpec
+from massgen_core.plugin.specs import BackendSpec, ModelSpec, Timeouts
 from massgen_core.testing.scripted_options import ScriptedOptions
 
 REPO = Path(__file__).resolve().parents[1]

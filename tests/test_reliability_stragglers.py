@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from reliability_support import coordinating, needs_openai, team_config
 
 from massgen_core.config import TimeoutSettings, load_config
-from massgen_core.plugin.backend import ChatRequest, Timeouts
+from massgen_core.plugin.backend import ChatRequest
 from massgen_core.plugin.errors import BackendTimeoutError
 from massgen_core.plugin.messages import Message
+from massgen_core.plugin.specs import Timeouts
 from massgen_core.plugin.stream import StreamError, StreamEvent, TextDelta
 from massgen_core.runtime.api import run
 from massgen_core.runtime.coordination import CoordinationSettings

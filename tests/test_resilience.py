@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from massgen_core.plugin.backend import ChatRequest, Timeouts
+from massgen_core.plugin.backend import ChatRequest
 from massgen_core.plugin.errors import (
     AuthenticationError,
     BackendError,
@@ -16,6 +16,7 @@ from massgen_core.plugin.errors import (
     RateLimitError,
 )
 from massgen_core.plugin.messages import Message
+from massgen_core.plugin.specs import Timeouts
 from massgen_core.plugin.stream import Done, Restart, StreamError, StreamEvent, TextDelta
 from massgen_core.runtime.resilience import RetryPolicy, resilient_stream
 

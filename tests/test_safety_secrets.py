@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.records.redaction import MASK, Redactor, is_secret_key, remember_config
+from massgen_core.config.secrets import remember_config
+from massgen_core.records.redaction import MASK, Redactor, is_secret_key
 from massgen_core.testing.cli import run_massgen
 
 ENV_KEY = "sk-env-4f9a1c77e2b04d1e9"
@@ -140,8 +141,8 @@ def test_credential_keys_are_told_apart_from_lookalikes() -> None:
 
 
 def test_secrets_of_a_config_built_in_python_are_known(tmp_path: Path) -> None:
-    from massgen_core.records import redaction
     from massgen_core.config import load_config
+    from massgen_core.records import redaction
 
     config = load_config(
         {

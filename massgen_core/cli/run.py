@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     import asyncio
 
-    from ..config import RunConfig
+    from ..config.model import RunConfig
     from ..display import Display, DisplayType
     from ..records.sessions import Session, SessionStore
     from ..runtime.team import Team
@@ -238,7 +238,7 @@ class _Runner:
 def _load_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> RunConfig:
     import attrs
 
-    from ..config import load_config, single_agent_config
+    from ..config.loader import load_config, single_agent_config
 
     if args.config:
         if args.model or args.base_url or args.system_message:
@@ -264,7 +264,7 @@ def main(argv: Sequence[str]) -> int:
     import asyncio
     from pathlib import Path
 
-    from ..config import load_dotenv_file
+    from ..config.interpolate import load_dotenv_file
     from ..plugin.errors import MassgenError
     from ..records.runlog import configure_logging
     from ..records.sessions import DEFAULT_SESSION_ROOT, SessionStore

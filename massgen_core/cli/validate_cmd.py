@@ -21,7 +21,8 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
-    from ..config import load_config, load_dotenv_file
+    from ..config.interpolate import load_dotenv_file
+    from ..config.loader import load_config
     from ..plugin.errors import ConfigError
 
     load_dotenv_file(None)

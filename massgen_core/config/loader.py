@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from ..plugin.errors import ConfigError, ConfigIssue
-from ..records.redaction import remember_config
 from .backend_block import check_can_coordinate, structure_backend
 from .converter import kind_of
 from .ids import agent_id_problem
@@ -24,6 +23,7 @@ from .model import (
     TimeoutSettings,
     UiConfig,
 )
+from .secrets import remember_config
 from .structure import report, structure
 
 if TYPE_CHECKING:

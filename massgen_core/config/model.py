@@ -18,7 +18,7 @@ from ..plugin.errors import ConfigIssue
 from ..plugin.options import BackendOptions, InvalidValue, ToolOptions
 
 if TYPE_CHECKING:
-    from ..plugin.backend import Timeouts
+    from ..plugin.specs import Timeouts
 
 __all__ = [
     "AgentConfig",
@@ -153,7 +153,7 @@ class TimeoutSettings:
 
     def backend_timeouts(self) -> Timeouts:
         """The per-request timeouts every backend of the run gets."""
-        from ..plugin.backend import Timeouts
+        from ..plugin.specs import Timeouts
 
         return Timeouts(
             connect=self.connect_timeout,

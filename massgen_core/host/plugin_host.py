@@ -38,6 +38,7 @@ import pluggy
 
 from ..plugin import hookspecs
 from ..plugin.errors import PluginError
+from ..version import __version__
 from .entry_points import FoundEntryPoint, find_entry_points
 
 __all__ = [
@@ -126,8 +127,6 @@ class PluginHost:
         self.strict = strict
         self._only = None if only is None else {_normalise(n) for n in only}
         self._disabled = {_normalise(n) for n in disabled}
-        from .. import __version__
-
         for module_name in builtins:
             record = PluginRecord(
                 module_name,

@@ -21,8 +21,9 @@ from .plugin_host import PluginHost, PluginRecord, get_host
 if TYPE_CHECKING:  # the listing commands never need these; building a backend does
     from pathlib import Path
 
-    from ..plugin.backend import Backend, BackendContext, FileAccess, Timeouts
+    from ..plugin.backend import Backend
     from ..plugin.options import BackendOptions
+    from ..plugin.specs import BackendContext, FileAccess, Timeouts
 
 __all__ = ["KNOWN_TYPES", "BackendEntry", "Registry", "get_registry"]
 
@@ -288,7 +289,7 @@ class Registry:
         exclude_tools: tuple[str, ...] = (),
     ) -> BackendContext:
         """Resolve model, API key and base URL for a backend about to be built."""
-        from ..plugin.backend import BackendContext, Timeouts
+        from ..plugin.specs import BackendContext, Timeouts
 
         spec = self.spec(backend_type)
         env = os.environ if environ is None else environ

@@ -16,11 +16,8 @@ if TYPE_CHECKING:
     from ..tools.sandbox import sandbox_available, sandboxed_command
     from .backend import (
         Backend,
-        BackendContext,
         ChatRequest,
-        FileAccess,
         MessageBuilder,
-        Timeouts,
         ToolDefinition,
         ToolRunner,
         parse_tool_arguments,
@@ -55,7 +52,16 @@ if TYPE_CHECKING:
         positive,
     )
     from .provider_errors import connection_failed, map_http_error, missing_api_key, parse_retry_after
-    from .specs import BackendSpec, McpServerSpec, ModelSpec, ToolContext, ToolSpec
+    from .specs import (
+        BackendContext,
+        BackendSpec,
+        FileAccess,
+        McpServerSpec,
+        ModelSpec,
+        Timeouts,
+        ToolContext,
+        ToolSpec,
+    )
     from .stream import (
         BackendEvent,
         BuiltinToolActivity,
@@ -76,7 +82,7 @@ if TYPE_CHECKING:
 _LOCATIONS: dict[str, str] = {
     "AuthenticationError": ".errors",
     "Backend": ".backend",
-    "BackendContext": ".backend",
+    "BackendContext": ".specs",
     "BackendError": ".errors",
     "BackendEvent": ".stream",
     "BackendOptions": ".options",
@@ -92,7 +98,7 @@ _LOCATIONS: dict[str, str] = {
     "ContextTooLongError": ".errors",
     "Done": ".stream",
     "EndpointNotFoundError": ".errors",
-    "FileAccess": ".backend",
+    "FileAccess": ".specs",
     "InvalidRequestError": ".errors",
     "InvalidValue": ".options",
     "McpServerSpec": ".specs",
@@ -113,7 +119,7 @@ _LOCATIONS: dict[str, str] = {
     "StreamEvent": ".stream",
     "TextDelta": ".stream",
     "TextPart": ".messages",
-    "Timeouts": ".backend",
+    "Timeouts": ".specs",
     "ToolCall": ".stream",
     "ToolCallPart": ".messages",
     "ToolContext": ".specs",

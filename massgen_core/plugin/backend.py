@@ -1,6 +1,7 @@
 """The backend contract: what a plugin's backend implements and what it is given.
 
-A backend is built by ``factory(options, context)`` and implements one async streaming
+A backend is built by ``factory(options, context)`` (the context is a
+:class:`~massgen_core.plugin.specs.BackendContext`) and implements one async streaming
 method::
 
     class MyBackend:
@@ -20,28 +21,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
 from .messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 from .stream import BackendEvent
 
-if TYPE_CHECKING:
-    import os
-    from pathlib import Path
-
-    from structlog.typing import FilteringBoundLogger
-
-    from .specs import BackendSpec
-
 __all__ = [
     "Backend",
-    "BackendContext",
     "ChatRequest",
-    "FileAccess",
     "MessageBuilder",
-    "Timeouts",
     "ToolDefinition",
     "ToolRunner",
     "parse_tool_arguments",
@@ -88,28 +78,6 @@ class ToolRunner(Protocol):
         ...
 
 
-@runtime_checkable
-class FileAccess(Protocol):
-    """What an agent may read and write right now: its workspace, the other agents' snapshots,
-    the context paths and their protected paths, under the rules every agent's file tools follow.
-
-    For backends whose provider runs file tools of its own (Claude Code's Read, Write, Edit...):
-    check each path such a tool touches. Relative paths are taken from the agent's workspace;
-    ``..`` and symlinks are resolved before checking. The answers follow the run: write context
-    paths open only while the agent presents the final answer. The checks return why the access
-    is refused, or ``None`` when it is allowed.
-    """
-
-    def check_read(self, path: str | os.PathLike[str]) -> str | None: ...
-
-    def check_write(self, path: str | os.PathLike[str]) -> str | None: ...
-
-    def sandbox_paths(self) -> tuple[list[str], list[str]]:
-        """``(writable, protected)`` now, for confining a process the backend starts (see
-        :func:`~massgen_core.plugin.sandboxed_command`)."""
-        ...
-
-
 @attrs.frozen(kw_only=True)
 class ChatRequest:
     """One request to a backend: the conversation so far and the tools on offer.
@@ -122,57 +90,6 @@ class ChatRequest:
     tools: tuple[ToolDefinition, ...] = attrs.field(default=(), converter=_tools)
     tool_choice: Literal["auto", "required", "none"] | str = "auto"
     tool_runner: ToolRunner | None = attrs.field(default=None, eq=False, repr=False)
-
-
-@attrs.frozen(kw_only=True)
-class Timeouts:
-    """Seconds. ``None`` disables a timeout.
-
-    :param connect: to open the connection (passed to the SDK's HTTP client).
-    :param first_event: from sending the request to the first stream event.
-    :param idle: between two stream events.
-    :param total: for the whole response, retries included.
-    """
-
-    connect: float | None = 10.0
-    first_event: float | None = 120.0
-    idle: float | None = 120.0
-    total: float | None = 900.0
-
-
-@attrs.frozen(kw_only=True)
-class BackendContext:
-    """Everything the core resolved for a backend before building it."""
-
-    spec: BackendSpec
-    model: str
-    api_key: str | None = attrs.field(default=None, repr=False)
-    base_url: str | None = None
-    capabilities: frozenset[str] = frozenset()
-    timeouts: Timeouts = Timeouts()
-    agent_id: str | None = None
-    logger: FilteringBoundLogger | None = None
-    environ: Mapping[str, str] = attrs.field(factory=dict, repr=False)
-    """The environment the backend was configured from (read env-dependent settings here)."""
-    workspace: Path | None = None
-    """The agent's workspace directory, when it has one (the ``cwd`` its tools work in). A
-    backend that runs its own tools (Claude Code, AG2's code executors) works there."""
-    access: FileAccess | None = None
-    """The agent's file permissions, when it has a workspace: a backend whose provider has file
-    tools of its own checks every path they touch here (see :class:`FileAccess`)."""
-    allowed_tools: tuple[str, ...] | None = None
-    """The agent's ``allowed_tools`` (``None``: not set). The core applies it to the tools it
-    serves; a backend whose provider has built-in tools (Claude Code) applies it to those too."""
-    exclude_tools: tuple[str, ...] = ()
-    """The agent's ``exclude_tools``, applied like :attr:`allowed_tools`."""
-
-    @property
-    def backend_type(self) -> str:
-        return self.spec.type
-
-    @property
-    def api_key_env(self) -> tuple[str, ...]:
-        return self.spec.api_key_env
 
 
 @runtime_checkable

@@ -1,4 +1,6 @@
-"""What plugins declare: backend types, models, tools and MCP servers.
+"""What plugins declare (backend types, models, tools and MCP servers), and what the core
+resolves from a declaration for a backend it builds (:class:`BackendContext`, with its
+:class:`Timeouts` and :class:`FileAccess`).
 
 These are plain frozen data. Declaring them must be cheap: a :class:`BackendSpec` names its
 implementation as a ``"module:attr"`` string, imported only when a backend of that type is
@@ -11,21 +13,27 @@ import builtins
 import fnmatch
 import importlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, runtime_checkable
 
 import attrs
 
 if TYPE_CHECKING:
+    import os
     from pathlib import Path
 
-    from .backend import Backend, BackendContext
+    from structlog.typing import FilteringBoundLogger
+
+    from .backend import Backend
     from .options import BackendOptions
 
 __all__ = [
+    "BackendContext",
     "BackendFactory",
     "BackendSpec",
+    "FileAccess",
     "McpServerSpec",
     "ModelSpec",
+    "Timeouts",
     "ToolContext",
     "ToolFunction",
     "ToolSpec",
@@ -252,3 +260,76 @@ class McpServerSpec:
     allowed_tools: tuple[str, ...] | None = None
     exclude_tools: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     read_only: bool = False
+
+
+@runtime_checkable
+class FileAccess(Protocol):
+    """What an agent may read and write right now: its workspace, the other agents' snapshots,
+    the context paths and their protected paths, under the rules every agent's file tools follow.
+
+    For backends whose provider runs file tools of its own (Claude Code's Read, Write, Edit...):
+    check each path such a tool touches. Relative paths are taken from the agent's workspace;
+    ``..`` and symlinks are resolved before checking. The answers follow the run: write context
+    paths open only while the agent presents the final answer. The checks return why the access
+    is refused, or ``None`` when it is allowed.
+    """
+
+    def check_read(self, path: str | os.PathLike[str]) -> str | None: ...
+
+    def check_write(self, path: str | os.PathLike[str]) -> str | None: ...
+
+    def sandbox_paths(self) -> tuple[list[str], list[str]]:
+        """``(writable, protected)`` now, for confining a process the backend starts (see
+        :func:`~massgen_core.plugin.sandboxed_command`)."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class Timeouts:
+    """Seconds. ``None`` disables a timeout.
+
+    :param connect: to open the connection (passed to the SDK's HTTP client).
+    :param first_event: from sending the request to the first stream event.
+    :param idle: between two stream events.
+    :param total: for the whole response, retries included.
+    """
+
+    connect: float | None = 10.0
+    first_event: float | None = 120.0
+    idle: float | None = 120.0
+    total: float | None = 900.0
+
+
+@attrs.frozen(kw_only=True)
+class BackendContext:
+    """Everything the core resolved for a backend before building it."""
+
+    spec: BackendSpec
+    model: str
+    api_key: str | None = attrs.field(default=None, repr=False)
+    base_url: str | None = None
+    capabilities: frozenset[str] = frozenset()
+    timeouts: Timeouts = Timeouts()
+    agent_id: str | None = None
+    logger: FilteringBoundLogger | None = None
+    environ: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    """The environment the backend was configured from (read env-dependent settings here)."""
+    workspace: Path | None = None
+    """The agent's workspace directory, when it has one (the ``cwd`` its tools work in). A
+    backend that runs its own tools (Claude Code, AG2's code executors) works there."""
+    access: FileAccess | None = None
+    """The agent's file permissions, when it has a workspace: a backend whose provider has file
+    tools of its own checks every path they touch here (see :class:`FileAccess`)."""
+    allowed_tools: tuple[str, ...] | None = None
+    """The agent's ``allowed_tools`` (``None``: not set). The core applies it to the tools it
+    serves; a backend whose provider has built-in tools (Claude Code) applies it to those too."""
+    exclude_tools: tuple[str, ...] = ()
+    """The agent's ``exclude_tools``, applied like :attr:`allowed_tools`."""
+
+    @property
+    def backend_type(self) -> str:
+        return self.spec.type
+
+    @property
+    def api_key_env(self) -> tuple[str, ...]:
+        return self.spec.api_key_env

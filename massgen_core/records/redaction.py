@@ -14,7 +14,7 @@ What is masked (replaced by ``***``):
   ``Authorization``, ``password``, ...), the API-key variables of every installed backend and any
   environment variable whose name looks secret (``*_API_KEY``, ``*TOKEN*``, ``*SECRET*``, ...)
   and whose value looks like a credential (not a path or a plain word); the config loader
-  remembers them all (:func:`remember_config`);
+  remembers them all (:func:`massgen_core.config.secrets.remember_config`);
 * in any text, the password of a URL (``https://user:***@host``) and the value of a query
   parameter named like a credential (``?key=***``, ``&api_key=***``, ``&sig=***``).
 
@@ -30,11 +30,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import IO, TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ..config import RunConfig
-    from ..host.registry import Registry
+from typing import IO, Any
 
 __all__ = [
     "MASK",
@@ -46,7 +42,7 @@ __all__ = [
     "redact",
     "redact_data",
     "redacted_output",
-    "remember_config",
+    "remember_data",
     "remember_environment",
     "remember_secret",
     "secrets_in_value",
@@ -203,7 +199,9 @@ def remember_environment(environ: Mapping[str, str], names: Iterable[str] = ()) 
                 REDACTOR.add(secret)
 
 
-def _remember_data(value: Any, key: str | None = None) -> None:
+def remember_data(value: Any, key: str | None = None) -> None:
+    """Remember the secrets in plain data: values under credential-named keys, URL passwords and
+    credential query values, at any depth."""
     if isinstance(value, str):
         if key is not None and is_secret_key(key):
             REDACTOR.add(value)
@@ -212,52 +210,10 @@ def _remember_data(value: Any, key: str | None = None) -> None:
                 REDACTOR.add(secret)
     elif isinstance(value, Mapping):
         for k, v in value.items():
-            _remember_data(v, str(k))
+            remember_data(v, str(k))
     elif isinstance(value, list | tuple):
         for v in value:
-            _remember_data(v, key)
-
-
-def remember_config(
-    data: Any = None,
-    *,
-    config: RunConfig | None = None,
-    registry: Registry | None = None,
-    environ: Mapping[str, str] | None = None,
-    secrets: Iterable[str] = (),
-) -> None:
-    """Remember a config's secrets.
-
-    :param data: the config as plain data (after ``${VAR}`` interpolation): values under
-        credential-named keys, URL passwords and credential query values.
-    :param config: a loaded config: its backends' secret options (``api_key``, plugin options
-        marked ``secret``), URLs in any option, and its MCP servers' credentials.
-    :param registry: with ``environ``: every installed backend's API-key variables.
-    :param secrets: values known to be secret (e.g. what the loader collected).
-    """
-    for value in secrets:
-        REDACTOR.add(value)
-    if data is not None:
-        _remember_data(data)
-    if config is not None:
-        import attrs
-
-        from ..plugin.options import is_secret
-
-        for agent in config.agents:
-            options = agent.backend.options
-            for field in attrs.fields(type(options)):
-                option_value = getattr(options, field.name, None)
-                if is_secret(field):
-                    REDACTOR.add(option_value)
-                else:
-                    _remember_data(option_value, field.name)
-            _remember_data(agent.backend.tools.mcp_servers)
-    if environ is not None:
-        names: set[str] = set()
-        if registry is not None:
-            names = {n for entry in registry.backends.values() for n in entry.spec.api_key_env}
-        remember_environment(environ, names)
+            remember_data(v, key)
 
 
 class RedactingStream:

@@ -15,10 +15,10 @@ from typing import Literal
 
 import attrs
 
-from ..plugin.backend import Backend, ChatRequest, Timeouts, ToolDefinition
+from ..plugin.backend import Backend, ChatRequest, ToolDefinition
 from ..plugin.errors import BackendError
 from ..plugin.messages import Message, ToolCallPart, ToolResultPart
-from ..plugin.specs import ModelSpec
+from ..plugin.specs import ModelSpec, Timeouts
 from ..plugin.stream import Done, StreamError, StreamEvent, ToolResult, TurnAssembler, Usage
 from ..tools.toolset import Tool, ToolOutput, ToolSet
 from .resilience import RetryPolicy, resilient_stream

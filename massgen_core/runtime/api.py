@@ -30,7 +30,7 @@ from .coordination import CoordinationEvent, RunResult
 from .team import Team, resolve_config
 
 if TYPE_CHECKING:
-    from ..config import RunConfig
+    from ..config.model import RunConfig
     from ..host.registry import Registry
     from ..records.sessions import Session
 

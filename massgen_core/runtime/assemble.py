@@ -38,7 +38,7 @@ from .coordination.state import label_for
 from .usage import UsageLedger
 
 if TYPE_CHECKING:
-    from ..config import AgentConfig, RunConfig
+    from ..config.model import AgentConfig, RunConfig
 
 __all__ = [
     "Assembled",

@@ -29,8 +29,9 @@ from contextlib import aclosing
 
 import attrs
 
-from ..plugin.backend import Backend, ChatRequest, Timeouts
+from ..plugin.backend import Backend, ChatRequest
 from ..plugin.errors import BackendError, BackendTimeoutError
+from ..plugin.specs import Timeouts
 from ..plugin.stream import Done, Restart, StreamError, StreamEvent, ToolResult
 from ..records.redaction import redact
 from .stream_deadline import StreamDeadline

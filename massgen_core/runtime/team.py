@@ -30,7 +30,7 @@ from .coordination.events import AgentOutput
 from .usage import UsageLedger
 
 if TYPE_CHECKING:
-    from ..config import RunConfig
+    from ..config.model import RunConfig
     from ..host.registry import Registry
     from ..records.sessions import Session, TurnStatus
 
@@ -47,10 +47,11 @@ def resolve_config(
     environ: Mapping[str, str] | None = None,
 ) -> RunConfig:
     """``config`` as a validated :class:`RunConfig` (loading a path or a mapping)."""
-    from ..config import RunConfig, load_config
+    from ..config.loader import load_config
+    from ..config.model import RunConfig
 
     if isinstance(config, RunConfig):  # built in Python: its secrets are masked in logs too
-        from ..records.redaction import remember_config
+        from ..config.secrets import remember_config
 
         remember_config(config=config, registry=registry, environ=os.environ if environ is None else environ)
         return config

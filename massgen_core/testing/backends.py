@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..plugin.backend import Backend, BackendContext, ChatRequest, Timeouts
+from ..plugin.backend import Backend, ChatRequest
 from ..plugin.messages import Message
 from ..plugin.options import BackendOptions
-from ..plugin.specs import BackendSpec, ToolSpec
+from ..plugin.specs import BackendContext, BackendSpec, Timeouts, ToolSpec
 from ..plugin.stream import BackendEvent, StreamEvent
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def backend_options(backend_type: str, **options: Any) -> BackendOptions:
     """The options instance the config loader makes of a ``backend:`` block of ``backend_type``
     with ``options`` (``model``, ``base_url`` and the backend's keys); raises ``ConfigError`` as
     ``massgen validate`` would report it."""
-    from ..config import single_agent_config
+    from ..config.loader import single_agent_config
 
     model, base_url = options.pop("model", None), options.pop("base_url", None)
     return single_agent_config(backend_type, model, base_url, **options).agents[0].backend.options

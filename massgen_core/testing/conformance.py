@@ -42,7 +42,7 @@ from typing import Any, ClassVar, Literal
 
 import pytest
 
-from ..plugin.backend import Backend, Timeouts, ToolDefinition
+from ..plugin.backend import Backend, ToolDefinition
 from ..plugin.errors import (
     AuthenticationError,
     BackendError,
@@ -51,6 +51,7 @@ from ..plugin.errors import (
     RateLimitError,
 )
 from ..plugin.messages import Message, ToolResultPart
+from ..plugin.specs import Timeouts
 from ..plugin.stream import Done, Restart, StreamError, StreamEvent, TextDelta, ToolCall, TurnAssembler, Usage
 from .backends import backend_spec, build_backend, capabilities, chat_request, collect, of_type, resilient
 from .fake_provider import (

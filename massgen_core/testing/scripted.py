@@ -19,9 +19,10 @@ import re
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from typing import Any
 
-from ..plugin.backend import BackendContext, ChatRequest, MessageBuilder, parse_tool_arguments
+from ..plugin.backend import ChatRequest, MessageBuilder, parse_tool_arguments
 from ..plugin.errors import error_class_for
 from ..plugin.messages import ToolCallPart
+from ..plugin.specs import BackendContext
 from ..plugin.stream import BackendEvent, Done, ReasoningDelta, TextDelta, ToolCall, Usage
 from ..runtime.agent import Agent
 from ..runtime.resilience import RetryPolicy

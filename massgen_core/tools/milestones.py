@@ -30,7 +30,7 @@ from ..runtime.coordination.events import AgentNotice
 from ..runtime.coordination.milestones import RunMilestones
 
 if TYPE_CHECKING:
-    from ..config import RunConfig
+    from ..config.model import RunConfig
     from ..runtime.agent import Agent
     from ..runtime.coordination.state import AnswerView
     from ..runtime.coordination.turns import Emit

@@ -45,7 +45,7 @@ from .mcp.settings import McpSettings
 from .toolset import FunctionTool, Tool, ToolSet
 
 if TYPE_CHECKING:
-    from ..config import AgentConfig, RunConfig
+    from ..config.model import AgentConfig, RunConfig
     from ..host.plugin_host import PluginHost, ProblemSink
     from ..host.registry import Registry
     from ..plugin.options import ToolOptions

@@ -9,7 +9,7 @@ import attrs
 from .prompts import DEFAULT_PLANNING_INSTRUCTION
 
 if TYPE_CHECKING:
-    from ...config import RunConfig
+    from ...config.model import RunConfig
 
 __all__ = ["CoordinationSettings"]
 

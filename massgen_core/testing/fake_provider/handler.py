@@ -10,7 +10,7 @@ import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from .gemini import GeminiRenderer
@@ -28,9 +28,6 @@ from .routing import (
 from .script import Disconnect, Fault, HttpError, Malformed, Reply, Scripted, Stall, StreamError
 from .sse import EventRole, compact_json, estimate_tokens
 
-if TYPE_CHECKING:
-    from .server import FakeProviderServer
-
 # the HTTP status a StreamError becomes on a non-streaming request
 NON_STREAM_ERROR_STATUS = {
     WireFormat.OPENAI_CHAT: 500,
@@ -39,6 +36,23 @@ NON_STREAM_ERROR_STATUS = {
     WireFormat.GEMINI: 503,
 }
 POLL_SECONDS = 0.05
+
+
+class Owner(Protocol):
+    """What a handler needs from the server that owns it (the :class:`FakeProviderServer`)."""
+
+    models: tuple[str, ...]
+    api_key: str | None
+    _stopping: threading.Event
+    _handler_errors: list[BaseException]
+
+    def _next_reply(self, request: RecordedRequest) -> Scripted: ...
+
+    def _record(self, request: RecordedRequest) -> None: ...
+
+    def _track(self, connection: socket.socket, thread: threading.Thread) -> None: ...
+
+    def _untrack(self, connection: socket.socket) -> None: ...
 
 
 class Aborted(Exception):
@@ -55,7 +69,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     request_queue_size = 256
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], owner: FakeProviderServer) -> None:
+    def __init__(self, address: tuple[str, int], owner: Owner) -> None:
         self.owner = owner
         super().__init__(address, FakeProviderHandler)
 
@@ -102,7 +116,7 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
     # -- plumbing --------------------------------------------------------------------------------
 
     @property
-    def owner(self) -> FakeProviderServer:
+    def owner(self) -> Owner:
         return self.server.owner
 
     def _dispatch(self) -> None:

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import mcp_types
 from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
 
-from ... import __version__
+from ...version import __version__
 from ..sandbox import sandboxed_command
 from .servers import ServerEntry
 

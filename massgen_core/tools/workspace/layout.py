@@ -28,7 +28,7 @@ from .paths import PathEscapeError, contained, path_problem
 from .snapshots import copy_tree, remove_tree
 
 if TYPE_CHECKING:
-    from ...config import ContextPathConfig, RunConfig
+    from ...config.model import ContextPathConfig, RunConfig
 
 __all__ = [
     "STORAGE_MARKER",

@@ -56,7 +56,7 @@ class Ag2Thread:
             self._loop = loop
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         """Cancel what still runs on the loop, let it unwind, stop the loop and wait for the thread
         (and the model calls in its thread pool) for up to ``timeout`` seconds."""
         loop, thread = self._loop, self._thread
