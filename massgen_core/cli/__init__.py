@@ -23,6 +23,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: subcommands that print only what plugins declare (names, types, env var *names*), never a
+#: config, an environment value or a provider's answer: they need no masking of secrets
+DECLARATIONS_ONLY = frozenset({"plugins", "backends", "capabilities"})
+
+
 def subcommand_help() -> str:
     width = max(len(name) for name in SUBCOMMANDS)
     lines = ["subcommands:"]
@@ -40,10 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         name, rest = SUBCOMMANDS[args[0]][0], args[1:]
     else:
         name, rest = "massgen_core.cli.run", args
+    command = lambda: importlib.import_module(name).main(rest)  # noqa: E731
+    if args and args[0] in DECLARATIONS_ONLY:
+        return guard(command, debug="--debug" in args)
     from ..records.redaction import redacted_output
 
     with redacted_output():  # no key reaches the terminal, whatever a provider's error echoed
-        return guard(lambda: importlib.import_module(name).main(rest), debug="--debug" in args)
+        return guard(command, debug="--debug" in args)
 
 
 def console_main() -> None:  # pragma: no cover - exercised through the console script

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import EXIT_USAGE
-from .format import print_json, print_table
+from .format import argument_parser, print_json, print_table
 
 if TYPE_CHECKING:
     import attrs
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="massgen backends", description="List installed backend types.")
+    parser = argument_parser(prog="massgen backends", description="List installed backend types.")
     parser.add_argument("type", nargs="?", help="show one backend type in detail: its models and options")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
-from .format import print_json
+from .format import argument_parser, print_json
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = argument_parser(
         prog="massgen capabilities", description="Print the feature-comparison table of installed backends."
     )
     parser.add_argument("--format", choices=["markdown", "json", "kinds"], default="markdown")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
-from .format import print_json, print_table
+from .format import argument_parser, print_json, print_table
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = argument_parser(
         prog="massgen plugins",
         description="List plugins (entry-point group 'massgen') with their status, hooks and errors.",
         epilog="Status: builtin or loaded (all is well), error (it loaded, but a declaration was "

@@ -17,6 +17,8 @@ import sys
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from .format import argument_parser
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -98,14 +100,14 @@ class _Sigterm:
 def build_parser() -> argparse.ArgumentParser:
     from . import subcommand_help
 
-    parser = argparse.ArgumentParser(
+    parser = argument_parser(
+        raw_description=True,
         prog="massgen",
         description=(
             "Run several LLM agents on one question: they answer in parallel, see each other's "
             "answers, vote, and the winner presents the final answer."
         ),
         epilog=f"{_EXAMPLES}\n{subcommand_help()}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("question", nargs="?", help="the question (omit it for interactive mode)")
     source = parser.add_mutually_exclusive_group()

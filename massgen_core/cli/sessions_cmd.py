@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
-from .format import print_json, print_table
+from .format import argument_parser, print_json, print_table
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -14,7 +13,7 @@ def _clip(text: str, limit: int = 60) -> str:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = argument_parser(
         prog="massgen sessions",
         description="List saved sessions (resume one with massgen --session-id ID or --continue).",
     )

@@ -6,17 +6,14 @@ this machine (context paths exist, MCP server programs are installed and allowed
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from .errors import EXIT_USAGE
-from .format import print_json
+from .format import argument_parser, print_json
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="massgen validate", description="Check a config file without running it."
-    )
+    parser = argument_parser(prog="massgen validate", description="Check a config file without running it.")
     parser.add_argument("file", help="the YAML config")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
