@@ -35,8 +35,14 @@ class Route:
     gemini_stream: bool = False
 
 
+#: Azure OpenAI serves the same APIs under ``/openai/v1/`` (its v1 API) and
+#: ``/openai/deployments/{name}/`` (its deployment API)
+_AZURE_PREFIX = re.compile(r"^/openai/(?:v1/|deployments/[^/]+/)")
+
+
 def route_post(path: str) -> Route | None:
     """The model API a ``POST`` to ``path`` (without query string) is for, or None."""
+    path = _AZURE_PREFIX.sub("/v1/", path)
     wire_format = _POST_ROUTES.get(path.rstrip("/"))
     if wire_format is not None:
         return Route(wire_format)
