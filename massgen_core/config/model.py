@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import attrs
 
 from ..plugin.errors import ConfigIssue
 from ..plugin.options import BackendOptions, InvalidValue, ToolOptions
+from ..plugin.specs import Timeouts
 
-if TYPE_CHECKING:
-    from ..plugin.specs import Timeouts
+#: the per-request limits' defaults are the backend contract's (one place for them)
+_REQUEST = Timeouts()
 
 __all__ = [
     "AgentConfig",
@@ -146,15 +147,13 @@ class TimeoutSettings:
     round_timeout_seconds: float | None = attrs.field(default=None, validator=_positive_or_none)
     agent_timeout_seconds: float | None = attrs.field(default=None, validator=_positive_or_none)
     straggler_grace_seconds: float | None = attrs.field(default=60.0, validator=_positive_or_none)
-    connect_timeout: float | None = attrs.field(default=10.0, validator=_positive_or_none)
-    first_event_timeout: float | None = attrs.field(default=120.0, validator=_positive_or_none)
-    idle_timeout: float | None = attrs.field(default=120.0, validator=_positive_or_none)
-    request_timeout: float | None = attrs.field(default=900.0, validator=_positive_or_none)
+    connect_timeout: float | None = attrs.field(default=_REQUEST.connect, validator=_positive_or_none)
+    first_event_timeout: float | None = attrs.field(default=_REQUEST.first_event, validator=_positive_or_none)
+    idle_timeout: float | None = attrs.field(default=_REQUEST.idle, validator=_positive_or_none)
+    request_timeout: float | None = attrs.field(default=_REQUEST.total, validator=_positive_or_none)
 
     def backend_timeouts(self) -> Timeouts:
         """The per-request timeouts every backend of the run gets."""
-        from ..plugin.specs import Timeouts
-
         return Timeouts(
             connect=self.connect_timeout,
             first_event=self.first_event_timeout,

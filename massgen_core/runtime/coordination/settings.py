@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import attrs
 
+from ...config.model import RunConfig, TimeoutSettings
 from .prompts import DEFAULT_PLANNING_INSTRUCTION
 
-if TYPE_CHECKING:
-    from ...config.model import RunConfig
+#: the config's ``timeout_settings:`` owns every time limit's default
+_TIMEOUTS = TimeoutSettings()
 
 __all__ = ["CoordinationSettings"]
 
@@ -42,7 +41,7 @@ class CoordinationSettings:
     total_timeout: float | None = None
     round_timeout: float | None = None
     agent_timeout: float | None = None
-    straggler_grace: float | None = 60.0
+    straggler_grace: float | None = _TIMEOUTS.straggler_grace_seconds
     max_reminders: int = 2
     max_tool_steps: int = 10
 
