@@ -3,11 +3,11 @@ and a run never ends with status 0 and an empty answer."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
-import yaml
 from reliability_support import coordinating, needs_openai, team_config
 
 from massgen_core.runtime.coordination.markup import strip_markup
@@ -69,7 +69,7 @@ def presenting(request: RecordedRequest) -> bool:
 def run_team(tmp_path: Path, responder: object) -> tuple[int, str, str]:
     with FakeProviderServer(responder=responder, models=list(ANSWERS)) as server:  # type: ignore[arg-type]
         config = tmp_path / "team.yaml"
-        config.write_text(yaml.safe_dump(team_config(server, list(ANSWERS))))
+        config.write_text(json.dumps(team_config(server, list(ANSWERS))))
         done = run_massgen("--config", str(config), "--no-display", "Capital of France?", cwd=tmp_path)
     return done.returncode, done.stdout, done.stderr
 
@@ -127,7 +127,7 @@ def test_a_single_agent_with_nothing_to_say_is_an_error_not_an_empty_success(
         server.enqueue(Reply(reply))
         backend = {"type": "chatcompletion", "model": "gpt-4o", "base_url": server.openai_base_url}
         config = tmp_path / "solo.yaml"
-        config.write_text(yaml.safe_dump({"agent": {"id": "solo", "backend": backend}}))
+        config.write_text(json.dumps({"agent": {"id": "solo", "backend": backend}}))
         done = run_massgen("--config", str(config), "--no-display", "Q?", cwd=tmp_path)
     assert done.returncode == 1 and done.stdout.strip() == ""
     assert "solo:" in done.stderr

@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import yaml
 from reliability_support import TYPES, needs_openai
 
 from massgen_core.config import load_config
@@ -31,7 +31,7 @@ pytestmark = needs_openai
 
 def write_config(tmp_path: Path, backend: dict[str, object], **sections: object) -> Path:
     path = tmp_path / "team.yaml"
-    path.write_text(yaml.safe_dump({"agent": {"id": "solo", "backend": backend}, **sections}))
+    path.write_text(json.dumps({"agent": {"id": "solo", "backend": backend}, **sections}))
     return path
 
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from mcp_servers.registry import FAULT_SERVER
 from reliability_support import coordinating, needs_openai
 
@@ -76,7 +75,7 @@ def write_config(tmp_path: Path, server: FakeProviderServer) -> Path:
         }
 
     path = tmp_path / "team.yaml"
-    path.write_text(yaml.safe_dump({"agents": [agent("a"), agent("b")]}))
+    path.write_text(json.dumps({"agents": [agent("a"), agent("b")]}))
     return path
 
 

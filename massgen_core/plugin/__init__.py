@@ -51,7 +51,13 @@ if TYPE_CHECKING:
         option,
         positive,
     )
-    from .provider_errors import connection_failed, map_http_error, missing_api_key, parse_retry_after
+    from .provider_errors import (
+        ErrorContext,
+        connection_failed,
+        map_http_error,
+        missing_api_key,
+        parse_retry_after,
+    )
     from .specs import (
         BackendContext,
         BackendSpec,
@@ -98,6 +104,7 @@ _LOCATIONS: dict[str, str] = {
     "ContextTooLongError": ".errors",
     "Done": ".stream",
     "EndpointNotFoundError": ".errors",
+    "ErrorContext": ".provider_errors",
     "FileAccess": ".specs",
     "InvalidRequestError": ".errors",
     "InvalidValue": ".options",
@@ -165,6 +172,7 @@ __all__ = [
     "ContextTooLongError",
     "Done",
     "EndpointNotFoundError",
+    "ErrorContext",
     "FileAccess",
     "InvalidRequestError",
     "InvalidValue",

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import attrs
+
 from .errors import (
     AuthenticationError,
     BackendError,
@@ -28,12 +30,31 @@ from .errors import (
 )
 
 __all__ = [
+    "ErrorContext",
     "connection_failed",
     "is_local_url",
     "map_http_error",
     "missing_api_key",
     "parse_retry_after",
 ]
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class ErrorContext:
+    """What a backend's error messages name: the backend, the model, the endpoint, the API-key
+    env vars and the known models. A backend keeps one (subclass it for what only its API needs)
+    and passes its fields to :func:`map_http_error` and :func:`connection_failed`."""
+
+    backend: str
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    known_models: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
 
 _CONTEXT_MARKERS = (
     "context_length_exceeded",

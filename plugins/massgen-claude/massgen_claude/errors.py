@@ -8,11 +8,12 @@ and timeout errors of the SDK and of httpx2 (a dropped stream surfaces as a raw 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 from massgen_core.plugin import BackendError, BackendTimeoutError, connection_failed, map_http_error
+from massgen_core.plugin import ErrorContext as CoreErrorContext
 
 __all__ = ["ErrorContext", "map_sdk_error", "stream_error"]
 
@@ -31,19 +32,9 @@ STATUS_OF_TYPE: dict[str, int] = {
 }
 
 
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
 @attrs.frozen(kw_only=True)
-class ErrorContext:
-    """What an error message names: the backend, model, endpoint, key env vars, known models."""
-
-    backend: str
-    model: str | None = None
-    base_url: str | None = None
-    api_key_env: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    known_models: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+class ErrorContext(CoreErrorContext):
+    """The core's :class:`~massgen_core.plugin.ErrorContext`, and what only this API needs."""
 
     @property
     def api_root(self) -> str | None:

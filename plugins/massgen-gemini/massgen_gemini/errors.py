@@ -13,7 +13,7 @@ failures come through as httpx2 exceptions. Two Gemini specifics:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -23,6 +23,9 @@ from massgen_core.plugin import (
     connection_failed,
     map_http_error,
 )
+from massgen_core.plugin import (
+    ErrorContext as CoreErrorContext,
+)
 
 __all__ = ["ErrorContext", "broken_stream", "map_sdk_error", "retry_delay"]
 
@@ -31,20 +34,11 @@ _ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 _BAD_KEY_REASONS = {"API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED"}
 
 
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
 @attrs.frozen(kw_only=True)
-class ErrorContext:
-    """What an error message names: the backend, model, endpoint, key env vars, known models."""
+class ErrorContext(CoreErrorContext):
+    """The core's :class:`~massgen_core.plugin.ErrorContext`, and what only this API needs."""
 
-    backend: str
-    model: str | None = None
-    base_url: str | None = None
     api_version: str = "v1beta"
-    api_key_env: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    known_models: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     api_key: str | None = attrs.field(default=None, repr=False)
 
     @property

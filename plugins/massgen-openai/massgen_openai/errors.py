@@ -18,6 +18,9 @@ from massgen_core.plugin import (
     connection_failed,
     map_http_error,
 )
+from massgen_core.plugin import (
+    ErrorContext as CoreErrorContext,
+)
 
 __all__ = ["ErrorContext", "map_sdk_error", "missing_v1_hint", "stream_error"]
 
@@ -51,14 +54,9 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen(kw_only=True)
-class ErrorContext:
-    """What an error message names: the backend, model, endpoint, key env vars, known models."""
+class ErrorContext(CoreErrorContext):
+    """The core's :class:`~massgen_core.plugin.ErrorContext`, and what only this API needs."""
 
-    backend: str
-    model: str | None = None
-    base_url: str | None = None
-    api_key_env: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    known_models: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     #: appended to "model not found" errors (e.g. Azure: check the deployment name)
     not_found_hint: str | None = None
     #: ``base_url`` is an OpenAI-style API root (``.../v1``, with ``GET /models``): connection
