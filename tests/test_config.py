@@ -956,3 +956,15 @@ def test_filesystem_mcp_command_is_a_command_line_or_a_list(tmp_path: Path) -> N
     path.write_text('agent:\n  backend:\n    type: scripted\n    filesystem_mcp_command: "npx \'oops"\n')
     issue = only(raises(load_config, path))
     assert (issue.line, issue.column) == (4, 29) and "quotes" in issue.message
+
+
+def test_choices_are_checked_in_one_place_also_for_options_built_in_python() -> None:
+    from massgen_core.plugin import InvalidValue, ToolOptions
+
+    for key in ("filesystem_tools", "command_line_sandbox"):
+        with pytest.raises(InvalidValue, match="expected one of"):
+            ToolOptions(**{key: "bogus"})
+    issue = only(
+        raises(load_config, {"agent": {"backend": {"type": "scripted", "filesystem_tools": "bogus"}}})
+    )
+    assert "filesystem_tools" in str(issue)

@@ -134,6 +134,13 @@ def command_words(name: str, value: str | tuple[str, ...] | None) -> tuple[str, 
     return words
 
 
+def one_of(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    """Check a choice also when options are built in Python (the loader checks a ``Literal`` when
+    it reads a config; attrs does not): the one place such a setting is validated."""
+    if value not in allowed:
+        raise InvalidValue(name, f"expected one of {', '.join(allowed)}, got {value!r}")
+
+
 def _a_command(_instance: Any, attribute: attrs.Attribute[Any], value: str | tuple[str, ...] | None) -> None:
     """Validator: a command line that splits into words (or a list of words)."""
     command_words(attribute.name, value)
@@ -167,10 +174,14 @@ class ToolOptions:
         100_000, validator=at_least(1), help="Bytes of output kept per command."
     )
     command_line_sandbox: Literal["landlock", "off"] = option(
-        "landlock", help="Confine execute_command with Landlock (off: commands may write anywhere)."
+        "landlock",
+        validator=lambda _i, a, v: one_of(a.name, v, ("landlock", "off")),
+        help="Confine execute_command with Landlock (off: commands may write anywhere).",
     )
     filesystem_tools: Literal["builtin", "mcp", "off"] = option(
-        "builtin", help="File tools: MassGen's own, the MCP filesystem server, or none."
+        "builtin",
+        validator=lambda _i, a, v: one_of(a.name, v, ("builtin", "mcp", "off")),
+        help="File tools: MassGen's own, the MCP filesystem server, or none.",
     )
     filesystem_mcp_command: str | tuple[str, ...] | None = option(
         None,

@@ -48,12 +48,10 @@ if TYPE_CHECKING:
     from ..config.model import AgentConfig, RunConfig
     from ..host.plugin_host import PluginHost, ProblemSink
     from ..host.registry import Registry
-    from ..plugin.options import ToolOptions
     from .workspace import AgentAccess, RunWorkspaces
 
 __all__ = ["AgentToolbox", "agent_toolbox", "needs_workspace", "open_toolboxes", "run_workspaces"]
 
-FILESYSTEM_MODES = ("builtin", "mcp", "off")
 
 
 class AgentToolbox:
@@ -122,16 +120,6 @@ def run_workspaces(config: RunConfig) -> RunWorkspaces | None:
     from .workspace import RunWorkspaces
 
     return RunWorkspaces.from_config(config)
-
-
-def _mode(options: ToolOptions, origin: str) -> str:
-    """``filesystem_tools``, checked (the config loader checks it too; Python callers may not)."""
-    mode = options.filesystem_tools
-    if mode not in FILESYSTEM_MODES:
-        raise ConfigError(
-            f"{origin}.filesystem_tools: expected one of {', '.join(FILESYSTEM_MODES)}, got {mode!r}"
-        )
-    return str(mode)
 
 
 def _model_of(agent: AgentConfig, host: PluginHost, registry: Registry | None) -> str | None:
@@ -230,7 +218,7 @@ def _builtin_servers(
                 environ=environ,
             )
         )
-    if access is not None and _mode(options, origin) == "mcp":
+    if access is not None and options.filesystem_tools == "mcp":
         from .workspace.filesystem_server import DEFAULT_COMMAND, filesystem_server
 
         command = command_words("filesystem_mcp_command", options.filesystem_mcp_command)
@@ -276,7 +264,6 @@ async def agent_toolbox(
     """
     origin = origin or f"agent {agent.id!r}: backend"
     options = agent.backend.tools
-    _mode(options, origin)
     function_tools, plugin_servers = _offered(agent, host, access, registry)
     entries = [
         *parse_mcp_servers(options.mcp_servers, path=f"{origin}.mcp_servers", source=source),
@@ -294,7 +281,7 @@ async def agent_toolbox(
     file_tools: list[Tool] = []
     if (
         access is not None
-        and _mode(options, origin) == "builtin"
+        and options.filesystem_tools == "builtin"
         and not _has_own_file_tools(agent, host, registry)
     ):
         from .workspace.file_tools import file_tools as make_file_tools

@@ -44,10 +44,6 @@ def command_line_server(
     :param secret_values: secrets (the agent's configured API key) whose value is never passed on.
     """
     sandbox_mode = options.command_line_sandbox
-    if sandbox_mode not in ("landlock", "off"):
-        raise ConfigError(
-            f"{origin}.command_line_sandbox: expected 'landlock' or 'off', got {sandbox_mode!r}"
-        )
     if sandbox_mode == "landlock" and not available():
         raise ConfigError(
             f"{origin}.enable_mcp_command_line: {unavailable_reason()}. Set `command_line_sandbox: off` to run "
