@@ -18,6 +18,7 @@ from massgen_core.plugin.stream import (
     TextDelta,
     ToolCall,
     TurnAssembler,
+    Usage,
 )
 from massgen_core.runtime.agent import Agent, TurnComplete
 from massgen_core.runtime.resilience import RetryPolicy
@@ -98,3 +99,16 @@ async def test_the_agent_keeps_the_retried_reply_assembled_from_its_events() -> 
     assert reply.text == "Let me vote."
     assert reply.parts[0].provider_state == {"signature": "sig-1"}
     assert [c.name for c in end.pending_calls] == ["vote"]
+
+
+def test_a_cost_the_backend_reports_is_used_instead_of_model_prices() -> None:
+    from massgen_core.plugin.specs import ModelSpec
+    from massgen_core.runtime.usage import UsageLedger
+
+    ledger = UsageLedger()
+    priced = ModelSpec(name="m", input_price=1.0, output_price=1.0)
+    assert ledger.record("a", Usage(input_tokens=10, output_tokens=10, cost=0.25), None) == 0.25
+    assert ledger.record("b", Usage(input_tokens=1_000_000, output_tokens=0), priced) == 1.0
+    assert ledger.record("c", Usage(input_tokens=5, output_tokens=5), None) is None
+    assert (Usage(cost=0.1) + Usage(cost=0.2)).cost == pytest.approx(0.3)
+    assert (Usage(cost=0.1) + Usage()).cost is None

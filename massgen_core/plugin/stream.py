@@ -141,6 +141,9 @@ class Usage:
     ``input_tokens`` counts every prompt token; ``cached_input_tokens`` (read from the provider's
     prompt cache) and ``cache_write_tokens`` (written to it) are the parts of it priced
     differently. ``web_search_requests``: searches the provider ran, priced per request.
+    ``cost``: USD, when the backend knows it (the provider reported it, or the backend runs a
+    framework that prices its own calls, as AG2 does); the core then uses it instead of pricing
+    the tokens at the model's :class:`~massgen_core.plugin.specs.ModelSpec` prices.
     """
 
     input_tokens: int = 0
@@ -149,6 +152,7 @@ class Usage:
     reasoning_tokens: int = 0
     cache_write_tokens: int = 0
     web_search_requests: int = 0
+    cost: float | None = None
     kind: Literal["usage"] = "usage"
 
     def __add__(self, other: Usage) -> Usage:
@@ -159,6 +163,7 @@ class Usage:
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
             web_search_requests=self.web_search_requests + other.web_search_requests,
+            cost=None if self.cost is None or other.cost is None else self.cost + other.cost,
         )
 
     @property

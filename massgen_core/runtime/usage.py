@@ -19,7 +19,10 @@ __all__ = ["UsageLedger", "UsageTotals", "cost_of"]
 
 
 def cost_of(usage: Usage, model: ModelSpec | None) -> float | None:
-    """USD cost of ``usage`` at ``model``'s prices, or ``None`` when prices are unknown."""
+    """USD cost of ``usage``: what the backend reported, else at ``model``'s prices, else ``None``
+    (unknown)."""
+    if usage.cost is not None:
+        return usage.cost
     if model is None or model.input_price is None or model.output_price is None:
         return None
     cached_price = model.cached_input_price if model.cached_input_price is not None else model.input_price
