@@ -28,12 +28,13 @@ from ..host.registry import Registry, get_registry
 from ..plugin.backend import Backend, ChatRequest
 from ..plugin.errors import BackendError, MassgenError
 from ..plugin.stream import BackendEvent
-from ..tools.milestones import NoticeRelay, ToolboxMilestones, system_message_with_tools
+from ..tools.milestones import NoticeRelay, ToolboxMilestones
 from ..tools.toolbox import AgentToolbox, open_toolboxes, run_workspaces
 from ..tools.toolset import ToolSet
 from .agent import Agent
 from .coordination.events import AgentInfo
 from .coordination.milestones import RunMilestones
+from .coordination.prompts import agent_system_message
 from .coordination.state import label_for
 from .usage import UsageLedger
 
@@ -113,7 +114,9 @@ def build_agents(
                 agent.id,
                 _build_backend(registry, agent, config, environ, box),
                 tools=box.tools if box is not None else ToolSet(),
-                system_message=system_message_with_tools(agent.system_message, box),
+                system_message=agent_system_message(
+                    agent.system_message, box.instructions() if box is not None else None
+                ),
                 model=spec.model(agent.backend.options.model or spec.default_model),
                 timeouts=timeouts,
                 ledger=ledger,

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..runtime.coordination.events import AgentNotice
 from ..runtime.coordination.milestones import RunMilestones
+from ..runtime.coordination.prompts import agent_system_message
 
 if TYPE_CHECKING:
     from ..config.model import RunConfig
@@ -38,13 +39,7 @@ if TYPE_CHECKING:
     from .toolbox import AgentToolbox
     from .workspace import RunWorkspaces
 
-__all__ = ["NoticeRelay", "ToolboxMilestones", "system_message_with_tools"]
-
-
-def system_message_with_tools(base: str | None, box: AgentToolbox | None) -> str | None:
-    """The agent's configured system message followed by what its toolbox tells the model now."""
-    parts = [base, box.instructions() if box is not None else None]
-    return "\n\n".join(p for p in parts if p) or None
+__all__ = ["NoticeRelay", "ToolboxMilestones"]
 
 
 class NoticeRelay:
@@ -154,4 +149,6 @@ class ToolboxMilestones(RunMilestones):
     def _update_system_message(self, agent_id: str) -> None:
         agent = self._agents.get(agent_id)
         if agent is not None:
-            agent.system_message = system_message_with_tools(self._base.get(agent_id), self._boxes[agent_id])
+            agent.system_message = agent_system_message(
+                self._base.get(agent_id), self._boxes[agent_id].instructions()
+            )

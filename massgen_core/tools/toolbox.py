@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["AgentToolbox", "agent_toolbox", "needs_workspace", "open_toolboxes", "run_workspaces"]
 
 
-
 class AgentToolbox:
     """An agent's tools (:attr:`tools`) and the permissions they run under (:attr:`access`)."""
 

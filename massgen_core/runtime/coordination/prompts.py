@@ -1,4 +1,6 @@
-"""What the agents are told: coordination turns, reminders and the final presentation.
+"""What the agents are told, all of it composed here: the system message (the configured one,
+then what the agent's toolbox says about its files and commands), coordination turns, reminders,
+planning mode and the final presentation.
 
 The user message keeps MassGen's tags (``<ORIGINAL MESSAGE>``, ``<CURRENT ANSWERS from the
 agents>``, ``<agentK> … <end of agentK>``) so its prompts and configs stay familiar. Earlier turns
@@ -15,6 +17,7 @@ from .state import AnswerView, Vote
 __all__ = [
     "DEFAULT_PLANNING_INSTRUCTION",
     "REMINDER",
+    "agent_system_message",
     "coordination_messages",
     "history_messages",
     "planning_refusal",
@@ -61,6 +64,12 @@ def planning_refusal(tool_name: str) -> str:
 
 def _join(*sections: str | None) -> str:
     return "\n\n".join(s for s in sections if s)
+
+
+def agent_system_message(configured: str | None, toolbox_instructions: str | None) -> str | None:
+    """The agent's system message: the configured one, then what its toolbox tells the model now
+    (:meth:`~massgen_core.tools.toolbox.AgentToolbox.instructions`)."""
+    return _join(configured, toolbox_instructions) or None
 
 
 def history_messages(history: Sequence[tuple[str, str]]) -> list[Message]:
