@@ -4,7 +4,8 @@ AG2 reports through its ``IOStream``: streamed text (``StreamEvent``), who speak
 group chat (``GroupChatRunChatEvent``), messages, termination. :class:`EventSink` is the
 IOStream of one run: it turns those into MassGen events and posts them to the run's queue on
 MassGen's loop. Token usage comes from AG2's runtime logger (one record per LLM call, every
-agent and speaker selection included), routed to the sink of the run that made the call
+agent and speaker selection included), with the cost AG2 computed for it where AG2 knows the
+model's price (:mod:`.pricing`), routed to the sink of the run that made the call
 (:func:`install_usage_logger`).
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from massgen_core.plugin import BuiltinToolActivity, StreamEvent, TextDelta, Usage
 
 from .bridge import MainLoop, RunCancelled
+from .pricing import CallPricing
 
 __all__ = ["GROUP_CHAT", "EventSink", "install_usage_logger", "quiet_ag2_output"]
 
@@ -37,8 +39,7 @@ class EventSink:
         self.main = main
         self.queue = queue
         self.termination: str | None = None
-        self.cost = 0.0
-        self.llm_calls = 0
+        self.pricing = CallPricing()
         self._speaker: tuple[str, str] | None = None  # (call id, name) of the current group turn
         self._streamed = False
         self._turns = itertools.count(1)
@@ -115,12 +116,12 @@ class EventSink:
         self.termination = str(getattr(event, "termination_reason", "") or "")
 
     # -- usage (from the runtime logger, in the thread of the LLM call) ---------------------------
-    def record_usage(self, response: Any, cost: float | None) -> None:
+    def record_usage(self, request: Any, response: Any, cost: float | None) -> None:
         usage = getattr(response, "usage", None)
         if usage is None:
             return
-        self.llm_calls += 1
-        self.cost += float(cost or 0.0)
+        requested = request.get("model") if isinstance(request, dict) else None
+        answered = getattr(response, "model", None)
         prompt_details = getattr(usage, "prompt_tokens_details", None)
         completion_details = getattr(usage, "completion_tokens_details", None)
         self.emit(
@@ -129,6 +130,9 @@ class EventSink:
                 output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
                 cached_input_tokens=int(getattr(prompt_details, "cached_tokens", 0) or 0),
                 reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", 0) or 0),
+                cost=self.pricing.cost(
+                    str(requested) if requested else None, str(answered) if answered else None, cost
+                ),
             )
         )
 
@@ -169,7 +173,7 @@ def install_usage_logger() -> None:
         ) -> None:
             sink = IOStream.get_default()
             if isinstance(sink, EventSink) and not is_cached:
-                sink.record_usage(response, cost)
+                sink.record_usage(request, response, cost)
 
         def log_new_agent(self, agent: Any, init_args: Any) -> None: ...
         def log_event(self, source: Any, name: str, **kwargs: Any) -> None: ...

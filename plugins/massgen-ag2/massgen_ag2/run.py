@@ -213,7 +213,9 @@ class Ag2Run:
         return f"ag2-{kind}-{next(self._ids)}"
 
     def _llm(self, llm: LlmSettings) -> ResolvedLlm:
-        return resolve_llm(llm, self.context)
+        resolved = resolve_llm(llm, self.context)
+        self.sink.pricing.add(resolved)
+        return resolved
 
     def _executor(self, settings: CodeExecutionSettings | None) -> MassGenCodeExecutor | None:
         if settings is None:
