@@ -11,6 +11,7 @@ from autogen.agentchat.group.patterns import AutoPattern, RoundRobinPattern
 from autogen.tools import Tool
 from massgen_core.plugin import ToolDefinition
 
+from .anthropic_client import MassGenAnthropicClient
 from .conversation import tool_schema
 from .llm import ResolvedLlm
 from .options import AgentSettings, PatternSettings
@@ -66,6 +67,8 @@ def build_agent(
     agent = cls(**kwargs)
     for definition in tool_schemas:
         agent.update_tool_signature(tool_schema(definition), is_remove=False)
+    if llm is not None and llm.api_type == "anthropic":  # after the tools: they rebuild the client
+        agent.register_model_client(model_client_cls=MassGenAnthropicClient)  # type: ignore[arg-type]
     return agent
 
 

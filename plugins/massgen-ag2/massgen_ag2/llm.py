@@ -28,6 +28,8 @@ BASE_URL_ENV: Mapping[str, tuple[str, ...]] = {
     "google": ("GOOGLE_GEMINI_BASE_URL",),
     "anthropic": ("ANTHROPIC_BASE_URL",),
 }
+#: the ``model_client_cls`` of ``api_type: anthropic`` entries (:mod:`.anthropic_client`)
+ANTHROPIC_CLIENT = "MassGenAnthropicClient"
 #: what an OpenAI-compatible server that checks no key is sent
 NO_KEY = "not-needed"
 
@@ -67,6 +69,8 @@ def resolve_llm(llm: LlmSettings, context: BackendContext) -> ResolvedLlm:
         config["base_url"] = base_url
     if llm.api_type == "openai":
         config["max_retries"] = 0
+    elif llm.api_type == "anthropic":
+        config["model_client_cls"] = ANTHROPIC_CLIENT  # AG2's client, fitted to the SDK here
     timeout = context.timeouts.first_event or context.timeouts.total
     if timeout:
         config["timeout"] = math.ceil(timeout)

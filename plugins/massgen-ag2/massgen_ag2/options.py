@@ -15,6 +15,7 @@ Shapes follow the seed's configs (and the original MassGen's AG2 adapter)::
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -39,6 +40,8 @@ EXECUTOR_TYPES = ("LocalCommandLineCodeExecutor",)
 #: AG2 0.14's group chat patterns offered here
 PATTERN_TYPES = ("auto", "round_robin")
 ApiType = Literal["openai", "google", "anthropic"]
+#: what AG2 0.14.1's Gemini client imports beyond google-genai: (distribution, module)
+GEMINI_NEEDS = (("google-cloud-aiplatform", "vertexai"), ("pillow", "PIL"))
 AgentType = Literal["assistant", "conversable"]
 
 
@@ -110,6 +113,25 @@ class LlmSettings:
     price: tuple[float, float] | None = option(
         None, help="USD per 1000 prompt and completion tokens, for models AG2 has no price for."
     )
+
+    def __attrs_post_init__(self) -> None:
+        if self.api_type != "google":
+            return
+        missing = [dist for dist, module in GEMINI_NEEDS if importlib.util.find_spec(module) is None]
+        if missing:
+            raise InvalidValue(
+                "api_type",
+                f"google: AG2 0.14.1's Gemini client needs {' and '.join(missing)}, not installed with "
+                f"massgen-ag2 (pip install {' '.join(missing)}); or use MassGen's own gemini backend, or "
+                "api_type: openai with base_url: https://generativelanguage.googleapis.com/v1beta/openai/ "
+                "and your Gemini key as api_key (Gemini's OpenAI-compatible endpoint)",
+            )
+        if self.base_url is not None:
+            raise InvalidValue(
+                "base_url",
+                "api_type google takes no base_url: AG2's Gemini client calls Google's Gemini API, or the "
+                "endpoint in the GOOGLE_GEMINI_BASE_URL environment variable of the massgen process",
+            )
 
     def merged_over(self, base: LlmSettings | None) -> LlmSettings:
         """These settings (an agent's override) on top of ``base`` (the group's shared ``llm_config``)."""
