@@ -60,6 +60,34 @@ async def test_an_anthropic_llm_config_answers_through_ag2s_anthropic_client(
     assert result.usage["ag2"].cost == pytest.approx(per_call * len(usages))
 
 
+async def test_an_anthropic_ag2_agent_coordinates_through_real_tool_calls(
+    claude_fake: FakeProviderServer, workdir: Path
+) -> None:
+    """The workflow tools reach Claude as Anthropic tools; its tool calls answer and vote."""
+    from massgen_core.testing.fake_provider import ToolCall
+    from massgen_core.testing.scripted import coordination_reply
+
+    answer = "6*7 is 42, says Claude through AG2."
+
+    def respond(request: Any) -> Reply:
+        spec = coordination_reply(request.last_user_text or "", request.tool_names, answer=answer)
+        calls = [ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ())]
+        return Reply(spec.get("text", ""), tool_calls=calls, usage=TOKENS)
+
+    claude_fake.responder = respond
+    other = {"id": "other", "backend": {"type": "scripted", "then": "coordinate", "answer": "42"}}
+    team = config(ag2_agent({"api_type": "anthropic", "model": CLAUDE}), other)
+    result = await massgen_core.run(
+        team,
+        "What is 6*7?",
+        environ={"ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": claude_fake.anthropic_base_url},
+    )
+    assert not result.failures and result.final_answer == answer and result.winner == "ag2"
+    offered = [list(call.tool_names) for call in claude_fake.model_calls()]
+    assert ["new_answer"] in offered and ["new_answer", "vote"] in offered
+    assert result.votes["ag2"].target == "ag2"
+
+
 async def test_a_missing_anthropic_key_names_anthropic_api_key(workdir: Path) -> None:
     with pytest.raises(Exception, match="set ANTHROPIC_API_KEY"):
         await massgen_core.run(
