@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         ToolError,
     )
     from .hookspecs import hookimpl
-    from .http import shared_ssl_context
+    from .http import http_timeout, shared_ssl_context
     from .messages import MediaPart, Message, Part, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
     from .options import (
         BackendOptions,
@@ -141,6 +141,7 @@ _LOCATIONS: dict[str, str] = {
     "connection_failed": ".provider_errors",
     "hookimpl": ".hookspecs",
     "shared_ssl_context": ".http",
+    "http_timeout": ".http",
     "map_http_error": ".provider_errors",
     "missing_api_key": ".provider_errors",
     "option": ".options",
@@ -209,6 +210,7 @@ __all__ = [
     "at_least",
     "connection_failed",
     "hookimpl",
+    "http_timeout",
     "http_url",
     "map_http_error",
     "missing_api_key",

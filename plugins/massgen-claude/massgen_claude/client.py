@@ -13,18 +13,12 @@ from typing import Any
 
 import anthropic
 import httpx2
-from massgen_core.plugin import Timeouts, shared_ssl_context
+from massgen_core.plugin import Timeouts, http_timeout, shared_ssl_context
 
-__all__ = ["SDK_ERRORS", "anthropic_client", "http_timeout", "open_message_stream"]
+__all__ = ["SDK_ERRORS", "anthropic_client", "open_message_stream"]
 
 #: exceptions the SDK (and its HTTP client) raise, mapped by :func:`massgen_claude.errors.map_sdk_error`
 SDK_ERRORS: tuple[type[BaseException], ...] = (anthropic.AnthropicError, httpx2.HTTPError)
-
-
-def http_timeout(timeouts: Timeouts) -> httpx2.Timeout:
-    """The core's connect timeout; reads are bounded by the core's first-event/idle/total timeouts
-    (``total`` is kept as a backstop so a forgotten connection cannot hang forever)."""
-    return httpx2.Timeout(timeouts.total, connect=timeouts.connect)
 
 
 def anthropic_client(

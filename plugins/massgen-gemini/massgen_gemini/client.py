@@ -14,7 +14,7 @@ from typing import Any
 import httpx2
 from google import genai
 from google.genai import errors, types
-from massgen_core.plugin import Timeouts, shared_ssl_context
+from massgen_core.plugin import Timeouts, http_timeout, shared_ssl_context
 
 __all__ = ["SDK_ERRORS", "VERSION_SUFFIXES", "ClientDefaultTimeout", "gemini_client", "split_api_version"]
 
@@ -63,9 +63,7 @@ def gemini_client(
 ) -> tuple[genai.Client, httpx2.AsyncClient]:
     """The SDK client and the HTTP client under it (closed by the caller: the SDK leaves a
     client it was given open)."""
-    http = ClientDefaultTimeout(
-        verify=shared_ssl_context(), timeout=httpx2.Timeout(timeouts.total, connect=timeouts.connect)
-    )
+    http = ClientDefaultTimeout(verify=shared_ssl_context(), timeout=http_timeout(timeouts))
     options = types.HttpOptions(
         base_url=base_url,
         api_version=api_version,

@@ -19,11 +19,10 @@ from typing import Any, Literal
 
 import attrs
 import openai
-from massgen_core.plugin import BackendContext, ConfigError
+from massgen_core.plugin import BackendContext, ConfigError, http_timeout
 
 from .chat_backend import ChatCompletionsBackend
 from .chat_request import ChatSettings
-from .client import http_timeout
 from .errors import ErrorContext
 from .options import AzureOpenAIOptions
 from .responses_backend import ResponsesBackend

@@ -12,18 +12,12 @@ from typing import Any
 
 import httpx2
 import openai
-from massgen_core.plugin import Timeouts, shared_ssl_context
+from massgen_core.plugin import Timeouts, http_timeout, shared_ssl_context
 
-__all__ = ["SDK_ERRORS", "as_dict", "http_timeout", "open_event_stream", "openai_client"]
+__all__ = ["SDK_ERRORS", "as_dict", "open_event_stream", "openai_client"]
 
 #: Exceptions the SDK (and its HTTP client) raise, mapped by :func:`massgen_openai.errors.map_sdk_error`.
 SDK_ERRORS: tuple[type[BaseException], ...] = (openai.OpenAIError, httpx2.HTTPError)
-
-
-def http_timeout(timeouts: Timeouts) -> httpx2.Timeout:
-    """The core's connect timeout; reads are bounded by the core's first-event/idle/total timeouts
-    (``total`` is kept as a backstop so a forgotten connection cannot hang forever)."""
-    return httpx2.Timeout(timeouts.total, connect=timeouts.connect)
 
 
 def openai_client(
