@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .provider_errors import (
         ErrorContext,
         connection_failed,
+        error_object,
         map_http_error,
         missing_api_key,
         parse_retry_after,
@@ -139,6 +140,7 @@ _LOCATIONS: dict[str, str] = {
     "ToolOptions": ".options",
     "Usage": ".stream",
     "connection_failed": ".provider_errors",
+    "error_object": ".provider_errors",
     "hookimpl": ".hookspecs",
     "shared_ssl_context": ".http",
     "http_timeout": ".http",
@@ -209,6 +211,7 @@ __all__ = [
     "Usage",
     "at_least",
     "connection_failed",
+    "error_object",
     "hookimpl",
     "http_timeout",
     "http_url",

@@ -32,11 +32,22 @@ from .errors import (
 __all__ = [
     "ErrorContext",
     "connection_failed",
+    "error_object",
     "is_local_url",
     "map_http_error",
     "missing_api_key",
     "parse_retry_after",
 ]
+
+
+def error_object(body: Any) -> Mapping[str, Any]:
+    """The error object of a provider's error body: ``body["error"]`` when there is one (the
+    OpenAI and Anthropic shape, ``{"error": {"type", "message", ...}}``), else the body itself,
+    else an empty mapping."""
+    if not isinstance(body, Mapping):
+        return {}
+    inner = body.get("error")
+    return inner if isinstance(inner, Mapping) else body
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:

@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from massgen_core.plugin import BackendError, BackendTimeoutError, connection_failed, map_http_error
+from massgen_core.plugin import (
+    BackendError,
+    BackendTimeoutError,
+    connection_failed,
+    error_object,
+    map_http_error,
+)
 from massgen_core.plugin import ErrorContext as CoreErrorContext
 
 __all__ = ["ErrorContext", "map_sdk_error", "stream_error"]
@@ -57,14 +63,6 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _error_object(body: Any) -> Mapping[str, Any]:
-    """``{"type": ..., "message": ...}`` from ``{"type": "error", "error": {...}}`` (or the body itself)."""
-    if isinstance(body, Mapping):
-        inner = body.get("error")
-        return inner if isinstance(inner, Mapping) else body
-    return {}
-
-
 def stream_error(ctx: ErrorContext, error: Mapping[str, Any]) -> BackendError:
     """The error for an ``error`` event inside a stream (Anthropic's ``{"type", "message"}`` object)."""
     kind = _text(error.get("type"))
@@ -88,7 +86,7 @@ def map_sdk_error(exc: BaseException, ctx: ErrorContext) -> BackendError:
     name = type(exc).__name__
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
-        error = _error_object(getattr(exc, "body", None))
+        error = error_object(getattr(exc, "body", None))
         if status == 200:  # an ``error`` event inside the stream
             return stream_error(ctx, error)
         response = getattr(exc, "response", None)

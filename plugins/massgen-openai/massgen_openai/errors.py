@@ -7,7 +7,7 @@ mid-stream ``APIError``, and connection / timeout errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -16,6 +16,7 @@ from massgen_core.plugin import (
     BackendTimeoutError,
     ModelNotFoundError,
     connection_failed,
+    error_object,
     map_http_error,
 )
 from massgen_core.plugin import (
@@ -92,13 +93,6 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _error_object(body: Any) -> Mapping[str, Any]:
-    if isinstance(body, Mapping):
-        inner = body.get("error")
-        return inner if isinstance(inner, Mapping) else body
-    return {}
-
-
 def stream_error(
     ctx: ErrorContext, *, message: str | None, code: str | None = None, kind: str | None = None
 ) -> BackendError:
@@ -131,7 +125,7 @@ def _map_sdk_error(exc: BaseException, ctx: ErrorContext) -> BackendError:
     name = type(exc).__name__
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)
-    error = _error_object(body)
+    error = error_object(body)
     code = _text(getattr(exc, "code", None)) or _text(error.get("code"))
     kind = _text(getattr(exc, "type", None)) or _text(error.get("type"))
     message = _text(error.get("message")) or _text(getattr(exc, "message", None)) or str(exc)
