@@ -67,7 +67,7 @@ def test_quick_mode_and_continue(tmp_path: Path) -> None:
 def test_interactive_mode_reads_one_question_per_line(tmp_path: Path) -> None:
     proc = massgen(tmp_path, "--backend", "scripted", stdin="first\n\n/help\nsecond\n/quit\nnever\n")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "first\nsecond\n"
+    assert proc.stdout == "first\n\nsecond\n"  # piped: a blank line between answers
     assert "interactive mode" in proc.stderr and "/reset" in proc.stderr
     (session,) = sessions(tmp_path)
     assert len(list(session.glob("turn_*"))) == 2

@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "capabilities": ("massgen_core.cli.capabilities_cmd", "print the feature-comparison table"),
     "validate": ("massgen_core.cli.validate_cmd", "check a config file without running it"),
     "sessions": ("massgen_core.cli.sessions_cmd", "list saved multi-turn sessions"),
+    "batch": ("massgen_core.cli.batch_cmd", "answer every question of a file, one coordination each"),
 }
 
 
@@ -54,5 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return guard(command, debug="--debug" in args)
 
 
-def console_main() -> None:  # pragma: no cover - exercised through the console script
-    sys.exit(main())
+def console_main() -> None:
+    """The console script (and ``python -m massgen_core``): :func:`main`, then exit. Ctrl-C is
+    ignored from here on: the work is done and saved, and a second Ctrl-C during the
+    interpreter's teardown would otherwise end in a traceback from an atexit callback, or in a
+    kill by SIGINT."""
+    import signal
+
+    status = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(status)

@@ -119,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", metavar="URL", help="quick mode: the API endpoint")
     parser.add_argument("--system-message", metavar="TEXT", help="quick mode: the agent's system message")
     parser.add_argument(
+        "-a",
+        "--attach",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="give FILE (a path or URL: image, audio, video or document; its type is read from its "
+        "content) to the agents with the question; repeatable",
+    )
+    parser.add_argument(
         "--no-display",
         action="store_true",
         help="no live display: final answer on stdout, progress on stderr",
@@ -133,7 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--session-id", metavar="ID", help="resume session ID (`massgen sessions` lists them)"
     )
     parser.add_argument("--debug", action="store_true", help="log details to stderr; show tracebacks")
+    parser.add_argument("--version", action="version", version=_version(), help="print the version and exit")
     return parser
+
+
+def _version() -> str:
+    from ..version import __version__
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"massgen {__version__} (massgen-core, Python {python}); `massgen plugins` lists the plugins"
 
 
 class _Runner:
@@ -175,21 +192,28 @@ class _Runner:
         from ..records.runlog import DEFAULT_LOG_ROOT, new_run_id
 
         self.session = self.session or self.store.create()
+        earlier = len(self.session.history())
         logging_on = self.config.ui.logging_enabled and not self.args.no_logs
         log_dir = Path(DEFAULT_LOG_ROOT) / new_run_id() if logging_on else None
         display = self._display()
         try:
             result = runner.run(
                 self.sigterm.guard(
-                    self.team.run(question, session=self.session, log_dir=log_dir, on_event=display.handle)
+                    self.team.run(
+                        question,
+                        session=self.session,
+                        log_dir=log_dir,
+                        on_event=display.handle,
+                        attachments=self.args.attach,
+                    )
                 )
             )
         except (KeyboardInterrupt, Terminated) as stop:
             display.close()  # first, so the live view is left clean
             what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "cancelled"
+            kept = f"keeps its {earlier} earlier turn(s)" if earlier else "saved the question as cancelled"
             self._note(
-                f"\n{what}; session {self.session.id} keeps its earlier turns "
-                f"(massgen --session-id {self.session.id} to continue)"
+                f"\n{what}; session {self.session.id} {kept} (massgen --session-id {self.session.id} to continue)"
             )
             if isinstance(stop, Terminated):
                 raise
@@ -198,7 +222,10 @@ class _Runner:
             display.close()
         print(result.final_answer, flush=True)
         if self.args.output_file:
-            Path(self.args.output_file).write_text(result.final_answer + "\n", encoding="utf-8")
+            try:
+                Path(self.args.output_file).write_text(result.final_answer + "\n", encoding="utf-8")
+            except OSError as exc:  # checked before the run; the answer is printed and saved anyway
+                self._note(f"error: could not write --output-file {self.args.output_file}: {exc.strerror}")
         where = f" · logs: {log_dir}" if log_dir else ""
         self._note(f"session: {self.session.id}{where}")
         return 0
@@ -209,6 +236,7 @@ class _Runner:
         prompt = "question> " if sys.stdin.isatty() and sys.stdout.isatty() else ""
         agents = ", ".join(a.id for a in self.config.agents)
         self._note(f"massgen interactive mode · agents: {agents}\n{_INTERACTIVE_HELP}")
+        answered = False
         while True:
             try:
                 line = input(prompt)
@@ -229,8 +257,10 @@ class _Runner:
             if question in ("/help", "/h"):
                 self._note(_INTERACTIVE_HELP)
                 continue
+            if answered and not prompt:  # piped: a blank line between one answer and the next
+                print(flush=True)
             try:
-                self.ask(runner, question)
+                answered = self.ask(runner, question) == 0
             except MassgenError as exc:
                 if self.args.debug:
                     raise
@@ -259,9 +289,27 @@ def _load_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> R
     return config
 
 
+def _check_output_file(value: str | None, parser: argparse.ArgumentParser) -> None:
+    """A bad ``--output-file`` is found before the run, not after it."""
+    if not value:
+        return
+    import os
+    from pathlib import Path
+
+    path = Path(value)
+    folder = path.parent
+    if path.is_dir():
+        parser.error(f"--output-file {value}: is a directory; give a file path")
+    if not folder.is_dir():
+        parser.error(f"--output-file {value}: folder {folder} does not exist; create it first")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        parser.error(f"--output-file {value}: not writable")
+
+
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _check_output_file(args.output_file, parser)
 
     import asyncio
     from pathlib import Path

@@ -7,9 +7,14 @@ this machine (context paths exist, MCP server programs are installed and allowed
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import EXIT_USAGE
 from .format import argument_parser, print_json
+
+if TYPE_CHECKING:
+    from ..config.model import RunConfig
 
 
 def main(argv: Sequence[str]) -> int:
@@ -24,7 +29,7 @@ def main(argv: Sequence[str]) -> int:
 
     load_dotenv_file(None)
     try:
-        config = load_config(args.file)
+        config = load_config(Path(args.file))  # a path, never YAML text: a missing file says so
     except ConfigError as exc:
         if args.json:
             print_json(
@@ -46,15 +51,30 @@ def main(argv: Sequence[str]) -> int:
         raise
     agents = [{"id": a.id, "type": a.backend.type, "model": a.backend.options.model} for a in config.agents]
     notes = [note for a in config.agents for note in a.backend.notes]
+    warnings = _certain_failures(config)
     if args.json:
         listed = [
             {"file": n.file, "line": n.line, "column": n.column, "path": n.path, "message": n.message}
             for n in notes
         ]
-        print_json({"valid": True, "issues": [], "notes": listed, "agents": agents})
+        print_json({"valid": True, "issues": [], "notes": listed, "warnings": warnings, "agents": agents})
     else:
         desc = ", ".join(f"{a['id']} ({a['type']}{'/' + a['model'] if a['model'] else ''})" for a in agents)
         print(f"{args.file}: valid: {len(agents)} agent(s): {desc}")
         for note in notes:  # valid, but applied differently from how it is written
             print(f"note: {note}")
+        for warning in warnings:  # valid, but the run will fail until the machine changes
+            print(f"warning: {warning}")
     return 0
+
+
+def _certain_failures(config: RunConfig) -> list[str]:
+    """What makes a valid config fail on this machine as it is now: a missing API key."""
+    from ..host.registry import get_registry
+
+    registry = get_registry()
+    out = []
+    for agent in config.agents:
+        if why := registry.missing_key(agent.backend.type, agent.backend.options):
+            out.append(f"agent {agent.id!r} will fail until it has a key: {why}")
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -20,7 +21,7 @@ from rich.text import Text
 
 from ..runtime.coordination.events import CoordinationEvent, RunFinished
 from .board import AgentStatus, AgentView, Board
-from .summary import COLUMNS, summary_rows
+from .summary import COLUMNS, fits, stacked_rows, summary_rows
 
 __all__ = ["RichDisplay"]
 
@@ -98,12 +99,17 @@ class RichDisplay:
 
     def summary_table(self) -> Table:
         assert self.board.result is not None
+        rows: Sequence[Sequence[str]] = summary_rows(self.board, self.board.result)
         table = Table(title="Agents", title_justify="left")
-        for name in COLUMNS:
-            table.add_column(
-                name, justify="right" if name in ("answers", "votes", "requests", "cost") else "left"
-            )
-        rows = summary_rows(self.board, self.board.result)
+        if fits(rows, self.console.width):
+            for name in COLUMNS:
+                table.add_column(
+                    name, justify="right" if name in ("answers", "votes", "requests", "cost") else "left"
+                )
+        else:  # a narrow terminal: one wrapped line per agent instead of every cell cut
+            table.add_column("agent", no_wrap=True)
+            table.add_column("result", overflow="fold")
+            rows = stacked_rows(rows)
         for row in rows[:-1]:
             table.add_row(*row)
         table.add_row(*rows[-1], style="bold")

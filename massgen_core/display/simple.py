@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from ..cli.format import format_table
+from ..cli.format import format_table, terminal_width
 from ..plugin.stream import Restart
 from ..runtime.coordination.events import (
     AgentFailed,
@@ -21,7 +21,7 @@ from ..runtime.coordination.events import (
     VotesCleared,
 )
 from .board import Board
-from .summary import COLUMNS, summary_rows
+from .summary import COLUMNS, fits, stacked_rows, summary_rows
 
 __all__ = ["SimpleDisplay"]
 
@@ -80,7 +80,11 @@ class SimpleDisplay:
         elif isinstance(event, PresentationStarted):
             self._line(f"[{event.agent_id}] presenting the final answer")
         elif isinstance(event, RunFinished):
-            self._line(format_table(COLUMNS, summary_rows(self.board, event.result)))
+            rows = summary_rows(self.board, event.result)
+            if fits(rows, terminal_width()):
+                self._line(format_table(COLUMNS, rows))
+            else:  # a narrow terminal: one line per agent instead of a table that wraps
+                self._line("\n".join(f"{agent}: {pairs}" for agent, pairs in stacked_rows(rows)))
             self._line(event.result.summary)
 
     def close(self) -> None:

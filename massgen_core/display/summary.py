@@ -8,7 +8,16 @@ from ..runtime.coordination.result import RunResult
 from ..runtime.usage import UsageTotals
 from .board import AgentView, Board
 
-__all__ = ["COLUMNS", "FAILURE_LABELS", "failure_label", "format_cost", "format_tokens", "summary_rows"]
+__all__ = [
+    "COLUMNS",
+    "FAILURE_LABELS",
+    "failure_label",
+    "fits",
+    "format_cost",
+    "format_tokens",
+    "stacked_rows",
+    "summary_rows",
+]
 
 #: ``AgentFailed.error_kind`` -> what the status column says
 FAILURE_LABELS: dict[str, str] = {
@@ -104,3 +113,25 @@ def summary_rows(board: Board, result: RunResult) -> list[Sequence[str]]:
         )
     )
     return rows
+
+
+def fits(rows: Sequence[Sequence[str]], width: int) -> bool:
+    """Whether the table of ``rows`` under :data:`COLUMNS` fits ``width`` columns uncut (each
+    cell padded by one space on both sides, a rule between cells, as rich and the plain table
+    draw them)."""
+    widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(COLUMNS)]
+    return sum(widths) + 3 * len(widths) + 1 <= width
+
+
+def stacked_rows(rows: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
+    """The table for a narrow terminal: per agent its id and one line of ``name value`` pairs
+    (empty cells left out), which wraps between pairs instead of cutting every cell."""
+    out: list[tuple[str, str]] = []
+    for row in rows:
+        pairs = [
+            value if name in ("label", "backend", "status") else f"{name} {value}"
+            for name, value in zip(COLUMNS[1:], row[1:], strict=True)
+            if value
+        ]
+        out.append((row[0], " · ".join(pairs)))
+    return out

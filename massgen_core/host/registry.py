@@ -275,6 +275,26 @@ class Registry:
         return f"backends with it: {', '.join(have)}" if have else "no installed backend has it"
 
     # -- building -----------------------------------------------------------------------------
+    def api_key_for(
+        self, backend_type: str, options: BackendOptions, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        """The key a backend would be built with: ``api_key`` from the config, else the first of
+        the spec's ``api_key_env`` that is set."""
+        env = os.environ if environ is None else environ
+        return options.api_key or next(
+            (env[v] for v in self.spec(backend_type).api_key_env if env.get(v)), None
+        )
+
+    def missing_key(
+        self, backend_type: str, options: BackendOptions, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        """Why building this backend would fail for want of a key (naming the env vars), or ``None``."""
+        if not self.spec(backend_type).api_key_required or self.api_key_for(backend_type, options, environ):
+            return None
+        from ..plugin.provider_errors import missing_api_key
+
+        return str(missing_api_key(backend_type, self.spec(backend_type).api_key_env))
+
     def context_for(
         self,
         backend_type: str,
@@ -296,7 +316,7 @@ class Registry:
         model = self.model_for(backend_type, options)
         if not model:
             raise ConfigError(f"backend {backend_type!r} needs a model: set backend.model")
-        api_key = options.api_key or next((env[v] for v in spec.api_key_env if env.get(v)), None)
+        api_key = self.api_key_for(backend_type, options, env)
         if spec.api_key_required and not api_key:
             from ..plugin.provider_errors import missing_api_key
 

@@ -30,7 +30,7 @@ TurnStatus = Literal["completed", "cancelled", "failed"]
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @attrs.frozen(kw_only=True)
@@ -111,6 +111,10 @@ class Session:
         )
         return record
 
+    def last_active(self) -> str:
+        """When a turn was last saved, else when the session was created (ISO 8601, UTC)."""
+        return max([t.saved_at for t in self.turns()], default=self.created_at() or "")
+
     def created_at(self) -> str | None:
         try:
             value = json.loads((self.path / "session.json").read_text(encoding="utf-8")).get("created_at")
@@ -148,11 +152,13 @@ class SessionStore:
         return Session(path)
 
     def latest(self) -> Session | None:
-        sessions = self.list()
-        return sessions[-1] if sessions else None
+        """The session used last: the newest of its creation and its last turn (``--continue``)."""
+        return max(self.list(), key=lambda s: (s.last_active(), s.created_at() or "", s.id), default=None)
 
     def list(self) -> list[Session]:
-        """Every session, oldest first (ids sort by creation time)."""
+        """Every session, oldest first: by creation time (to the microsecond; ids have only the
+        second), then id."""
         if not self.root.is_dir():
             return []
-        return [Session(p) for p in sorted(self.root.iterdir()) if (p / "session.json").is_file()]
+        sessions = [Session(p) for p in self.root.iterdir() if (p / "session.json").is_file()]
+        return sorted(sessions, key=lambda s: (s.created_at() or "", s.id))

@@ -1,0 +1,176 @@
+"""The first hour of a new user (#17): the CLI's rough edges, each through the real command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from massgen_core.testing.cli import massgen_main
+from massgen_core.version import __version__
+
+SHOUT_TWO = """\
+agents:
+  - id: a
+    backend: {type: shout, model: shout-1}
+  - id: b
+    backend: {type: shout, model: shout-1, api_key: inline-key}
+"""
+
+
+def test_version_prints_the_version_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        massgen_main("--version")
+    assert exit_.value.code == 0
+    assert f"massgen {__version__}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_validate_a_missing_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool
+) -> None:
+    missing = tmp_path / "nope.yaml"
+    status = massgen_main("validate", str(missing), *(["--json"] if as_json else []))
+    out = capsys.readouterr()
+    assert status == 2
+    text = out.out + out.err
+    assert "config file not found" in text
+    assert "expected a mapping" not in text
+
+
+def test_validate_a_directory_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = massgen_main("validate", str(tmp_path))
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "is a directory, not a config file" in err
+    assert "expected a mapping" not in err
+
+
+def test_validate_warns_about_a_missing_api_key_naming_the_env_var(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SHOUT_API_KEY", raising=False)
+    config = tmp_path / "team.yaml"
+    config.write_text(SHOUT_TWO)
+    assert massgen_main("validate", str(config)) == 0
+    out = capsys.readouterr().out
+    warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1  # agent b has its key in the config
+    assert "'a'" in warnings[0] and "SHOUT_API_KEY" in warnings[0]
+
+    assert massgen_main("validate", str(config), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is True
+    assert len(report["warnings"]) == 1 and "SHOUT_API_KEY" in report["warnings"][0]
+
+    monkeypatch.setenv("SHOUT_API_KEY", "set-now")
+    assert massgen_main("validate", str(config)) == 0
+    assert "warning:" not in capsys.readouterr().out
+
+
+# -- the run command, in a subprocess as a user runs it --------------------------------------------
+ROOT = Path(__file__).parent.parent
+SLOW_TEAM = """\
+agents:
+  - id: a
+    backend: {type: scripted, then: coordinate, chunk_delay: 0.3, answer: "one two three four five six seven"}
+  - id: b
+    backend: {type: scripted, then: coordinate, chunk_delay: 0.3, answer: "alpha beta gamma delta epsilon"}
+"""
+
+
+def _massgen(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "massgen_core", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize("problem", ["missing folder", "a directory"], ids=["missing-folder", "directory"])
+def test_a_bad_output_file_is_refused_before_the_run(tmp_path: Path, problem: str) -> None:
+    target = tmp_path / "nowhere" / "answer.md" if problem == "missing folder" else tmp_path
+    proc = _massgen(tmp_path, "--backend", "scripted", "--output-file", str(target), "q")
+    assert proc.returncode == 2, proc.stderr
+    assert "--output-file" in proc.stderr and "this is a bug" not in proc.stderr
+    assert not (tmp_path / ".massgen" / "sessions").exists()  # nothing ran
+
+
+def test_continue_resumes_the_session_used_last_even_within_one_second(tmp_path: Path) -> None:
+    # /reset starts a new session: --continue must resume that one, not the one before it,
+    # although both ids carry the same second
+    for attempt in range(4):
+        proc = _massgen(
+            tmp_path,
+            "--backend",
+            "scripted",
+            "--no-logs",
+            stdin=f"first {attempt}\n/reset\nsecond {attempt}\n",
+        )
+        assert proc.returncode == 0, proc.stderr
+        after_reset = proc.stderr.strip().splitlines()[-1].split("session: ")[1].split()[0]
+        resumed = _massgen(tmp_path, "--backend", "scripted", "--no-logs", "--continue", "third")
+        assert resumed.returncode == 0, resumed.stderr
+        assert f"session: {after_reset}" in resumed.stderr
+
+
+def test_cancelling_the_first_question_of_a_session_says_what_was_saved(tmp_path: Path) -> None:
+    config = tmp_path / "slow.yaml"
+    config.write_text(SLOW_TEAM)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "massgen_core", "--config", str(config), "--no-display", "q"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(proc, tmp_path)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "earlier turns" not in err and "saved the question as cancelled" in err
+
+
+def _wait_for(proc: subprocess.Popen[str], cwd: Path) -> None:
+    """Until the run has started its session (the agents are generating)."""
+    deadline = time.monotonic() + 30
+    while not list((cwd / ".massgen" / "sessions").glob("*/session.json")):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.8)
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.02, 0.1, 0.3])
+def test_a_second_ctrl_c_still_exits_cleanly_and_quickly(tmp_path: Path, gap: float) -> None:
+    config = tmp_path / "slow.yaml"
+    config.write_text(SLOW_TEAM)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "massgen_core", "--config", str(config), "--no-display", "q"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(proc, tmp_path)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(gap)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err  # not -2: killed by SIGINT
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert time.monotonic() - started < 10
+    (turn,) = (tmp_path / ".massgen" / "sessions").glob("*/turn_1/turn.json")
+    assert json.loads(turn.read_text())["status"] == "cancelled"
