@@ -7,7 +7,8 @@ The Python API::
     print(result.final_answer, result.winner)
 
 ``run`` (async), ``run_sync``, ``coordinate`` (an async iterator of coordination events),
-``Team`` (the same agents for several questions), ``load_config`` and the result types are loaded on first use, so that ``massgen --help`` and
+``Team`` (the same agents for several questions), ``run_batch`` (many questions, an async
+iterator of result lines), ``load_config`` and the result types are loaded on first use, so that ``massgen --help`` and
 plugin loading stay fast. Plugin authors import from :mod:`massgen_core.plugin`.
 """
 
@@ -21,6 +22,7 @@ from .version import __version__
 if TYPE_CHECKING:
     from .config import RunConfig, load_config
     from .plugin.errors import ConfigError, MassgenError
+    from .batch.run import run_batch
     from .runtime.api import coordinate, run, run_sync
     from .runtime.coordination.result import CoordinationError, RunResult
     from .runtime.team import Team
@@ -30,6 +32,7 @@ _LOCATIONS = {
     "run_sync": ".runtime.api",
     "Team": ".runtime.team",
     "coordinate": ".runtime.api",
+    "run_batch": ".batch.run",
     "load_config": ".config",
     "RunConfig": ".config",
     "RunResult": ".runtime.coordination.result",
@@ -49,6 +52,7 @@ __all__ = [
     "coordinate",
     "load_config",
     "run",
+    "run_batch",
     "run_sync",
 ]
 

@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("massgen_core.cli.validate_cmd", "check a config file without running it"),
     "sessions": ("massgen_core.cli.sessions_cmd", "list saved multi-turn sessions"),
     "batch": ("massgen_core.cli.batch_cmd", "answer every question of a file, one coordination each"),
+    "batch": ("massgen_core.cli.batch_cmd", "answer every question of a file, one coordination each"),
 }
 
 

@@ -1,0 +1,48 @@
+"""The default engine: questions run in this process, on its asyncio loop."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..answer import Places, answer, worker_info
+
+if TYPE_CHECKING:
+    from ...config.model import RunConfig
+    from ...host.registry import Registry
+    from ..questions import Question
+
+__all__ = ["DEFAULT_CONCURRENCY", "LocalEngine"]
+
+#: questions at once: model calls mostly wait on the network, but providers limit request rates
+DEFAULT_CONCURRENCY = 4
+
+
+class LocalEngine:
+    """Each question is a :class:`~massgen_core.runtime.team.Team` of its own on this loop."""
+
+    name = "local"
+
+    def __init__(self, config: RunConfig, places: Places, *, registry: Registry | None = None) -> None:
+        self.config = config
+        self.places = places
+        self.registry = registry
+        self._worker = worker_info()
+
+    async def start(self) -> None:
+        return None
+
+    def default_concurrency(self) -> int:
+        return DEFAULT_CONCURRENCY
+
+    async def answer(self, question: Question) -> dict[str, Any]:
+        return await answer(
+            self.config,
+            question,
+            places=self.places,
+            engine=self.name,
+            registry=self.registry,
+            worker=self._worker,
+        )
+
+    async def close(self) -> None:
+        return None
