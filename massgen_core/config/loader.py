@@ -60,7 +60,16 @@ def load_config(
         source is YAML. Secret values never appear in the messages.
     """
     issues, data, label = _read(source)
-    return _build(data, issues, registry=registry, environ=environ, base_dir=base_dir, source=label)
+    config_dir = Path(label).resolve().parent if label is not None and label != "<string>" else None
+    return _build(
+        data,
+        issues,
+        registry=registry,
+        environ=environ,
+        base_dir=base_dir,
+        source=label,
+        config_dir=config_dir,
+    )
 
 
 def load_config_text(
@@ -190,6 +199,7 @@ def _build(
     environ: Mapping[str, str] | None,
     base_dir: str | os.PathLike[str] | None,
     source: str | None,
+    config_dir: Path | None = None,
 ) -> RunConfig:
     if registry is None:
         from ..host.registry import get_registry
@@ -214,7 +224,7 @@ def _build(
                 (key,), f"unknown top-level key {key!r}{suggestion(key, TOP_LEVEL_KEYS)}", unknown=True
             )
 
-    agents = _agents(data, registry, issues, base)
+    agents = _agents(data, registry, issues, base, config_dir or base)
     orchestrator, nested_timeouts = _orchestrator(data.get("orchestrator"), issues, base)
     ui = _section(data.get("ui"), ("ui",), UiConfig, issues)
     timeouts_path: ConfigPath = ("timeout_settings",)
@@ -269,7 +279,9 @@ def _resolve(base: Path, path: str | Path) -> Path:
 
 
 # -- agents -----------------------------------------------------------------------------------
-def _agents(data: dict[str, Any], registry: Registry, issues: IssueList, base: Path) -> list[AgentConfig]:
+def _agents(
+    data: dict[str, Any], registry: Registry, issues: IssueList, base: Path, upload_dir: Path
+) -> list[AgentConfig]:
     given = [k for k in data if k in _AGENT_SOURCES]  # in document order
     if not given:
         issues.at_value((), "no agents: add an `agents:` list (or one `agent:`)")
@@ -295,7 +307,7 @@ def _agents(data: dict[str, Any], registry: Registry, issues: IssueList, base: P
     explicit: dict[str, ConfigPath] = {}
     parsed: list[tuple[str | None, BackendConfig | None, str | None]] = []
     for path, item in entries:
-        parsed.append(_agent(path, item, registry, issues, explicit, base))
+        parsed.append(_agent(path, item, registry, issues, explicit, base, upload_dir))
     if len(parsed) > 1:
         for (path, _), (_, backend, _) in zip(entries, parsed, strict=True):
             if backend is not None:
@@ -321,6 +333,7 @@ def _agent(
     issues: IssueList,
     explicit: dict[str, ConfigPath],
     base: Path,
+    upload_dir: Path,
 ) -> tuple[str | None, BackendConfig | None, str | None]:
     if not isinstance(item, dict):
         issues.at_value(path, f"expected an agent (a mapping with `id:` and `backend:`), got {kind_of(item)}")
@@ -339,10 +352,34 @@ def _agent(
     if "backend" not in item:
         issues.at_value(path, "the agent has no `backend:`")
         return agent_id, None, system_message
-    backend = structure_backend(item["backend"], (*path, "backend"), registry, issues)
+    raw_backend, uploads = item["backend"], None
+    if isinstance(raw_backend, dict) and "upload_files" in raw_backend:  # checked once the model is known
+        raw_backend = dict(raw_backend)
+        uploads = raw_backend.pop("upload_files")
+    backend = structure_backend(raw_backend, (*path, "backend"), registry, issues)
     if backend is not None:
         backend = _check_tools(backend, (*path, "backend"), issues, base)
+    if backend is not None and uploads is not None:
+        backend = _with_uploads(
+            backend, uploads, (*path, "backend", "upload_files"), upload_dir, registry, issues
+        )
     return agent_id, backend, system_message
+
+
+def _with_uploads(
+    backend: BackendConfig,
+    raw: Any,
+    path: ConfigPath,
+    upload_dir: Path,
+    registry: Registry,
+    issues: IssueList,
+) -> BackendConfig | None:
+    """``upload_files`` checked against the backend's model (relative paths from the config's folder)."""
+    from .uploads import structure_uploads
+
+    model = backend.options.model or registry.spec(backend.type).default_model
+    parts = structure_uploads(raw, path, upload_dir, backend.type, model, registry, issues)
+    return None if parts is None else attrs.evolve(backend, uploads=parts)
 
 
 def _agent_id(

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import attrs
 
 from ..plugin.errors import ConfigIssue
+from ..plugin.messages import MediaPart
 from ..plugin.options import BackendOptions, InvalidValue, ToolOptions
 from ..plugin.specs import Timeouts
 
@@ -55,6 +56,8 @@ class BackendConfig:
     type: str
     options: BackendOptions
     tools: ToolOptions = ToolOptions()
+    uploads: tuple[MediaPart, ...] = ()
+    """``upload_files``: what the agent is given with every question (checked, paths absolute)."""
     notes: tuple[ConfigIssue, ...] = attrs.field(default=(), eq=False, repr=False)
     """What the backend applies differently from how the block is written (its options'
     :meth:`~massgen_core.plugin.options.BackendOptions.config_notes`, placed in the config)."""

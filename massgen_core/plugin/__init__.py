@@ -40,7 +40,17 @@ if TYPE_CHECKING:
     )
     from .hookspecs import hookimpl
     from .http import http_timeout, shared_ssl_context
-    from .messages import MediaPart, Message, Part, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+    from .media_types import INLINE_TEXT_LIMIT, guess_mime, is_pdf, is_text_mime, sniff_mime
+    from .messages import (
+        MediaPart,
+        Message,
+        Part,
+        ReasoningPart,
+        TextPart,
+        ToolCallPart,
+        ToolResultPart,
+        is_url,
+    )
     from .options import (
         BackendOptions,
         InvalidValue,
@@ -107,6 +117,7 @@ _LOCATIONS: dict[str, str] = {
     "EndpointNotFoundError": ".errors",
     "ErrorContext": ".provider_errors",
     "FileAccess": ".specs",
+    "INLINE_TEXT_LIMIT": ".media_types",
     "InvalidRequestError": ".errors",
     "InvalidValue": ".options",
     "McpServerSpec": ".specs",
@@ -141,6 +152,11 @@ _LOCATIONS: dict[str, str] = {
     "Usage": ".stream",
     "connection_failed": ".provider_errors",
     "error_object": ".provider_errors",
+    "guess_mime": ".media_types",
+    "is_pdf": ".media_types",
+    "is_text_mime": ".media_types",
+    "is_url": ".messages",
+    "sniff_mime": ".media_types",
     "hookimpl": ".hookspecs",
     "shared_ssl_context": ".http",
     "http_timeout": ".http",
@@ -157,6 +173,7 @@ _LOCATIONS: dict[str, str] = {
 }
 
 __all__ = [
+    "INLINE_TEXT_LIMIT",
     "AuthenticationError",
     "Backend",
     "BackendContext",
@@ -212,9 +229,13 @@ __all__ = [
     "at_least",
     "connection_failed",
     "error_object",
+    "guess_mime",
     "hookimpl",
     "http_timeout",
     "http_url",
+    "is_pdf",
+    "is_text_mime",
+    "is_url",
     "map_http_error",
     "missing_api_key",
     "option",
@@ -224,6 +245,7 @@ __all__ = [
     "sandbox_available",
     "sandboxed_command",
     "shared_ssl_context",
+    "sniff_mime",
 ]
 
 

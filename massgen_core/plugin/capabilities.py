@@ -107,6 +107,16 @@ BUILTIN_KINDS: tuple[CapabilityKind, ...] = (
         label="Generation",
         combined_label="Both",
     ),
+    _k(
+        "document_understanding",
+        "PDF input",
+        "Reads PDF documents given as input (upload_files file_path, massgen -a).",
+    ),
+    _k(
+        "file_search",
+        "File search",
+        "Documents given as input go to the provider's file search (a vector store) instead of the prompt.",
+    ),
     _k("mcp", "MCP", "Uses tools from MCP servers (mcp_servers).", row="MCP Support"),
     _k(
         "filesystem_native",

@@ -5,6 +5,7 @@
     from massgen_core.runtime.api import run, run_sync, coordinate
 
     result = run_sync("config.yaml", "What is the capital of France?")
+    result = run_sync("config.yaml", "What is in this picture?", attachments=["photo.jpg"])
     print(result.final_answer, result.winner, result.vote_counts, result.cost)
 
     async for event in coordinate(config, question):   # to show progress yourself
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ..config.model import RunConfig
     from ..host.registry import Registry
     from ..records.sessions import Session
+    from .team import Attachment
 
     #: a config object, a mapping with the YAML structure, or a YAML file path
     ConfigInput: TypeAlias = RunConfig | Mapping[str, Any] | str | os.PathLike[str]
@@ -49,6 +51,7 @@ async def coordinate(
     log_dir: Path | None = None,
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> AsyncGenerator[CoordinationEvent, None]:
     """Yield the run's events; the last is :class:`RunFinished` with the result.
 
@@ -59,11 +62,18 @@ async def coordinate(
     :param session: takes the history from this session and saves the turn to it (also when
         the run fails or is cancelled, with that status).
     :param log_dir: write the run's log folder (events, result, final answer) there.
+    :param attachments: files given to every agent with the question: paths, URLs or
+        :class:`~massgen_core.plugin.messages.MediaPart` parts (a file's type is read from its content).
     :raises CoordinationError: every agent failed (the events before say why each did).
+    :raises AttachmentError: an attachment is missing or an agent's backend or model cannot take it.
     """
     async with (
         Team(config, registry=registry, environ=environ) as team,
-        aclosing(team.coordinate(question, history=history, session=session, log_dir=log_dir)) as events,
+        aclosing(
+            team.coordinate(
+                question, history=history, session=session, log_dir=log_dir, attachments=attachments
+            )
+        ) as events,
     ):
         async for event in events:  # closed before the team, also when the caller stops early
             yield event
@@ -79,11 +89,19 @@ async def run(
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
     on_event: Callable[[CoordinationEvent], object] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> RunResult:
     """Run ``question`` and return the result; ``on_event`` sees every event on the way (a
     display, say). The other parameters are :func:`coordinate`'s."""
     async with Team(config, registry=registry, environ=environ) as team:
-        return await team.run(question, history=history, session=session, log_dir=log_dir, on_event=on_event)
+        return await team.run(
+            question,
+            history=history,
+            session=session,
+            log_dir=log_dir,
+            on_event=on_event,
+            attachments=attachments,
+        )
 
 
 def run_sync(

@@ -30,9 +30,13 @@ from .coordination.events import AgentOutput
 from .usage import UsageLedger
 
 if TYPE_CHECKING:
-    from ..config.model import RunConfig
+    from ..config.model import BackendConfig, RunConfig
     from ..host.registry import Registry
+    from ..plugin.messages import MediaPart, Part
     from ..records.sessions import Session, TurnStatus
+
+    #: a file given with the question: a path, a URL, or a ready part
+    Attachment: TypeAlias = str | os.PathLike[str] | MediaPart
 
     #: a config object, a mapping with the YAML structure, or a YAML file path
     ConfigInput: TypeAlias = RunConfig | Mapping[str, Any] | str | os.PathLike[str]
@@ -117,6 +121,31 @@ class Team:
             self._stack = stack
         return self._assembled
 
+    def attachments(self, attachments: Sequence[Attachment] = ()) -> dict[str, tuple[Part, ...]]:
+        """What each agent is given with a question: its ``upload_files``, then ``attachments``
+        (checked against its backend and model), as its backend is sent them.
+
+        :raises AttachmentError: an attachment is missing or an agent cannot take it.
+        """
+        from ..config.uploads import AttachmentError, check_attachments, given_parts, resolve_attachments
+
+        extra = resolve_attachments(attachments)
+        agents = [(a.id, a.backend.type, self._model(a.backend)) for a in self.config.agents]
+        check_attachments(extra, agents, self.registry)
+        try:
+            return {
+                agent.id: given_parts(
+                    (*agent.backend.uploads, *extra),
+                    self.registry.capabilities(agent.backend.type, self._model(agent.backend)),
+                )
+                for agent in self.config.agents
+            }
+        except (OSError, ValueError) as exc:  # a file changed since it was checked
+            raise AttachmentError(f"cannot read an attachment: {exc}") from None
+
+    def _model(self, backend: BackendConfig) -> str | None:
+        return backend.model or self.registry.spec(backend.type).default_model
+
     async def coordinate(
         self,
         question: str,
@@ -124,9 +153,15 @@ class Team:
         history: Sequence[tuple[str, str]] = (),
         session: Session | None = None,
         log_dir: Path | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> AsyncGenerator[CoordinationEvent, None]:
         """Yield the question's events; the last is :class:`RunFinished` with the result.
 
+        :param attachments: files given to every agent with the question (paths, URLs or
+            :class:`~massgen_core.plugin.messages.MediaPart` parts; a file's type is read from its
+            content), besides each agent's ``upload_files``.
+        :raises AttachmentError: an attachment is missing, or an agent's backend or model cannot
+            take it (checked before any agent starts).
         :param history: earlier (question, final answer) turns to keep in context.
         :param session: takes the history from this session and saves the turn to it (also when
             the run fails or is cancelled, with that status).
@@ -135,6 +170,7 @@ class Team:
         """
         if self._busy:
             raise RuntimeError("a Team answers one question at a time")
+        given = self.attachments(attachments)
         self._busy = True
         turns = session.history() if session is not None else list(history)
         log = RunLog(log_dir) if log_dir is not None else None
@@ -150,6 +186,7 @@ class Team:
                     infos=agent_infos(self.config, self.registry),
                     ledger=UsageLedger(),  # this question's usage only
                     hooks=assembled.hooks,
+                    attachments=given,
                 )
                 async with aclosing(orchestrator.run(question)) as events:
                     async for event in events:
@@ -178,11 +215,14 @@ class Team:
         session: Session | None = None,
         log_dir: Path | None = None,
         on_event: Callable[[CoordinationEvent], object] | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> RunResult:
         """Answer ``question`` and return the result; ``on_event`` sees every event on the way
         (a display, say). The other parameters are :meth:`coordinate`'s."""
         result: RunResult | None = None
-        async for event in self.coordinate(question, history=history, session=session, log_dir=log_dir):
+        async for event in self.coordinate(
+            question, history=history, session=session, log_dir=log_dir, attachments=attachments
+        ):
             if on_event is not None:
                 on_event(event)
             if isinstance(event, RunFinished):

@@ -22,6 +22,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import suppress
 
+from ...plugin.messages import Part
 from ..agent import Agent
 from ..usage import UsageLedger
 from .channel import Channel
@@ -58,7 +59,8 @@ class Orchestrator:
     All agents record usage into one :class:`~massgen_core.runtime.usage.UsageLedger` (``ledger``, by
     default the first agent's), so the result can report usage per agent and in total.
     ``history`` holds earlier (question, final answer) turns of a session. ``hooks`` are told
-    about the run's milestones (by default nothing is).
+    about the run's milestones (by default nothing is). ``attachments`` are the parts each agent
+    gets with the question (by agent id: its ``upload_files`` and the question's files).
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class Orchestrator:
         infos: Mapping[str, AgentInfo] | None = None,
         ledger: UsageLedger | None = None,
         hooks: RunMilestones | None = None,
+        attachments: Mapping[str, Sequence[Part]] | None = None,
     ) -> None:
         if not agents:
             raise ValueError("a run needs at least one agent")
@@ -79,6 +82,7 @@ class Orchestrator:
         self.settings = settings or CoordinationSettings()
         self.history = tuple(history)
         self.hooks = hooks or RunMilestones()
+        self.attachments = {k: tuple(v) for k, v in (attachments or {}).items()}
         self.ledger = ledger or agents[0].ledger
         for agent in agents:
             agent.ledger = self.ledger
@@ -176,7 +180,12 @@ class Orchestrator:
                 asyncio.timeout_at(self._limit_at(agent_id, deadline)),
             ):
                 text, failure = await answer_directly(
-                    agent, question, history=self.history, settings=self.settings, emit=emit
+                    agent,
+                    question,
+                    history=self.history,
+                    settings=self.settings,
+                    emit=emit,
+                    attachments=self.attachments.get(agent_id, ()),
                 )
         except TimeoutError:
             text, failure = "", TurnFailed("it ran out of time", "timeout")
@@ -240,6 +249,7 @@ class Orchestrator:
                     history=self.history,
                     settings=self.settings,
                     emit=emit,
+                    attachments=self.attachments.get(winner, ()),
                 )
         except TimeoutError:
             text, error = "", "it ran out of time"
@@ -332,6 +342,7 @@ class Orchestrator:
             system_message=agent.system_message,
             may_answer=may_answer,
             planning_instruction=settings.planning_instruction if settings.planning_mode else None,
+            attachments=self.attachments.get(agent_id, ()),
         )
         loop = asyncio.get_running_loop()
         started = loop.time()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...plugin.messages import Message
+from ...plugin.messages import Message, Part
 from ..agent import Agent
 from .events import Phase
 from .prompts import presentation_messages, single_agent_messages
@@ -51,6 +51,7 @@ async def present(
     history: Sequence[tuple[str, str]],
     settings: CoordinationSettings,
     emit: Emit,
+    attachments: Sequence[Part] = (),
 ) -> tuple[str, str | None]:
     """The winner's final presentation: ``(text, None)``, or ``("", why it failed)``."""
     messages = presentation_messages(
@@ -62,6 +63,7 @@ async def present(
         history=history,
         system_message=agent.system_message,
         planning=settings.planning_mode,
+        attachments=attachments,
     )
     return await _final_text(agent, messages, emit=emit, settings=settings, phase="presentation")
 
@@ -73,8 +75,11 @@ async def answer_directly(
     history: Sequence[tuple[str, str]],
     settings: CoordinationSettings,
     emit: Emit,
+    attachments: Sequence[Part] = (),
 ) -> tuple[str, TurnFailed | None]:
     """A single agent answers the question: ``(text, None)``, or ``("", why it failed)`` with the
     failure's kind (``authentication``, ``rate_limit``, ``empty_answer`` ...)."""
-    messages = single_agent_messages(question, history=history, system_message=agent.system_message)
+    messages = single_agent_messages(
+        question, history=history, system_message=agent.system_message, attachments=attachments
+    )
     return await _final_turn(agent, messages, emit=emit, settings=settings, phase="answer")

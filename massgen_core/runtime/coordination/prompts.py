@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...plugin.messages import Message
+from ...plugin.messages import Message, Part, TextPart
 from .state import AnswerView, Vote
 
 __all__ = [
@@ -80,6 +80,12 @@ def history_messages(history: Sequence[tuple[str, str]]) -> list[Message]:
     return out
 
 
+def _user(text: str, attachments: Sequence[Part]) -> Message:
+    """The question's user message: its text, then the files given with it (``upload_files``,
+    ``massgen -a``), so every turn of the run shows them to the model."""
+    return Message(role="user", parts=(TextPart(text=text), *attachments))
+
+
 def _original(question: str) -> str:
     return f"<ORIGINAL MESSAGE>\n{question}\n<END OF ORIGINAL MESSAGE>"
 
@@ -100,6 +106,7 @@ def coordination_messages(
     system_message: str | None = None,
     may_answer: bool = True,
     planning_instruction: str | None = None,
+    attachments: Sequence[Part] = (),
 ) -> list[Message]:
     """The messages of one coordination turn."""
     status = _NO_ANSWERS if not view.answers else (None if may_answer else _LIMIT_REACHED)
@@ -110,7 +117,7 @@ def coordination_messages(
         f"## Planning mode\n{planning_instruction}" if planning_instruction else None,
     )
     user = _join(_original(question), _answers_block(view))
-    return [Message.system(system), *history_messages(history), Message.user(user)]
+    return [Message.system(system), *history_messages(history), _user(user, attachments)]
 
 
 def presentation_messages(
@@ -123,6 +130,7 @@ def presentation_messages(
     history: Sequence[tuple[str, str]] = (),
     system_message: str | None = None,
     planning: bool = False,
+    attachments: Sequence[Part] = (),
 ) -> list[Message]:
     """The messages of the winner's final presentation (``planning``: coordination was planning only)."""
     received = [v for v in votes if labels.get(v.target) == presenter_label]
@@ -143,12 +151,16 @@ def presentation_messages(
         "Based on the coordination above, present the final answer to the ORIGINAL MESSAGE.",
     )
     system = _join(system_message, _PRESENTATION, _CARRY_OUT if planning else None)
-    return [Message.system(system), *history_messages(history), Message.user(user)]
+    return [Message.system(system), *history_messages(history), _user(user, attachments)]
 
 
 def single_agent_messages(
-    question: str, *, history: Sequence[tuple[str, str]] = (), system_message: str | None = None
+    question: str,
+    *,
+    history: Sequence[tuple[str, str]] = (),
+    system_message: str | None = None,
+    attachments: Sequence[Part] = (),
 ) -> list[Message]:
     """The messages of a single agent answering directly."""
     system = [Message.system(system_message)] if system_message else []
-    return [*system, *history_messages(history), Message.user(question)]
+    return [*system, *history_messages(history), _user(question, attachments)]

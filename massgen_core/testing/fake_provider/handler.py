@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from .gemini import GeminiRenderer
+from .openai_files import FileStore
 from .recording import RecordedRequest, WireFormat
 from .rendering import ErrorResponse, WireRenderer, api_key_of
 from .routing import (
@@ -43,6 +44,7 @@ class Owner(Protocol):
 
     models: tuple[str, ...]
     api_key: str | None
+    files: FileStore
     _stopping: threading.Event
     _handler_errors: list[BaseException]
 
@@ -237,6 +239,8 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
                 self._send_json(200, entry)
         elif self.command == "POST" and url.path.rstrip("/") == "/v1/messages/count_tokens":
             self._send_json(200, {"input_tokens": estimate_tokens(raw_body.decode("utf-8", "replace"))})
+        elif (files := self.owner.files.answer(self.command, url.path, headers, raw_body, body)) is not None:
+            self._send_json(*files)
         else:
             message = f"Unknown request URL: {self.command} {url.path}."
             error = {

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from .handler import POLL_SECONDS, LoopbackHTTPServer
+from .openai_files import FileStore
 from .recording import RecordedRequest, WireFormat
 from .script import Reply, Scripted
 
@@ -53,6 +54,8 @@ class FakeProviderServer:
         self.responder = responder
         self.api_key = api_key
         self.default_latency = default_latency
+        #: files and vector stores uploaded through OpenAI's Files / Vector Stores APIs
+        self.files = FileStore()
         self._queue: collections.deque[Scripted] = collections.deque()
         self._requests: list[RecordedRequest] = []
         self._handler_errors: list[BaseException] = []
