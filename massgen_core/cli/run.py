@@ -279,7 +279,11 @@ def _load_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> R
             )
         from pathlib import Path
 
-        return load_config(Path(args.config))
+        config = load_config(Path(args.config))
+        for change in config.compat:  # MassGen keys this run ignores: say so (`massgen validate` lists all)
+            if change.kind == "ignored":
+                print(f"warning: {change}", file=sys.stderr, flush=True)
+        return config
     if not (args.backend or args.model):
         parser.error("give --config FILE, or --backend TYPE --model MODEL (see massgen --help)")
     config = single_agent_config(args.backend, args.model, args.base_url)

@@ -1,7 +1,9 @@
 """``massgen validate FILE``: check a config without running it.
 
 Everything the loader checks: syntax, types, options, capabilities, and what the config names on
-this machine (context paths exist, MCP server programs are installed and allowed).
+this machine (context paths exist, MCP server programs are installed and allowed). For a MassGen
+config it also lists, by default, the MassGen keys read differently from how they are written:
+``translated:`` (and how) and ``warning:`` (ignored, and why); see :mod:`massgen_core.config.compat`.
 """
 
 from __future__ import annotations
@@ -57,12 +59,23 @@ def main(argv: Sequence[str]) -> int:
             {"file": n.file, "line": n.line, "column": n.column, "path": n.path, "message": n.message}
             for n in notes
         ]
-        print_json({"valid": True, "issues": [], "notes": listed, "warnings": warnings, "agents": agents})
+        compat = {  # MassGen keys read differently from how they are written
+            kind: [
+                {"file": i.file, "line": i.line, "column": i.column, "path": i.path, "message": i.message}
+                for i in (c.issue for c in config.compat if c.kind == kind)
+            ]
+            for kind in ("translated", "ignored")
+        }
+        print_json(
+            {"valid": True, "issues": [], "notes": listed, "warnings": warnings, "agents": agents, **compat}
+        )
     else:
         desc = ", ".join(f"{a['id']} ({a['type']}{'/' + a['model'] if a['model'] else ''})" for a in agents)
         print(f"{args.file}: valid: {len(agents)} agent(s): {desc}")
         for note in notes:  # valid, but applied differently from how it is written
             print(f"note: {note}")
+        for change in config.compat:  # MassGen keys: translated (and how), or ignored (and why)
+            print(f"{'translated' if change.kind == 'translated' else 'warning'}: {change}")
         for warning in warnings:  # valid, but the run will fail until the machine changes
             print(f"warning: {warning}")
     return 0

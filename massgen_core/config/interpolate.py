@@ -6,6 +6,11 @@ In every string value (not in keys):
   config error at the value, naming the variable;
 - ``${NAME:-default}`` uses ``default`` when ``NAME`` is unset or empty;
 - ``$${`` stands for a literal ``${``.
+
+``${cwd}`` in an MCP server's ``args``, ``env`` and ``cwd`` is not an environment variable: as in
+MassGen it means the agent's workspace, which is only known when the run starts, so it is kept
+as written here and filled in when the server is launched
+(:func:`massgen_core.tools.mcp.servers.bind_workspace`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,18 @@ from typing import Any
 
 from .issues import ConfigPath, IssueList
 
-__all__ = ["interpolate", "interpolate_string", "load_dotenv_file"]
+__all__ = [
+    "WORKSPACE_REFERENCE",
+    "interpolate",
+    "interpolate_string",
+    "is_workspace_field",
+    "load_dotenv_file",
+]
+
+#: what MassGen configs write for the agent's workspace in MCP server arguments and env
+WORKSPACE_REFERENCE = "${cwd}"
+_WORKSPACE_NAME = "cwd"
+_SERVER_FIELDS = ("args", "env", "cwd")
 
 _START = re.compile(r"\$\$\{|\$\{")
 _BODY = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?", re.DOTALL)
@@ -30,8 +46,23 @@ class InterpolationError(Exception):
         super().__init__(message)
 
 
-def interpolate_string(text: str, environ: Mapping[str, str]) -> str:
-    """``text`` with its ``${...}`` references replaced; raises :class:`InterpolationError`."""
+def is_workspace_field(path: ConfigPath) -> bool:
+    """Whether ``path`` is inside an MCP server's ``args``, ``env`` or ``cwd`` in a backend block
+    (``agents[0].backend.mcp_servers[1].args[2]``, the dictionary form and a single server too),
+    where ``${cwd}`` means the agent's workspace."""
+    for i in range(len(path) - 1):
+        if path[i] == "backend" and path[i + 1] == "mcp_servers":
+            rest = path[i + 2 :]
+            return any(part in _SERVER_FIELDS for part in rest[:2])
+    return False
+
+
+def interpolate_string(text: str, environ: Mapping[str, str], *, workspace_field: bool = False) -> str:
+    """``text`` with its ``${...}`` references replaced; raises :class:`InterpolationError`.
+
+    :param workspace_field: ``text`` is an MCP server's argument, env value or ``cwd``: ``${cwd}``
+        stays as written (the agent's workspace, filled in at launch).
+    """
     if "${" not in text:
         return text
     out: list[str] = []
@@ -56,9 +87,19 @@ def interpolate_string(text: str, environ: Mapping[str, str]) -> str:
                 f"malformed reference '${{{body}}}': write ${{NAME}} or ${{NAME:-default}}"
             )
         name, default = parsed.group("name"), parsed.group("default")
+        if name == _WORKSPACE_NAME and default is None and workspace_field:
+            out.append(WORKSPACE_REFERENCE)
+            pos = end + 1
+            continue
         value = environ.get(name)
         if default is not None and not value:
             value = default
+        if value is None and name == _WORKSPACE_NAME:
+            raise InterpolationError(
+                "${cwd} (the agent's workspace, as MassGen configs write it) is only filled in in an "
+                "MCP server's `args`, `env` and `cwd`; elsewhere it would be the environment variable "
+                "cwd, which is not set"
+            )
         if value is None:
             raise InterpolationError(
                 f"environment variable {name} is not set (set it, put it in .env, "
@@ -72,7 +113,7 @@ def interpolate(data: Any, environ: Mapping[str, str], issues: IssueList, path: 
     """``data`` with every string value interpolated; undefined variables go to ``issues``."""
     if isinstance(data, str):
         try:
-            return interpolate_string(data, environ)
+            return interpolate_string(data, environ, workspace_field=is_workspace_field(path))
         except InterpolationError as exc:
             issues.at_value(path, exc.message)
             issues.mark_reported(path)

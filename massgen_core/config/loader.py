@@ -11,6 +11,7 @@ import attrs
 
 from ..plugin.errors import ConfigError, ConfigIssue
 from .backend_block import check_can_coordinate, structure_backend
+from .compat import translate
 from .converter import kind_of
 from .ids import agent_id_problem
 from .interpolate import interpolate
@@ -218,6 +219,7 @@ def _build(
             (), f"expected a mapping with `agents:` or `agent:` at the top, got {kind_of(data)}{hint}"
         )
         raise issues.error()
+    data, compat = translate(data, issues)  # MassGen's keys: translated, ignored or refused
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             issues.at_key(
@@ -242,7 +244,12 @@ def _build(
     _check_storage(orchestrator, [a.id for a in agents], base, issues)
     issues.raise_if_any()
     return RunConfig(
-        agents=tuple(agents), orchestrator=orchestrator, ui=ui, timeout_settings=timeouts, source=source
+        agents=tuple(agents),
+        orchestrator=orchestrator,
+        ui=ui,
+        timeout_settings=timeouts,
+        source=source,
+        compat=tuple(compat),
     )
 
 

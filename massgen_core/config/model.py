@@ -18,6 +18,7 @@ from ..plugin.errors import ConfigIssue
 from ..plugin.messages import MediaPart
 from ..plugin.options import BackendOptions, InvalidValue, ToolOptions
 from ..plugin.specs import Timeouts
+from .compat import CompatNote
 
 #: the per-request limits' defaults are the backend contract's (one place for them)
 _REQUEST = Timeouts()
@@ -178,6 +179,9 @@ class RunConfig:
     ui: UiConfig = UiConfig()
     timeout_settings: TimeoutSettings = TimeoutSettings()
     source: str | None = attrs.field(default=None, eq=False, repr=False)
+    compat: tuple[CompatNote, ...] = attrs.field(default=(), eq=False, repr=False)
+    """MassGen keys read differently from how they are written: translated, or ignored with a
+    warning (:mod:`massgen_core.config.compat`)."""
 
     def agent(self, agent_id: str) -> AgentConfig:
         """The agent with ``agent_id``; ``KeyError`` if there is none."""

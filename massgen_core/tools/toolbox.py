@@ -40,7 +40,7 @@ from ..plugin.options import command_words
 from ..plugin.specs import McpServerSpec, ToolContext, ToolSpec
 from .mcp.hub import McpHub
 from .mcp.notices import NoticeSink
-from .mcp.servers import ServerEntry, entry_from_spec, parse_mcp_servers
+from .mcp.servers import ServerEntry, bind_workspace, entry_from_spec, mentions_workspace, parse_mcp_servers
 from .mcp.settings import McpSettings
 from .toolset import FunctionTool, Tool, ToolSet
 
@@ -106,10 +106,13 @@ def runs_commands(agent: AgentConfig) -> bool:
 
 
 def needs_workspace(agent: AgentConfig, config: RunConfig | None = None) -> bool:
-    """Whether the agent gets a workspace: it sets ``cwd``, runs commands, or there are context paths."""
+    """Whether the agent gets a workspace: it sets ``cwd``, runs commands, an MCP server's arguments
+    name it (``${cwd}``), or there are context paths."""
     options = agent.backend.tools
     has_context = config is not None and bool(config.orchestrator.context_paths)
-    return bool(options.cwd or runs_commands(agent) or has_context)
+    return bool(
+        options.cwd or runs_commands(agent) or has_context or mentions_workspace(options.mcp_servers)
+    )
 
 
 def run_workspaces(config: RunConfig) -> RunWorkspaces | None:
@@ -264,10 +267,10 @@ async def agent_toolbox(
     origin = origin or f"agent {agent.id!r}: backend"
     options = agent.backend.tools
     function_tools, plugin_servers = _offered(agent, host, access, registry)
-    entries = [
-        *parse_mcp_servers(options.mcp_servers, path=f"{origin}.mcp_servers", source=source),
-        *plugin_servers,
-    ]
+    configured = parse_mcp_servers(options.mcp_servers, path=f"{origin}.mcp_servers", source=source)
+    if access is not None:  # ${cwd} in a server's args, env and cwd: the agent's workspace (MassGen's)
+        configured = [bind_workspace(entry, str(access.workspace)) for entry in configured]
+    entries = [*configured, *plugin_servers]
     builtin = _builtin_servers(agent, access, origin, source, secret_env_names, environ)
     taken = {e.name for e in entries}
     for entry in builtin:

@@ -25,6 +25,25 @@ Defaults (each can be widened per server with a ``security:`` mapping, see :func
   135, 139, 143, 445, 1433, 1521, 3306, 3389, 5432, 5900, 6379, 11211, 27017), and not a
   link-local (cloud metadata), multicast, unspecified or reserved IP address — loopback and
   private addresses are fine (``security.allow_any_host: true`` lifts the address check).
+
+A ``security:`` block written with MassGen's keys (``level``, ``env``, ``allow_localhost``,
+``allow_private_ips``, ``resolve_dns``, ``allowed_hostnames``) is read with MassGen's meaning,
+MassGen's defaults for the keys it leaves out, and this policy's own refusals on top (so the
+result is the same as MassGen's or stricter), see :func:`policy_for`:
+
+* ``level`` (default ``strict``) picks MassGen's launcher list for that level, without the shells
+  MassGen lists (servers never run through a shell here) and without the name patterns above;
+  ``allowed_executables`` then *replaces* the list, as in MassGen;
+* ``env`` (``mode: denylist|allowlist``, ``allowed_vars``, ``denied_vars``, ``level``): names are
+  compared case-insensitively; ``strict`` also refuses ``PATH``, ``HOME``, ``USER``, ``USERNAME``,
+  ``SHELL``; every level refuses ``PWD`` and ``OLDPWD``; ``denied_vars`` replaces the level's
+  list; ``allowlist`` refuses every name not in ``allowed_vars``; values may not hold ``$(``,
+  backticks, ``${``, ``||``, ``&&``, ``;`` or ``|``. The names this policy always refuses stay refused;
+* URLs: loopback addresses and ``localhost`` are refused unless ``allow_localhost`` (or
+  ``allow_private_ips``), private addresses unless ``allow_private_ips``; a host in
+  ``allowed_hostnames`` skips these two checks; ``resolve_dns`` checks the addresses a host name
+  resolves to as well. Link-local, multicast, unspecified and reserved addresses stay refused
+  (``allow_private_ips`` lifts them in MassGen, not here; only ``allow_any_host`` does).
 """
 
 from __future__ import annotations
@@ -34,6 +53,7 @@ import ipaddress
 import os
 import re
 import shutil
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,7 +63,19 @@ import attrs
 
 from ...plugin.specs import McpServerSpec
 
-__all__ = ["DEFAULT_POLICY", "LaunchPolicy", "SubPath", "check_spec", "policy_for"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "ENV_MODES",
+    "ENV_POLICY_KEYS",
+    "LEVELS",
+    "SECURITY_KEYS",
+    "LaunchPolicy",
+    "SubPath",
+    "check_spec",
+    "describe_policy",
+    "is_massgen_security",
+    "policy_for",
+]
 
 #: A position inside an ``mcp_servers`` value or one server: keys and list indices (``(1, "args", 0)``).
 SubPath = tuple[str | int, ...]
@@ -107,16 +139,77 @@ MAX_ARGS = 100
 MAX_ARG_LENGTH = 4096
 
 
+#: MassGen's launcher lists per ``security.level`` (mcp_tools/security.py), without its shells
+#: (``sh``, ``bash``, ``zsh``, ``fish``, ``powershell``, ``pwsh``, ``cmd``): never launchers here
+_MASSGEN_STRICT = frozenset(
+    {
+        *(f"python3.{minor}" for minor in range(8, 15)),
+        "python",
+        "python3",
+        "py",
+        "uv",
+        "uvx",
+        "pipx",
+        "pip",
+        "pip3",
+        "node",
+        "npm",
+        "npx",
+        "yarn",
+        "pnpm",
+        "bun",
+        "deno",
+        "java",
+        "ruby",
+        "go",
+        "rust",
+        "cargo",
+        "fastmcp",
+    }
+)
+LEVEL_EXECUTABLES: dict[str, frozenset[str]] = {
+    "strict": _MASSGEN_STRICT,
+    "moderate": _MASSGEN_STRICT | {"git", "nodejs"},
+    "permissive": _MASSGEN_STRICT | {"git", "curl", "wget", "nodejs"},
+}
+#: env names MassGen refuses per level (besides :data:`DENIED_ENV`, always refused here)
+LEVEL_DENIED_ENV: dict[str, frozenset[str]] = {
+    "strict": frozenset({"PWD", "OLDPWD", "DYLD_LIBRARY_PATH", "PATH", "HOME", "USER", "USERNAME", "SHELL"}),
+    "moderate": frozenset({"PWD", "OLDPWD", "DYLD_LIBRARY_PATH"}),
+    "permissive": frozenset({"PWD", "OLDPWD", "DYLD_LIBRARY_PATH"}),
+}
+LEVELS = tuple(LEVEL_EXECUTABLES)
+ENV_MODES = ("denylist", "allowlist")
+_ENV_VALUE_META = ("$(", "`", "${", "||", "&&", ";", "|")
+_LOCALHOST_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
+
+
 @attrs.frozen(kw_only=True)
 class LaunchPolicy:
-    """What a server entry may run or connect to (see the module docstring for the defaults)."""
+    """What a server entry may run or connect to (see the module docstring for the defaults).
+
+    :param allow_loopback: loopback addresses (and ``localhost``) in a URL.
+    :param allow_private: private addresses in a URL.
+    :param allowed_hostnames: hosts exempt from the loopback and private checks.
+    :param resolve_dns: check the addresses a URL's host name resolves to, too.
+    :param allowed_env: when set, the only env names a server may be given (upper case).
+    :param check_env_values: refuse env values with shell metacharacters (MassGen's check).
+    :param massgen_level: the MassGen ``security.level`` the policy was made from, if any.
+    """
 
     allowed_executables: frozenset[str] = DEFAULT_EXECUTABLES
     allowed_patterns: tuple[str, ...] = DEFAULT_PATTERNS
     allow_shell_metacharacters: bool = False
     allow_any_host: bool = False
+    allow_loopback: bool = True
+    allow_private: bool = True
+    allowed_hostnames: frozenset[str] = frozenset()
+    resolve_dns: bool = False
     denied_env: frozenset[str] = DENIED_ENV
+    allowed_env: frozenset[str] | None = None
+    check_env_values: bool = False
     denied_ports: frozenset[int] = DENIED_PORTS
+    massgen_level: str | None = None
 
     def executable_allowed(self, executable: str) -> bool:
         name = os.path.basename(executable)
@@ -129,22 +222,85 @@ class LaunchPolicy:
 
 DEFAULT_POLICY = LaunchPolicy()
 
-SECURITY_KEYS = ("allowed_executables", "allow_shell_metacharacters", "allow_any_host")
+#: this policy's own ``security:`` keys
+OWN_SECURITY_KEYS = ("allowed_executables", "allow_shell_metacharacters", "allow_any_host")
+#: MassGen's ``security:`` keys (besides ``allowed_executables``)
+MASSGEN_SECURITY_KEYS = (
+    "level",
+    "env",
+    "allow_localhost",
+    "allow_private_ips",
+    "resolve_dns",
+    "allowed_hostnames",
+)
+SECURITY_KEYS = (*OWN_SECURITY_KEYS, *MASSGEN_SECURITY_KEYS)
+ENV_POLICY_KEYS = ("mode", "allowed_vars", "denied_vars", "level")
+
+
+def is_massgen_security(security: Mapping[str, Any] | None) -> bool:
+    """Whether a ``security:`` block uses MassGen's keys (and is read with MassGen's meaning)."""
+    return bool(security) and any(key in security for key in MASSGEN_SECURITY_KEYS)  # type: ignore[operator]
 
 
 def policy_for(security: Mapping[str, Any] | None, base: LaunchPolicy = DEFAULT_POLICY) -> LaunchPolicy:
-    """``base`` widened by a server's ``security:`` mapping (keys already validated)."""
+    """The policy for a server's ``security:`` mapping (keys already validated).
+
+    Without MassGen's keys, ``base`` widened by this policy's own keys (``allowed_executables``
+    adds launcher names). With them, MassGen's meaning (see the module docstring).
+    """
     if not security:
         return base
-    extra = security.get("allowed_executables") or ()
-    return attrs.evolve(
+    policy = attrs.evolve(
         base,
-        allowed_executables=base.allowed_executables | frozenset(extra),
         allow_shell_metacharacters=bool(
             security.get("allow_shell_metacharacters", base.allow_shell_metacharacters)
         ),
         allow_any_host=bool(security.get("allow_any_host", base.allow_any_host)),
     )
+    named = frozenset(security.get("allowed_executables") or ())
+    if not is_massgen_security(security):
+        return attrs.evolve(policy, allowed_executables=base.allowed_executables | named)
+    level = str(security.get("level", "strict"))
+    env: Mapping[str, Any] = security.get("env") or {}
+    env_level = str(env.get("level", level))
+    denied_vars = frozenset(str(v).upper() for v in env.get("denied_vars") or ())
+    allowed_vars = frozenset(str(v).upper() for v in env.get("allowed_vars") or ())
+    allow_private = bool(security.get("allow_private_ips", False))
+    return attrs.evolve(
+        policy,
+        allowed_executables=named or LEVEL_EXECUTABLES[level],
+        allowed_patterns=(),
+        allow_loopback=bool(security.get("allow_localhost", False)) or allow_private,
+        allow_private=allow_private,
+        allowed_hostnames=frozenset(str(h).lower() for h in security.get("allowed_hostnames") or ()),
+        resolve_dns=bool(security.get("resolve_dns", False)),
+        denied_env=DENIED_ENV | (denied_vars or LEVEL_DENIED_ENV[env_level]),
+        allowed_env=allowed_vars if env.get("mode") == "allowlist" and allowed_vars else None,
+        check_env_values=True,
+        massgen_level=level,
+    )
+
+
+def describe_policy(policy: LaunchPolicy) -> str:
+    """What a policy made from a MassGen ``security:`` block allows, in one line (for reports)."""
+    launchers = ", ".join(sorted(policy.allowed_executables))
+    hosts = []
+    if policy.allow_any_host:
+        hosts.append("any address")
+    else:
+        hosts.append("loopback allowed" if policy.allow_loopback else "loopback refused")
+        hosts.append("private addresses allowed" if policy.allow_private else "private addresses refused")
+        hosts.append("link-local, multicast and reserved refused")
+    if policy.allowed_hostnames:
+        hosts.append(f"exempt hosts: {', '.join(sorted(policy.allowed_hostnames))}")
+    if policy.resolve_dns:
+        hosts.append("host names resolved and checked")
+    env = (
+        f"env only {', '.join(sorted(policy.allowed_env))}"
+        if policy.allowed_env is not None
+        else f"env may not set {', '.join(sorted(policy.denied_env - DENIED_ENV))} (nor the always-refused loader variables)"
+    )
+    return f"launchers: {launchers}; {env}; URLs: {'; '.join(hosts)}"
 
 
 def find_executable(command: str, env: Mapping[str, str], cwd: str | None) -> str | None:
@@ -209,17 +365,46 @@ def _check_stdio(spec: McpServerSpec, policy: LaunchPolicy) -> Problems:
 def _check_env(env: Mapping[str, str], policy: LaunchPolicy) -> Problems:
     problems: Problems = []
     for name, value in env.items():
+        upper = name.upper()
         if not _ENV_NAME.match(name):
             problems.append((("env", name), f"{name!r} is not a valid environment variable name"))
-        elif name in policy.denied_env or name.startswith("DYLD_"):
+        elif upper in DENIED_ENV or upper.startswith("DYLD_"):
             problems.append(
                 (
                     ("env", name),
                     f"{name} may not be set for an MCP server: it makes the process load foreign code",
                 )
             )
+        elif upper in policy.denied_env:
+            problems.append(
+                (
+                    ("env", name),
+                    f"{name} may not be set for this MCP server: its `security:` "
+                    f"(level {policy.massgen_level or 'strict'}, or `env.denied_vars`) refuses it",
+                )
+            )
+        elif policy.allowed_env is not None and upper not in policy.allowed_env:
+            problems.append(
+                (
+                    ("env", name),
+                    f"{name} is not in the server's `security: {{env: {{allowed_vars: [...]}}}}` "
+                    "(mode allowlist): add it there or leave it out",
+                )
+            )
         elif "\x00" in value:
             problems.append((("env", name), "the value contains a NUL character"))
+        elif (
+            policy.check_env_values
+            and not policy.allow_shell_metacharacters
+            and (found := next((m for m in _ENV_VALUE_META if m in value), None))
+        ):
+            problems.append(
+                (
+                    ("env", name),
+                    f"the value contains {found!r}, which MassGen's `security:` refuses in env values "
+                    "(set `allow_shell_metacharacters: true` in it if this is meant)",
+                )
+            )
     return problems
 
 
@@ -241,10 +426,10 @@ def _check_url(spec: McpServerSpec, policy: LaunchPolicy) -> Problems:
         problems.append((("url",), "credentials in the URL are not allowed: send them in `headers:`"))
     if port is not None and port in policy.denied_ports:
         problems.append((("url",), f"port {port} belongs to a non-HTTP service and is refused"))
-    if parts.hostname and not policy.allow_any_host and (reason := _refused_address(parts.hostname)):
-        problems.append(
-            (("url",), f"{parts.hostname} is {reason}; set `security: {{allow_any_host: true}}` to allow it")
-        )
+    if parts.hostname and not policy.allow_any_host:
+        problems += [
+            (("url",), message) for message in _host_problems(parts.hostname, port, parts.scheme, policy)
+        ]
     for name, value in spec.headers.items():
         if not _HEADER_NAME.match(name):
             problems.append((("headers", name), f"{name!r} is not a valid HTTP header name"))
@@ -253,11 +438,62 @@ def _check_url(spec: McpServerSpec, policy: LaunchPolicy) -> Problems:
     return problems
 
 
-def _refused_address(host: str) -> str | None:
+def _host_problems(host: str, port: int | None, scheme: str, policy: LaunchPolicy) -> list[str]:
+    """Why ``host`` may not be connected to under ``policy`` (empty: it may)."""
+    name = host.strip("[]").lower()
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        literal: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(name)
     except ValueError:
-        return None  # a host name: not resolved here
+        literal = None
+    if literal is not None:
+        reason = _refused_address(literal, policy, exempt=name in policy.allowed_hostnames)
+        return [f"{host} is {reason}"] if reason else []
+    if name in policy.allowed_hostnames:
+        exempt = True
+    else:
+        exempt = False
+        if not policy.allow_loopback and (name in _LOCALHOST_NAMES or name.endswith(".localhost")):
+            return [f"{host} is a loopback host name; {_MASSGEN_LOOPBACK_HINT}"]
+    if not policy.resolve_dns:
+        return []
+    try:
+        infos = socket.getaddrinfo(name, port or (443 if scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        return [f"cannot resolve {host} ({exc}); `resolve_dns: true` needs the name to resolve"]
+    out = []
+    for info in infos:
+        try:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        except ValueError:
+            continue
+        if reason := _refused_address(address, policy, exempt=exempt):
+            out.append(f"{host} resolves to {address}, {reason}")
+    return out[:1]
+
+
+_MASSGEN_LOOPBACK_HINT = "set `allow_localhost: true` in the server's `security:` to allow it"
+
+
+def _refused_address(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, policy: LaunchPolicy, *, exempt: bool = False
+) -> str | None:
+    """Why ``address`` is refused under ``policy``, or ``None``. ``exempt``: the host is in
+    ``allowed_hostnames`` (no loopback and private checks)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if (reason := _never_address(address)) is not None:
+        return f"{reason}; set `security: {{allow_any_host: true}}` to allow it"
+    if exempt:
+        return None
+    if address.is_loopback and not policy.allow_loopback:
+        return f"a loopback address; {_MASSGEN_LOOPBACK_HINT}"
+    if address.is_private and not address.is_loopback and not policy.allow_private:
+        return "a private address; set `allow_private_ips: true` in the server's `security:` to allow it"
+    return None
+
+
+def _never_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why ``address`` is refused whatever ``security:`` says (but ``allow_any_host``)."""
     if address.is_unspecified:
         return "the unspecified address"
     if address.is_link_local:

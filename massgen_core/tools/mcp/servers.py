@@ -8,12 +8,14 @@ List form (every backend)::
         command: npx                   # a program; a whole command line is split when no args are given
         args: ["-y", "@scope/server"]
         env: {API_KEY: "${MY_KEY}"}    # ${VAR} is filled in by the config loader
-        cwd: some/dir
+        cwd: some/dir                  # ${cwd} in args, env and cwd: the agent's workspace
         allowed_tools: [get_forecast]  # the server's own tool names
         exclude_tools: [delete_all]
         read_only: true                # all its tools count as read-only (planning mode)
         timeout: 30                    # seconds per call (default: mcp settings)
         security: {allowed_executables: [my-launcher], allow_shell_metacharacters: false, allow_any_host: false}
+        # or MassGen's: {level: strict|moderate|permissive, env: {...}, allow_localhost, allow_private_ips,
+        #                resolve_dns, allowed_hostnames} (see policy.py)
       - name: remote
         type: streamable-http
         url: https://host/mcp
@@ -41,9 +43,33 @@ import attrs
 from ...config.issues import format_path, suggestion
 from ...plugin.errors import ConfigError, ConfigIssue
 from ...plugin.specs import McpServerSpec
-from .policy import DEFAULT_POLICY, SECURITY_KEYS, LaunchPolicy, SubPath, check_spec, policy_for
+from .policy import (
+    DEFAULT_POLICY,
+    ENV_MODES,
+    ENV_POLICY_KEYS,
+    LEVELS,
+    SECURITY_KEYS,
+    LaunchPolicy,
+    SubPath,
+    check_spec,
+    policy_for,
+)
 
-__all__ = ["ServerEntry", "check_entries", "entry_from_spec", "mcp_servers_problems", "parse_mcp_servers"]
+__all__ = [
+    "WORKSPACE_REFERENCE",
+    "ServerEntry",
+    "bind_workspace",
+    "check_entries",
+    "entry_from_spec",
+    "mcp_servers_problems",
+    "mentions_workspace",
+    "parse_mcp_servers",
+]
+
+#: ``${cwd}`` (MassGen's): the agent's workspace, in a server's ``args``, ``env`` and ``cwd``
+WORKSPACE_REFERENCE = "${cwd}"
+#: what ``${cwd}`` stands for while a config is validated (the workspace is made when the run starts)
+_PENDING_WORKSPACE = "/massgen-workspace"
 
 SERVER_KEYS = (
     "name",
@@ -108,6 +134,42 @@ def entry_from_spec(spec: McpServerSpec, origin: str) -> ServerEntry:
     return ServerEntry(spec=spec, origin=origin)
 
 
+def _uses_workspace(spec: McpServerSpec) -> bool:
+    texts = [*spec.args, *spec.env.values(), spec.cwd or ""]
+    return any(WORKSPACE_REFERENCE in text for text in texts)
+
+
+def bind_workspace(entry: ServerEntry, workspace: str) -> ServerEntry:
+    """``entry`` with ``${cwd}`` in its ``args``, ``env`` values and ``cwd`` replaced by the agent's
+    workspace (MassGen's meaning of ``${cwd}``); ``entry`` itself when it has none."""
+    spec = entry.spec
+    if not _uses_workspace(spec):
+        return entry
+
+    def bind(text: str) -> str:
+        return text.replace(WORKSPACE_REFERENCE, workspace)
+
+    bound = attrs.evolve(
+        spec,
+        args=tuple(bind(a) for a in spec.args),
+        env={name: bind(value) for name, value in spec.env.items()},
+        cwd=bind(spec.cwd) if spec.cwd is not None else None,
+    )
+    return attrs.evolve(entry, spec=bound)
+
+
+def mentions_workspace(value: Any) -> bool:
+    """Whether an ``mcp_servers`` value (as written) uses ``${cwd}`` anywhere, so that the agent
+    needs a workspace for it."""
+    if isinstance(value, str):
+        return WORKSPACE_REFERENCE in value
+    if isinstance(value, Mapping):
+        return any(mentions_workspace(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(mentions_workspace(v) for v in value)
+    return False
+
+
 def _below(base: str, where: SubPath) -> str:
     """``base`` extended by ``where``: ``("args", 0)`` under ``"x.mcp_servers[1]"``."""
     rest = format_path(where)
@@ -157,7 +219,12 @@ def mcp_servers_problems(value: Any) -> list[tuple[SubPath, str]]:
     located = _parse_located(value, problems)
     if not problems.found:
         for where, entry in located:
-            for sub, message in check_spec(entry.spec, entry.policy):
+            # ${cwd} is the agent's workspace, made when the run starts: check the rest now
+            pending = entry.spec.cwd is not None and WORKSPACE_REFERENCE in entry.spec.cwd
+            bound = bind_workspace(entry, _PENDING_WORKSPACE)
+            for sub, message in check_spec(bound.spec, bound.policy):
+                if pending and sub == ("cwd",):
+                    continue
                 problems.add((*where, *sub), f"MCP server {entry.name!r}: {message}")
     return problems.found
 
@@ -332,16 +399,54 @@ def _policy(value: Any, where: SubPath, problems: _Problems) -> LaunchPolicy:
     if not isinstance(value, Mapping):
         problems.add(where, f"expected a mapping ({', '.join(SECURITY_KEYS)}), got {type(value).__name__}")
         return DEFAULT_POLICY
+    before = len(problems.found)
     for key in value:
         if key not in SECURITY_KEYS:
             problems.add(
                 (*where, str(key)), f"unknown security key {key!r}{suggestion(str(key), SECURITY_KEYS)}"
             )
-    _str_list(value.get("allowed_executables") or [], (*where, "allowed_executables"), problems)
-    for flag in ("allow_shell_metacharacters", "allow_any_host"):
+    for key in ("allowed_executables", "allowed_hostnames"):
+        _str_list(value.get(key) or [], (*where, key), problems)
+    for flag in (
+        "allow_shell_metacharacters",
+        "allow_any_host",
+        "allow_localhost",
+        "allow_private_ips",
+        "resolve_dns",
+    ):
         if flag in value and not isinstance(value[flag], bool):
             problems.add((*where, flag), "expected true or false")
+    _choice(value, "level", LEVELS, where, problems)
+    env = value.get("env")
+    if env is not None:
+        if not isinstance(env, Mapping):
+            problems.add(
+                (*where, "env"),
+                f"expected a mapping ({', '.join(ENV_POLICY_KEYS)}), got {type(env).__name__}",
+            )
+        else:
+            for key in env:
+                if key not in ENV_POLICY_KEYS:
+                    problems.add(
+                        (*where, "env", str(key)),
+                        f"unknown security.env key {key!r}{suggestion(str(key), ENV_POLICY_KEYS)}",
+                    )
+            _choice(env, "mode", ENV_MODES, (*where, "env"), problems)
+            _choice(env, "level", LEVELS, (*where, "env"), problems)
+            for key in ("allowed_vars", "denied_vars"):
+                _str_list(env.get(key) or [], (*where, "env", key), problems)
+    if len(problems.found) > before:
+        return DEFAULT_POLICY
     return policy_for(value)
+
+
+def _choice(
+    value: Mapping[str, Any], key: str, choices: Sequence[str], where: SubPath, problems: _Problems
+) -> None:
+    if key in value and value[key] not in choices:
+        given = value[key]
+        close = suggestion(given, choices) if isinstance(given, str) else ""
+        problems.add((*where, key), f"expected one of {', '.join(choices)}, got {given!r}{close}")
 
 
 def check_entries(entries: Sequence[ServerEntry], *, source: str | None = None) -> None:

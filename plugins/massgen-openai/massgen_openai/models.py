@@ -15,14 +15,24 @@ __all__ = [
     "GROK_MODELS",
     "OPENAI_MODELS",
     "OPENAI_MODEL_PATTERNS",
+    "VERBOSITY_LEVELS",
     "is_reasoning_model",
+    "verbosity_values",
 ]
 
 # What the GPT-5 family and the o-series lack compared with the ``openai`` backend's base set.
 _REASONING_ONLY = {SAMPLING}
 _O_SERIES = {SAMPLING, VERBOSITY}
-# What non-reasoning chat models lack.
-_CHAT_MODEL = {"reasoning", VERBOSITY}
+# What non-reasoning chat models lack. They keep ``verbosity``: they accept some of its values
+# (see :func:`verbosity_values`).
+_CHAT_MODEL = {"reasoning"}
+
+#: every value of ``text.verbosity``
+VERBOSITY_LEVELS = ("low", "medium", "high")
+#: models (and their dated snapshots) that accept only some values: the Responses API answers
+#: 400 "Unsupported value: 'low' is not supported with the 'gpt-4o' model. Supported values
+#: are: 'medium'." for the others
+_VERBOSITY_BY_PREFIX = (("gpt-4o", ("medium",)), ("gpt-4.1", ("medium",)))
 
 
 def _m(
@@ -60,6 +70,17 @@ OPENAI_MODELS: tuple[ModelSpec, ...] = (
 
 #: Model names that identify the ``openai`` backend when a config omits ``type``.
 OPENAI_MODEL_PATTERNS = ("gpt-5*", "gpt-4.1*", "gpt-4o*", "o1*", "o3*", "o4-mini*")
+
+
+def verbosity_values(model: str | None) -> tuple[str, ...]:
+    """The ``text.verbosity`` values ``model`` accepts (every value for models not known to
+    accept fewer: the provider decides)."""
+    name = (model or "").lower().rsplit("/", 1)[-1]
+    for prefix, values in _VERBOSITY_BY_PREFIX:
+        if name == prefix or name.startswith(prefix + "-"):
+            return values
+    return VERBOSITY_LEVELS
+
 
 _REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4", "gpt-oss", "codex")
 

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
-from massgen_core.plugin import SamplingOptions, option
+from massgen_core.plugin import InvalidValue, SamplingOptions, option
 
 from .capability_kinds import VERBOSITY
+from .models import verbosity_values
 
 __all__ = [
     "AzureOpenAIOptions",
@@ -64,6 +65,22 @@ class TextSettings:
         return {} if self.verbosity is None else {"verbosity": self.verbosity}
 
 
+def _verbosity_for_model(instance: Any, attribute: attrs.Attribute[Any], value: TextSettings | None) -> None:
+    """Validator: ``text.verbosity`` is a value the model accepts (checked per model and value,
+    so ``medium`` on gpt-4o passes and ``low`` there is refused before the provider answers 400)."""
+    if instance is None or value is None or value.verbosity is None:
+        return  # without the instance the model is not known yet: checked when it is built
+    model = instance.model
+    accepted = verbosity_values(model)
+    if value.verbosity not in accepted:
+        only = ", ".join(accepted)
+        raise InvalidValue(
+            attribute.name,
+            f"verbosity {value.verbosity!r} is not accepted by model {model!r} (it accepts only: {only}); "
+            f"write `verbosity: {accepted[0]}`, leave it out, or use a GPT-5 model for low and high",
+        )
+
+
 @attrs.frozen(kw_only=True)
 class OpenAIBaseOptions(SamplingOptions):
     """Keys shared by every backend of this plugin.
@@ -88,7 +105,12 @@ class ResponsesOptions(OpenAIBaseOptions):
     reasoning: ReasoningSettings | None = option(
         None, requires="reasoning", help="Reasoning settings: {effort, summary}."
     )
-    text: TextSettings | None = option(None, requires=VERBOSITY, help="Text settings: {verbosity}.")
+    text: TextSettings | None = option(
+        None,
+        requires=VERBOSITY,
+        validator=_verbosity_for_model,
+        help="Text settings: {verbosity} (some models accept only some values: gpt-4o and gpt-4.1 only medium).",
+    )
     enable_web_search: bool = option(False, requires="web_search", help="The provider's web search tool.")
     enable_code_interpreter: bool = option(
         False, requires="code_execution", help="The provider's sandboxed code interpreter."

@@ -46,6 +46,8 @@ async def test_example_agents_answer_through_the_fake(path: Path, fake: FakeProv
         ({"type": "openai", "model": "gpt-4o", "reasoning": {"effort": "high"}}, "'reasoning' capability"),
         ({"type": "openai", "model": "gpt-5", "temperature": 0.2}, "'sampling' capability"),
         ({"type": "openai", "model": "o4-mini", "text": {"verbosity": "low"}}, "'verbosity' capability"),
+        ({"type": "openai", "model": "gpt-4o", "text": {"verbosity": "low"}}, "accepts only: medium"),
+        ({"type": "openai", "model": "gpt-4.1-mini", "text": {"verbosity": "high"}}, "accepts only: medium"),
         ({"type": "grok", "model": "grok-4", "enable_code_interpreter": True}, "code_execution"),
         ({"type": "chatcompletion", "model": "m", "enable_web_search": True}, "web_search"),
         ({"type": "openai", "model": "gpt-5", "reasoning": {"effort": "huge"}}, "reasoning.effort"),
