@@ -20,7 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "capabilities": ("massgen_core.cli.capabilities_cmd", "print the feature-comparison table"),
     "validate": ("massgen_core.cli.validate_cmd", "check a config file without running it"),
     "sessions": ("massgen_core.cli.sessions_cmd", "list saved multi-turn sessions"),
-    "batch": ("massgen_core.cli.batch_cmd", "answer every question of a file, one coordination each"),
+    "sandbox": ("massgen_core.cli.sandbox_cmd", "build the container image for command_line_execution_mode: docker"),
     "batch": ("massgen_core.cli.batch_cmd", "answer every question of a file, one coordination each"),
 }
 

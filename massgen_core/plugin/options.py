@@ -10,12 +10,14 @@ backend or model without that capability is an error that says which backends ha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import attrs
 
 __all__ = [
+    "DEFAULT_DOCKER_IMAGE",
     "BackendOptions",
     "InvalidValue",
     "SamplingOptions",
@@ -146,6 +148,34 @@ def _a_command(_instance: Any, attribute: attrs.Attribute[Any], value: str | tup
     command_words(attribute.name, value)
 
 
+#: The image ``command_line_execution_mode: docker`` uses unless the config names another (MassGen's
+#: name for it, so MassGen configs that name it work): ``massgen sandbox build`` makes it.
+DEFAULT_DOCKER_IMAGE = "massgen/mcp-runtime:latest"
+_MEMORY_SIZE = re.compile(r"[0-9]+(\.[0-9]+)?[bkmg]?", re.IGNORECASE)
+
+
+def _an_execution_mode(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    """Validator: ``local`` or ``docker``; docker mode needs the Docker SDK for Python installed."""
+    one_of(attribute.name, value, ("local", "docker"))
+    if value == "docker":
+        from importlib.util import find_spec
+
+        if find_spec("docker") is None:
+            raise InvalidValue(
+                attribute.name,
+                "docker needs the Docker SDK for Python, which is not installed: "
+                "pip install 'massgen-core[docker]'",
+            )
+
+
+def _a_memory_size(_instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """Validator: a size as Docker takes it (``512m``, ``2g``, ``1073741824``)."""
+    if value is not None and not (isinstance(value, str) and _MEMORY_SIZE.fullmatch(value.strip())):
+        raise InvalidValue(
+            attribute.name, f"must be a size such as 512m or 2g (a number with b, k, m or g), not {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class ToolOptions:
     """The agent's tool, MCP and workspace keys.
@@ -177,6 +207,26 @@ class ToolOptions:
         "landlock",
         validator=lambda _i, a, v: one_of(a.name, v, ("landlock", "off")),
         help="Confine execute_command with Landlock (off: commands may write anywhere).",
+    )
+    command_line_execution_mode: Literal["local", "docker"] = option(
+        "local",
+        validator=_an_execution_mode,
+        help="Where execute_command runs: on this machine, or in a Docker container (massgen sandbox build).",
+    )
+    command_line_docker_image: str = option(
+        DEFAULT_DOCKER_IMAGE,
+        help="Image of the command container (docker mode; built by massgen sandbox build).",
+    )
+    command_line_docker_memory_limit: str | None = option(
+        None, validator=_a_memory_size, help="Memory limit of the command container, e.g. 512m or 2g."
+    )
+    command_line_docker_cpu_limit: float | None = option(
+        None, validator=positive, help="CPUs the command container may use, e.g. 1.5."
+    )
+    command_line_docker_network_mode: Literal["none", "bridge", "host"] = option(
+        "none",
+        validator=lambda _i, a, v: one_of(a.name, v, ("none", "bridge", "host")),
+        help="Network of the command container: none (default), bridge or host.",
     )
     filesystem_tools: Literal["builtin", "mcp", "off"] = option(
         "builtin",

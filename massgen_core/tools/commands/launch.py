@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from ...plugin.errors import ConfigError
+from ...plugin.errors import ConfigError, ConfigIssue
 from ...plugin.options import ToolOptions
 from ...plugin.specs import McpServerSpec
 from ..mcp.servers import ServerEntry
@@ -38,13 +39,19 @@ def command_line_server(
 
     Reads the ``command_line_*`` options. ``command_line_sandbox`` (default ``"landlock"``)
     confines every command to the agent's current write permissions; when Landlock is missing
-    this is a :class:`ConfigError` unless the option is ``"off"``.
+    this is a :class:`ConfigError` unless the option is ``"off"``. With
+    ``command_line_execution_mode: docker`` commands run in containers instead (the container is
+    the sandbox): the daemon and the image are checked here, before the run starts, and their
+    absence is a :class:`ConfigError` that says how to fix it.
 
     :param secret_env_names: env vars never passed on (every backend's API-key variables).
     :param secret_values: secrets (the agent's configured API key) whose value is never passed on.
     """
     sandbox_mode = options.command_line_sandbox
-    if sandbox_mode == "landlock" and not available():
+    docker = options.command_line_execution_mode == "docker"
+    if docker:
+        _check_docker(options, origin=origin, source=source)
+    elif sandbox_mode == "landlock" and not available():
         raise ConfigError(
             f"{origin}.enable_mcp_command_line: {unavailable_reason()}. Set `command_line_sandbox: off` to run "
             "commands unconfined (they could then write anywhere your user can)"
@@ -63,7 +70,8 @@ def command_line_server(
         max_output=int(options.command_line_max_output),
         allowed=None if allowed is None else tuple(allowed),
         blocked=tuple(blocked),
-        sandbox=sandbox_mode == "landlock",
+        sandbox=sandbox_mode == "landlock" and not docker,
+        docker=_docker_settings(options) if docker else None,
     )
     # the commands' environment is scrubbed of keys, but MassGen's own is in /proc/<pid>/environ
     hide_process_memory()
@@ -87,3 +95,28 @@ def command_line_server(
         timeout=settings.timeout + CALL_MARGIN,
         check=False,
     )
+
+
+def _docker_settings(options: ToolOptions) -> dict[str, Any]:
+    return {
+        "image": options.command_line_docker_image,
+        "network_mode": options.command_line_docker_network_mode,
+        "cpu_limit": options.command_line_docker_cpu_limit,
+        "memory_limit": options.command_line_docker_memory_limit,
+    }
+
+
+def _check_docker(options: ToolOptions, *, origin: str, source: str | None) -> None:
+    """The daemon answers and has the image, or a :class:`ConfigError` saying how to fix it."""
+    from ..sandbox.docker import DockerUnavailable, connect, require_image
+
+    try:
+        client = connect()
+        try:
+            require_image(client, options.command_line_docker_image)
+        finally:
+            client.close()
+    except DockerUnavailable as exc:
+        raise ConfigError(
+            [ConfigIssue(str(exc), file=source, path=f"{origin}.command_line_execution_mode")]
+        ) from None

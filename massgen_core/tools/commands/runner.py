@@ -1,4 +1,5 @@
-"""Running one shell command: a timeout, an output cap, its own process group, optional sandbox."""
+"""Running one shell command on this machine: a timeout, an output cap, its own process group,
+optional sandbox. (:mod:`.docker_runner` runs it in a container, with the same result and cap.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import attrs
 
 from ..sandbox import sandboxed_command
 
-__all__ = ["CommandResult", "run_command"]
+__all__ = ["CommandResult", "OutputCapture", "run_command"]
 
 #: After the shell exits, how long to wait for background processes holding its pipes.
 PIPE_GRACE = 0.5
@@ -48,20 +49,23 @@ class CommandResult:
         return "\n".join(lines)
 
 
-class _Capture:
-    """Keeps the first ``limit`` bytes of a stream and counts the rest."""
+class OutputCapture:
+    """Keeps the first ``limit`` bytes of a stream and counts the rest (local and docker modes)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.data = bytearray()
         self.dropped = 0
 
+    def add(self, chunk: bytes) -> None:
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+        self.dropped += max(0, len(chunk) - max(room, 0))
+
     async def drain(self, stream: asyncio.StreamReader) -> None:
         while chunk := await stream.read(65536):
-            room = self.limit - len(self.data)
-            if room > 0:
-                self.data += chunk[:room]
-            self.dropped += max(0, len(chunk) - max(room, 0))
+            self.add(chunk)
 
     def text(self) -> str:
         text = self.data.decode("utf-8", "replace")
@@ -117,7 +121,7 @@ async def run_command(
         start_new_session=True,
     )
     assert process.stdout is not None and process.stderr is not None
-    out, err = _Capture(max_output), _Capture(max_output)
+    out, err = OutputCapture(max_output), OutputCapture(max_output)
     readers = asyncio.gather(out.drain(process.stdout), err.drain(process.stderr))
     try:
         timed_out = not await _exited(process, timeout)

@@ -12,6 +12,10 @@ Each call:
    Landlock, without capabilities;
 4. stops it at the timeout, caps its output, and reports exit code, stdout and stderr.
 
+With ``command_line_execution_mode: docker`` step 3 runs the command in a fresh container instead
+(:mod:`.docker_runner`): the same checks, mounts made from the same current permissions, the same
+output; the container's environment is only ``PATH``, ``TMPDIR`` and ``VIRTUAL_ENV``.
+
 The environment is the server's own, which MassGen scrubbed of API keys and secrets; ``TMPDIR``
 points at the agent's scratch directory, and a ``.venv`` in ``work_dir`` is put first on ``PATH``.
 """
@@ -20,16 +24,20 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..sandbox.hardlinks import escaping_links
 from ..workspace.access import AccessRules, real_path
 from .policy import CommandPolicy, compile_patterns
-from .runner import run_command
+from .runner import CommandResult, run_command
+
+if TYPE_CHECKING:
+    from .docker_runner import DockerSettings
 
 __all__ = ["CommandSettings", "execute_command", "main"]
 
@@ -46,9 +54,18 @@ class CommandSettings:
     allowed: tuple[str, ...] | None = None
     blocked: tuple[str, ...] = ()
     sandbox: bool = True
+    #: ``command_line_execution_mode: docker``: the image and limits (``None``: run locally)
+    docker: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json.dumps(attrs.asdict(self), indent=1)
+
+    def docker_settings(self) -> DockerSettings | None:
+        if self.docker is None:
+            return None
+        from .docker_runner import DockerSettings
+
+        return DockerSettings(**self.docker)
 
     @classmethod
     def from_json(cls, text: str) -> CommandSettings:
@@ -81,14 +98,19 @@ async def execute_command(
     if not directory.is_dir():
         raise ToolRefusal(f"work_dir {directory} is not a directory")
     limit = settings.timeout if timeout is None or timeout <= 0 else min(float(timeout), settings.timeout)
-    env = dict(os.environ)
+    docker = settings.docker_settings()
+    env = {} if docker else dict(os.environ)
+    if docker:
+        from .docker_runner import CONTAINER_PATH
+
+        env["PATH"] = CONTAINER_PATH
     if settings.scratch:
         env["TMPDIR"] = settings.scratch
     venv = directory / ".venv"
     if (venv / "bin").is_dir():
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    sandbox = rules.sandbox_paths() if settings.sandbox else None
+    sandbox = rules.sandbox_paths() if settings.sandbox or docker else None
     if sandbox is not None and (links := escaping_links(*sandbox)):
         raise ToolRefusal(
             "command refused: "
@@ -98,14 +120,33 @@ async def execute_command(
             "change that file. Delete the link (delete_path), or write a copy under another name and "
             "delete the link, then run the command again."
         )
-    result = await run_command(
-        command,
-        cwd=directory,
-        env=env,
-        timeout=limit,
-        max_output=settings.max_output,
-        sandbox=sandbox,
-    )
+    result: CommandResult
+    if docker:
+        from ..sandbox.docker import DockerUnavailable
+        from .docker_runner import API_MARGIN, run_in_container
+
+        try:
+            result = await run_in_container(
+                command,
+                cwd=directory,
+                env=env,
+                timeout=limit,
+                max_output=settings.max_output,
+                rules=rules,
+                settings=docker,
+                api_timeout=settings.timeout + API_MARGIN,
+            )
+        except DockerUnavailable as exc:
+            raise ToolRefusal(f"command not run: {exc}") from None
+    else:
+        result = await run_command(
+            command,
+            cwd=directory,
+            env=env,
+            timeout=limit,
+            max_output=settings.max_output,
+            sandbox=sandbox if settings.sandbox else None,
+        )
     text = result.text(command, directory)
     if result.timed_out:
         raise ToolRefusal(f"{text}\n[the command took longer than {limit:g}s and was stopped]")
@@ -133,6 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
+    if settings.docker is not None:
+        _remove_containers_on_signals()
     server: MCPServer[Any] = MCPServer("massgen-command-line", log_level="ERROR")
 
     @server.tool(name="execute_command", description=DESCRIPTION)
@@ -145,6 +188,20 @@ def main(argv: list[str] | None = None) -> None:
             raise ToolError(str(exc)) from None
 
     server.run()
+
+
+def _remove_containers_on_signals() -> None:
+    """MassGen stops this server with SIGTERM (after closing its stdin); a command's container
+    must not outlive it."""
+
+    def stop(signum: int, _frame: object) -> None:
+        from .docker_runner import remove_live_containers
+
+        remove_live_containers()
+        os._exit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 if __name__ == "__main__":
