@@ -1,9 +1,10 @@
 """``--engine ray``: each question is a Ray task on a cluster.
 
-The cluster is ``address`` (``--ray-address``), else ``RAY_ADDRESS``, else a local one started
-here (``num_cpus`` logical CPUs, no dashboard) and stopped at the end. Workers load the same config
+The cluster is the one this process is already connected to (``ray.init`` by the application),
+else ``address`` (``--ray-address``), else ``RAY_ADDRESS``, else a local one started here
+(``num_cpus`` logical CPUs, no dashboard) and stopped at the end. Workers load the same config
 themselves (:class:`~massgen_core.batch.source.ConfigSource`); the API keys and base URLs it needs
-reach them as the job's ``runtime_env`` environment variables, never as task arguments. Before
+reach them as the tasks' ``runtime_env`` environment variables, never as task arguments. Before
 any question, one task loads the config on a worker, so a cluster without the plugins (or without a
 key) is one clear error instead of a failed line per question. ``ray`` is imported only here, and
 only when the engine starts.
@@ -114,23 +115,25 @@ class RayEngine:
 
         logging.getLogger("ray._private.worker").addFilter(_NoThreadWarning())
         started = time.monotonic()
-        options: dict[str, Any] = {
-            "runtime_env": {"env_vars": self.env},
-            "log_to_driver": False,
-            "logging_level": logging.WARNING,
-            "include_dashboard": False,
-        }
-        if self.address is None:
-            options["num_cpus"] = self.num_cpus or os.cpu_count() or 1
-        try:
-            ray.init(address=self.address, **options)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            where = self.address or "a local cluster"
-            raise MassgenError(f"cannot start Ray on {where}: {_reason(exc)}") from None
-        self._started_here = True
+        if not ray.is_initialized():  # else the application's own connection is used (and kept)
+            options: dict[str, Any] = {
+                "log_to_driver": False,
+                "logging_level": logging.WARNING,
+                "include_dashboard": False,
+            }
+            if self.address is None:
+                options["num_cpus"] = self.num_cpus or os.cpu_count() or 1
+            try:
+                ray.init(address=self.address, **options)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                where = self.address or "a local cluster"
+                raise MassgenError(f"cannot start Ray on {where}: {_reason(exc)}") from None
+            self._started_here = True
         self.start_seconds = time.monotonic() - started
         self.cluster_cpus = float(ray.cluster_resources().get("CPU", 0.0))  # type: ignore[no-untyped-call]
-        check = ray.remote(num_cpus=self.task_cpus, max_retries=0)(check_worker)
+        # the keys travel as the tasks' environment: they reach the workers of any cluster
+        runtime_env: dict[str, Any] = {"env_vars": self.env}
+        check = ray.remote(num_cpus=self.task_cpus, max_retries=0, runtime_env=runtime_env)(check_worker)
         try:
             self.checked_on = ray.get(check.remote(self.source))
         except Exception as exc:
@@ -139,7 +142,9 @@ class RayEngine:
                 "every node needs massgen-core and the config's backend plugins installed, "
                 "and the config's API keys set in the driver's environment"
             ) from None
-        self._remote = ray.remote(num_cpus=self.task_cpus, max_retries=0)(answer_in_worker)
+        self._remote = ray.remote(num_cpus=self.task_cpus, max_retries=0, runtime_env=runtime_env)(
+            answer_in_worker
+        )
 
     async def start(self) -> None:
         await asyncio.to_thread(self._init)
