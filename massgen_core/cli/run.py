@@ -33,6 +33,7 @@ _EXAMPLES = """\
 examples:
   massgen --config examples/scripted_three_agents.yaml "What is the capital of France?"
   massgen --backend openai --model gpt-5-mini "Explain CRDTs in two sentences"
+  massgen --backend openai --model gpt-4o -a photo.jpg "What is in this picture?"
   massgen --config team.yaml                      interactive: one question per line
   massgen --config team.yaml --continue "And in Rust?"   resume the latest session
 
@@ -333,6 +334,7 @@ def main(argv: Sequence[str]) -> int:
 
         store = SessionStore(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
         cli = _Runner(args, Team(config), store, sigterm)
+        cli.team.attachments(args.attach)  # a missing or unsuitable -a file is reported before any run
         if args.session_id:
             cli.session = store.open(args.session_id)
         elif args.continue_session:
