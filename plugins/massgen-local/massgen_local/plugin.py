@@ -1,6 +1,6 @@
 """The ``massgen`` entry point of massgen-local: declarations only.
 
-No openai SDK and no llama_cpp import here: each backend names its implementation as a
+No openai SDK and no llama.cpp (xllamacpp) import here: each backend names its implementation as a
 ``"module:attr"`` string that the core imports when an agent of that type is built.
 """
 
@@ -48,7 +48,7 @@ BACKENDS: tuple[BackendSpec, ...] = (
     BackendSpec(
         type="llamacpp",
         display_name="llama.cpp (embedded)",
-        provider="In-process (llama-cpp-python)",
+        provider="In-process (xllamacpp)",
         factory="massgen_local.embedded.backend:LlamaCppBackend",
         options="massgen_local.options:LlamaCppOptions",
         capabilities=EMBEDDED_CAPABILITIES,

@@ -40,8 +40,8 @@ LOADED = ("qwen/qwen3-4b-2507", "smollm2")
 #: why the embedded tests skip, when they do
 EMBEDDED_MISSING = (
     None
-    if importlib.util.find_spec("llama_cpp") is not None
-    else "llama_cpp is not importable: pip install 'massgen-local[embedded]'"
+    if importlib.util.find_spec("xllamacpp") is not None
+    else "xllamacpp is not importable: pip install 'massgen-local[embedded]'"
 )
 needs_llama_cpp = pytest.mark.skipif(EMBEDDED_MISSING is not None, reason=EMBEDDED_MISSING or "")
 

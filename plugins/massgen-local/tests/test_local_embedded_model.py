@@ -1,4 +1,4 @@
-"""The ``llamacpp`` backend with the real SmolLM2-135M model (skipped only if llama_cpp is missing)."""
+"""The ``llamacpp`` backend with the real SmolLM2-135M model (skipped only if xllamacpp is missing)."""
 
 from __future__ import annotations
 

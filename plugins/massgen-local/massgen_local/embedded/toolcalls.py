@@ -1,6 +1,6 @@
 """Tool calls a local model writes as JSON: the schema that constrains them, and reading them back.
 
-Pure (no llama_cpp). A forced call is generated under a grammar made from :func:`call_schema`, so
+Pure (no llama.cpp). A forced call is generated under a grammar made from :func:`call_schema`, so
 the text is always a prefix of valid JSON; when ``max_tokens`` cuts it short, :func:`complete_json`
 closes the open strings and brackets so the call still arrives (with a shorter argument) instead of
 being lost.
@@ -44,12 +44,14 @@ def _free_text(prop: Any) -> bool:
 
 def _arguments_schema(parameters: Mapping[str, Any]) -> dict[str, Any]:
     """``parameters`` with required free-text strings made non-empty (a weak model's favourite
-    way to fail is an empty ``content``)."""
+    way to fail is an empty ``content``), and no keys beyond its properties unless it allows them
+    (the grammar would otherwise let a small model append keys of its own)."""
     schema = dict(parameters)
     schema.setdefault("type", "object")
     properties = schema.get("properties")
     if not isinstance(properties, Mapping):
         return schema
+    schema.setdefault("additionalProperties", False)
     required = set(schema.get("required") or ())
     fixed: dict[str, Any] = {}
     for name, prop in properties.items():
@@ -87,6 +89,7 @@ def _one_call(tool: ToolDefinition) -> dict[str, Any]:
         "type": "object",
         "properties": {"name": {"const": tool.name}, "arguments": _arguments_schema(tool.parameters)},
         "required": ["name", "arguments"],
+        "additionalProperties": False,
     }
 
 
