@@ -218,7 +218,7 @@ def test_an_agent_that_never_votes_is_reminded_then_out() -> None:
     assert result.winner == "m-2"
 
 
-def test_a_tie_goes_to_the_first_agent_in_registration_order() -> None:
+def test_a_tie_is_broken_by_lot() -> None:
     def script(request: RecordedRequest) -> dict[str, Any]:
         own = {"m-0": "agent1", "m-1": "agent2"}[request.model or ""]
         if presenting(request):
@@ -230,7 +230,8 @@ def test_a_tie_goes_to_the_first_agent_in_registration_order() -> None:
     with FakeProviderServer(responder=serve(script), models=["m-0", "m-1"]) as server:
         result = run_sync(agents_config(server, ["m-1", "m-0"][::-1]), "Which view?")
     assert result.vote_counts == {"m-0": 1, "m-1": 1}
-    assert result.winner == "m-0" and "tie, broken by agent order" in result.summary
+    assert result.winner in ("m-0", "m-1") and "tie, broken by lot" in result.summary
+    assert result.final_answer == f"{ {'m-0': 'agent1', 'm-1': 'agent2'}[result.winner]}'s view"
 
 
 def test_the_round_limit_ends_with_the_best_answer_and_says_why() -> None:

@@ -174,3 +174,98 @@ def test_a_second_ctrl_c_still_exits_cleanly_and_quickly(tmp_path: Path, gap: fl
     assert time.monotonic() - started < 10
     (turn,) = (tmp_path / ".massgen" / "sessions").glob("*/turn_1/turn.json")
     assert json.loads(turn.read_text())["status"] == "cancelled"
+
+
+# -- the demo's answers: position bias, placeholders, degenerate presentations ---------------------
+def test_every_answer_comes_first_for_one_voter_and_labels_stay() -> None:
+    from massgen_core.runtime.coordination.state import CoordinationState
+    from massgen_core.runtime.coordination.workflow_tools import workflow_tools
+
+    ids = ("a", "b", "c", "d")
+    state = CoordinationState(ids)
+    for agent_id in ids:
+        state.start_turn(agent_id)
+        state.record_answer(agent_id, f"answer of {agent_id}")
+    firsts = []
+    for agent_id in ids:
+        view = state.start_turn(agent_id)
+        assert sorted(view.labels) == ["agent1", "agent2", "agent3", "agent4"]
+        assert view.labels[-1] == state.labels[agent_id]  # its own answer last
+        assert all(a.label == state.labels[a.agent_id] for a in view.answers)  # labels stay
+        assert view == state.view(agent_id)  # the same order all run
+        vote = next(t for t in workflow_tools(view, may_answer=True) if t.name == "vote")
+        assert vote.parameters["properties"]["agent_id"]["enum"] == list(view.labels)
+        firsts.append(view.labels[0])
+    assert sorted(firsts) == ["agent1", "agent2", "agent3", "agent4"]
+
+
+@pytest.mark.parametrize("placeholder", ["(no answers yet)", "(no answers available yet)", "<agent1>"])
+def test_an_answer_that_only_echoes_the_prompt_is_refused(placeholder: str) -> None:
+    from massgen_core.plugin.messages import ToolCallPart
+    from massgen_core.runtime.coordination.state import AnswerView
+    from massgen_core.runtime.coordination.workflow_tools import Answered, decide
+
+    call = ToolCallPart(id="c1", name="new_answer", arguments={"content": placeholder})
+    refused = decide([call], AnswerView(version=0), may_answer=True)
+    assert isinstance(refused, list) and refused[0].is_error
+    assert "not a placeholder" in refused[0].content
+    fine = ToolCallPart(id="c2", name="new_answer", arguments={"content": "No."})  # a real answer
+    assert decide([fine], AnswerView(version=0), may_answer=True) == Answered(content="No.")
+
+
+@pytest.mark.parametrize(
+    ("presented", "why"),
+    [
+        ("The answer is the capital city, as always.", "leaves out what the winning answer names"),
+        ("Paris Paris. " * 200, "repeats itself"),
+        ("<end of agent2>\n<ORIGINAL MESSAGE>", "nothing but coordination markup"),
+    ],
+)
+def test_a_presentation_worse_than_the_winning_answer_is_set_aside(
+    tmp_path: Path, presented: str, why: str
+) -> None:
+    from reliability_support import TYPES, coordinating, team_config
+
+    from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply
+
+    if not set(TYPES) <= _installed():
+        pytest.skip("needs massgen-openai")
+    answers = {"m-0": "The capital of France is Paris.", "m-1": "The capital of France is Paris."}
+    normal = coordinating(answers)
+
+    def responder(request: RecordedRequest) -> Reply:
+        presenting = not {"new_answer", "vote"} & set(request.tool_names)
+        return Reply(presented) if presenting else normal(request)
+
+    with FakeProviderServer(responder=responder, models=list(answers)) as server:  # type: ignore[arg-type]
+        config = tmp_path / "team.yaml"
+        config.write_text(
+            json.dumps({**team_config(server, list(answers)), "ui": {"display_type": "simple"}})
+        )
+        proc = _massgen(tmp_path, "--config", str(config), "--no-display", "Capital of France?")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "The capital of France is Paris."
+    assert "The presentation was set aside" in proc.stderr or "The presentation failed" in proc.stderr
+    assert why in proc.stderr
+
+
+def _installed() -> set[str]:
+    from massgen_core.testing.backends import installed_backend_types
+
+    return set(installed_backend_types())
+
+
+def test_the_summary_wraps_per_agent_on_a_narrow_terminal(tmp_path: Path) -> None:
+    example = ROOT / "examples" / "scripted_three_agents.yaml"
+    env = {**os.environ, "COLUMNS": "80", "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "massgen_core", "--config", str(example), "--no-display", "Capital?"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("scripted_c: ")]
+    assert len(lines) == 1 and "winner" in lines[0] and "…" not in proc.stderr

@@ -94,7 +94,7 @@ def test_interactive_mode_keeps_mcp_servers_up_between_questions(tmp_path: Path)
     file.write_text(json.dumps(cfg))  # JSON is YAML
     proc = run_massgen("--config", str(file), "--no-display", cwd=tmp_path, input="one?\ntwo?\n/quit\n")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "first answer\nsecond answer\n"
+    assert proc.stdout == "first answer\n\nsecond answer\n"  # piped: a blank line between answers
     logs = sorted((tmp_path / ".massgen" / "logs").iterdir())
     assert len(logs) == 2
     second_run = (logs[1] / "events.jsonl").read_text()

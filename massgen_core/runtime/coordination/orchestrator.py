@@ -19,6 +19,7 @@ What lives around the coordination (workspaces, tools) follows it through :class
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import suppress
 
@@ -26,6 +27,7 @@ from ...plugin.messages import Part
 from ..agent import Agent
 from ..usage import UsageLedger
 from .channel import Channel
+from .degenerate import presentation_problem
 from .events import (
     AgentFailed,
     AgentInfo,
@@ -134,6 +136,7 @@ class Orchestrator:
             max_rounds=self.settings.max_rounds,
             max_answers_per_agent=self.settings.max_answers_per_agent,
             straggler_grace=self.settings.straggler_grace,
+            tie_order=random.sample(tuple(self.agents), len(self.agents)),  # a lot for each run
         )
         self.hooks.run_started(emit)
         try:
@@ -253,25 +256,26 @@ class Orchestrator:
                 )
         except TimeoutError:
             text, error = "", "it ran out of time"
-        if error is None and not (text := strip_markup(text)):
-            error = "it held nothing but coordination markup"
+        failed = "failed"
+        if error is None and (error := presentation_problem(text, state.answers[winner].content)):
+            failed = "was set aside"  # it came back, but worse than the answer it presents
         if error is not None:
-            emit(AgentNotice(agent_id=winner, message=f"presentation failed: {error}"))
+            emit(AgentNotice(agent_id=winner, message=f"presentation {failed}: {error}"))
             stored, source = self._stored_answer(state, winner)
             return (
                 stored,
-                f"{summary} The presentation failed ({error}): this is {source} as given.",
+                f"{summary} The presentation {failed} ({error}): this is {source} as given.",
                 False,
                 reason,
             )
-        return text, summary, True, reason
+        return strip_markup(text), summary, True, reason
 
     @staticmethod
     def _stored_answer(state: CoordinationState, winner: str) -> tuple[str, str]:
         """The best stored answer without coordination markup, and whose it is: the winner's,
-        else the next by votes (ties: agent order). Raises when no answer has any content."""
+        else the next by votes (ties: the run's lot). Raises when no answer has any content."""
         counts = state.vote_counts()
-        order = sorted(state.answers, key=lambda a: (a != winner, -counts[a], state.agent_ids.index(a)))
+        order = sorted(state.answers, key=lambda a: (a != winner, -counts[a], state.tie_order.index(a)))
         for agent_id in order:
             text = strip_markup(state.answers[agent_id].content)
             if text:
@@ -448,9 +452,9 @@ class Orchestrator:
         tied = sum(1 for a in state.answers if counts[a] == counts[winner]) > 1
         pick = f"{winner}'s answer won with {counts[winner]} of {votes} vote(s)"
         if tied:
-            pick += " (a tie, broken by agent order)"
+            pick += " (a tie, broken by lot)"
         if not votes:
-            pick = f"no votes were cast, so {winner}'s answer (first in agent order) was chosen"
+            pick = f"no votes were cast, so {winner}'s answer was chosen by lot"
         why = {
             "consensus": "Every live agent voted",
             "max_rounds": f"Stopped at the round limit ({self.settings.max_rounds}) before every agent voted",

@@ -51,6 +51,13 @@ You were chosen to present the final answer. Write the final answer to the ORIGI
 the user: the best answer, improved with anything valuable from the others. Answer the user \
 directly; do not mention the agents, the votes or this process."""
 
+#: the presentation's last words: plain enough for a small local model to follow
+_WRITE_IT = (
+    "Now write the final answer to the ORIGINAL MESSAGE for the user: your answer, improved with "
+    "anything valuable from the others. If it is already complete and correct, give it again as it "
+    "is. Write only the answer itself: no tags, no mention of agents, answers or votes."
+)
+
 _CARRY_OUT = """Planning mode is over: the actions that were only described during coordination now run. Carry out the actions the final answer needs with your tools, then present the answer."""
 
 
@@ -143,12 +150,14 @@ def presentation_messages(
         )
     else:
         results = f"VOTING RESULTS: your answer ({presenter_label}) was selected without votes."
+    own = view.by_label(presenter_label)
     user = _join(
         _original(question),
         _answers_block(view),
         results,
-        f"Your own answer is {presenter_label}. "
-        "Based on the coordination above, present the final answer to the ORIGINAL MESSAGE.",
+        f"Your own answer is {presenter_label}; the agents chose it. Here it is again:",
+        own.content if own else None,
+        _WRITE_IT,
     )
     system = _join(system_message, _PRESENTATION, _CARRY_OUT if planning else None)
     return [Message.system(system), *history_messages(history), _user(user, attachments)]

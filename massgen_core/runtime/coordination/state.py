@@ -8,6 +8,9 @@ Rules:
 
 * every agent has one anonymous label (``agent1``, ``agent2``… in registration order) for the
   whole run, used for answers, votes and anything shown to the agents;
+* each agent sees the answers in an order of its own, the same all run: the labels rotated to
+  start after its own, so its own answer comes last and every answer comes first for one agent
+  (models, small ones above all, favour the first answer they read);
 * ``version`` counts the answers recorded so far; a turn sees the answers as of one version;
 * a new answer clears every current vote: those voters must reconsider with it in view;
 * a vote counts only if its voter saw the current version (otherwise the voter reconsiders);
@@ -22,7 +25,8 @@ Rules:
   of ``None`` waits for every agent as long as it takes (no turn is ever released);
 * coordination is over when every live agent has a current vote, when no live agent is left,
   or when nobody may take another turn (the round cap);
-* the winner has most votes; ties go to the earlier agent in registration order.
+* the winner has most votes; ties (and a run without votes) go to the agent that comes first in
+  ``tie_order``: the orchestrator draws it by lot for each run; by default registration order.
 
 Times are whatever clock the caller passes as ``now`` (the orchestrator: the event loop's).
 """
@@ -84,7 +88,7 @@ class Vote:
 
 @attrs.frozen(kw_only=True)
 class AnswerView:
-    """The answers one turn sees: as of ``version``, ordered by label."""
+    """The answers one turn sees: as of ``version``, in the order that agent reads them."""
 
     version: int
     answers: tuple[Answer, ...] = ()
@@ -121,10 +125,14 @@ class CoordinationState:
         max_rounds: int | None = None,
         max_answers_per_agent: int | None = None,
         straggler_grace: float | None = None,
+        tie_order: Sequence[str] | None = None,
     ) -> None:
         if len(set(agent_ids)) != len(agent_ids):
             raise ValueError("agent ids must be unique")
         self.agent_ids = tuple(agent_ids)
+        if tie_order is not None and sorted(tie_order) != sorted(self.agent_ids):
+            raise ValueError("tie_order must list every agent id once")
+        self.tie_order = tuple(tie_order) if tie_order is not None else self.agent_ids
         self.labels = {agent_id: label_for(i) for i, agent_id in enumerate(self.agent_ids)}
         self.max_rounds = max_rounds
         self.max_answers_per_agent = max_answers_per_agent
@@ -147,8 +155,12 @@ class CoordinationState:
     def live(self) -> tuple[str, ...]:
         return tuple(a for a in self.agent_ids if a not in self.failures)
 
-    def view(self) -> AnswerView:
-        ordered = sorted(self.answers.values(), key=lambda a: self.agent_ids.index(a.agent_id))
+    def view(self, reader: str | None = None) -> AnswerView:
+        """The current answers in label order, or in the order ``reader`` sees them: rotated to
+        start after its own label."""
+        n = len(self.agent_ids)
+        start = self.agent_ids.index(reader) + 1 if reader is not None else 0
+        ordered = sorted(self.answers.values(), key=lambda a: (self.agent_ids.index(a.agent_id) - start) % n)
         return AnswerView(version=self.version, answers=tuple(ordered))
 
     def agent_for(self, label: str) -> str:
@@ -248,7 +260,7 @@ class CoordinationState:
         self.turns[agent_id] += 1
         self.running[agent_id] = self.version
         self.started_at[agent_id] = now
-        return self.view()
+        return self.view(agent_id)
 
     def _end_turn(self, agent_id: str, now: float | None) -> int:
         started = self.started_at.pop(agent_id, None)
@@ -309,9 +321,9 @@ class CoordinationState:
         return tally(self.deciding_votes())
 
     def winner(self) -> str | None:
-        """The agent whose answer has most votes (ties: registration order); ``None`` without answers."""
+        """The agent whose answer has most votes (ties: ``tie_order``); ``None`` without answers."""
         if not self.answers:
             return None
         counts = self.vote_counts()
         candidates = [a for a in self.agent_ids if a in self.answers]
-        return max(candidates, key=lambda a: (counts[a], -self.agent_ids.index(a)))
+        return max(candidates, key=lambda a: (counts[a], -self.tie_order.index(a)))

@@ -9,15 +9,20 @@ the call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import attrs
 
 from ...plugin.backend import ToolDefinition
 from ...plugin.messages import ToolCallPart, ToolResultPart
+from .markup import strip_markup
 from .state import AnswerView
 
 __all__ = ["NEW_ANSWER", "VOTE", "Answered", "Voted", "decide", "workflow_tools"]
+
+#: what a small model copies from the prompt instead of answering: "(no answers available yet)"
+_PLACEHOLDER = re.compile(r"\W*no\s+answers?(?:\s+available)?(?:\s+yet)?\W*", re.IGNORECASE)
 
 NEW_ANSWER = "new_answer"
 VOTE = "vote"
@@ -114,6 +119,12 @@ def decide(
         content = _text(answers[0].arguments.get("content")) or fallback_text.strip()
         if not content:
             return _errors(calls, "new_answer needs the answer in its content argument.")
+        if _PLACEHOLDER.fullmatch(content) or not strip_markup(content):
+            return _errors(
+                calls,
+                "new_answer needs your own complete answer to the ORIGINAL MESSAGE, "
+                "not a placeholder or the prompt's tags.",
+            )
         same = next((a for a in view.answers if a.content.strip() == content), None)
         if same is not None:
             return _errors(calls, f"This answer is identical to {same.label}'s: vote for it instead.")
