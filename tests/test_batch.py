@@ -485,3 +485,34 @@ def test_without_ray_the_ray_engine_says_how_to_install_it(workdir: Path) -> Non
     )
     assert done.returncode == 1 and "pip install 'massgen-core[ray]'" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_team_with_workspaces_answers_one_question_at_a_time_here(workdir: Path) -> None:
+    team_config = {
+        "agents": [
+            {
+                "id": a,
+                "backend": {
+                    "type": "scripted",
+                    "then": "coordinate",
+                    "answer": f"from {a}",
+                    "cwd": f"ws_{a}",
+                },
+            }
+            for a in ("a", "b")
+        ],
+        "ui": {"display_type": "silent"},
+    }
+    team = write_team(workdir, team_config)
+    questions = write_lines(workdir / "q.txt", "one?", "two?")
+
+    refused = run_massgen(
+        "batch", "--config", str(team), str(questions), "-o", "out.jsonl", "--concurrency", "2", cwd=workdir
+    )
+    assert refused.returncode == 1 and "use --concurrency 1, or --engine ray" in refused.stderr
+    assert not (workdir / "out.jsonl").exists() or (workdir / "out.jsonl").read_text() == ""
+
+    done = run_massgen("batch", "--config", str(team), str(questions), "-o", "out.jsonl", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    lines = read_results(workdir / "out.jsonl")
+    assert [line["status"] for line in lines] == ["completed", "completed"]

@@ -38,10 +38,13 @@ class Places:
 
     :param sessions: the session store's root (one session per question).
     :param logs: the batch's log folder (one run folder per question inside); ``None``: no run logs.
+    :param work: where an engine that runs each question in a process of its own (Ray) gives each
+        question a working folder, so the agents' ``.massgen`` workspaces are that question's own.
     """
 
     sessions: Path
     logs: Path | None
+    work: Path | None = None
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

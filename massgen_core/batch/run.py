@@ -62,10 +62,13 @@ def as_questions(questions: QuestionsInput) -> list[Question]:
 
 def default_places(config: RunConfig, *, logs: bool = True) -> Places:
     """A session per question in the config's session store; run logs in a new
-    ``.massgen/logs/batch-<id>/`` folder (none when ``logs`` is false or the config turns logging off)."""
+    ``.massgen/logs/batch-<id>/`` folder (none when ``logs`` is false or the config turns logging
+    off); the Ray engine's per-question working folders in ``.massgen/batch/batch-<id>/``."""
     sessions = Path(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT).absolute()
-    log_root = (DEFAULT_LOG_ROOT / f"batch-{new_run_id()}").absolute()
-    return Places(sessions=sessions, logs=log_root if logs and config.ui.logging_enabled else None)
+    batch_id = f"batch-{new_run_id()}"
+    log_root = (DEFAULT_LOG_ROOT / batch_id).absolute()
+    work = (DEFAULT_LOG_ROOT.parent / "batch" / batch_id).absolute()
+    return Places(sessions=sessions, logs=log_root if logs and config.ui.logging_enabled else None, work=work)
 
 
 class Batch:
@@ -112,8 +115,14 @@ class Batch:
         self.places = places or default_places(self.config, logs=logs)
         self.engine: Engine
         if engine == "local":
-            from .engines.local import LocalEngine
+            from .engines.local import LocalEngine, shares_workspaces
 
+            if concurrency is not None and concurrency > 1 and shares_workspaces(self.config):
+                raise MassgenError(
+                    "this team's agents use workspaces (cwd, commands or context paths), which questions "
+                    "answered in one process share: use --concurrency 1, or --engine ray (each question "
+                    "in a working folder of its own)"
+                )
             self.engine = LocalEngine(self.config, self.places, registry=self.registry)
         else:
             module = importlib.import_module(ENGINES[engine])

@@ -11,14 +11,23 @@ if TYPE_CHECKING:
     from ...host.registry import Registry
     from ..questions import Question
 
-__all__ = ["DEFAULT_CONCURRENCY", "LocalEngine"]
+__all__ = ["DEFAULT_CONCURRENCY", "LocalEngine", "shares_workspaces"]
 
 #: questions at once: model calls mostly wait on the network, but providers limit request rates
 DEFAULT_CONCURRENCY = 4
 
 
+def shares_workspaces(config: RunConfig) -> bool:
+    """Whether the team's agents use workspaces (``cwd``, commands, context paths): in one process
+    they live in the same ``.massgen/`` folder, so two questions at once would clear each other's."""
+    from ...tools.toolbox import needs_workspace
+
+    return any(needs_workspace(agent, config) for agent in config.agents)
+
+
 class LocalEngine:
-    """Each question is a :class:`~massgen_core.runtime.team.Team` of its own on this loop."""
+    """Each question is a :class:`~massgen_core.runtime.team.Team` of its own on this loop (one at a
+    time when the agents use workspaces: see :func:`shares_workspaces`)."""
 
     name = "local"
 
@@ -32,7 +41,7 @@ class LocalEngine:
         return None
 
     def default_concurrency(self) -> int:
-        return DEFAULT_CONCURRENCY
+        return 1 if shares_workspaces(self.config) else DEFAULT_CONCURRENCY
 
     async def answer(self, question: Question) -> dict[str, Any]:
         return await answer(

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...plugin.errors import MassgenError
-from ..answer import Places, answer, worker_info
+from ..answer import Places, answer, log_folder_name, worker_info
 from ..records import result_record
 
 if TYPE_CHECKING:
@@ -52,9 +52,14 @@ def check_worker(source: ConfigSource) -> dict[str, Any]:
 
 
 def answer_in_worker(source: ConfigSource, question: Question, places: Places) -> dict[str, Any]:
-    """Ray task: answer one question in the worker process; returns its output line."""
+    """Ray task: answer one question in the worker process (a worker runs one task at a time, in
+    the question's own working folder); returns its output line."""
     _enter(source)
-    config = source.load()
+    config = source.load()  # relative paths resolve against the driver's folder
+    if places.work is not None:
+        folder = places.work / log_folder_name(question)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chdir(folder)
     return asyncio.run(answer(config, question, places=places, engine="ray", worker=_ray_context()))
 
 
