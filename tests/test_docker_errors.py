@@ -1,12 +1,15 @@
 """``command_line_execution_mode: docker`` without Docker: clear errors through the CLI, never a
-traceback. These need no daemon (so the default test session runs them too): the SDK is hidden
-from the child process, and DOCKER_HOST points at a socket nobody listens on."""
+traceback. None needs a daemon: the SDK is hidden from the child process, and DOCKER_HOST points
+at a socket nobody listens on. The default session runs those that need no SDK; the one that needs
+it is marked ``docker`` (the session that installs the SDK)."""
 
 from __future__ import annotations
 
 import json
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,6 +58,7 @@ def test_an_unknown_mode_or_limit_is_a_config_error(tmp_path: Path) -> None:
     assert run.returncode == 2 and "command_line_docker_shm_size" in run.stderr
 
 
+@pytest.mark.docker  # needs the SDK, which `nox -s docker` installs (no daemon)
 def test_without_a_daemon_the_run_stops_before_it_starts_and_says_how_to_start_one(tmp_path: Path) -> None:
     pytest.importorskip("docker", reason="the Docker SDK: pip install 'massgen-core[docker]'")
     dead = tmp_path / "dead.sock"
@@ -71,3 +75,26 @@ def test_without_a_daemon_the_run_stops_before_it_starts_and_says_how_to_start_o
         assert "dockerd --bridge=none --iptables=false" in run.stderr and "DOCKER_HOST" in run.stderr
         assert not (tmp_path / ".massgen" / "workspaces" / "boxed" / "out.txt").exists()
     assert os.path.exists(dead)
+
+
+def test_the_docker_sdk_is_imported_only_when_a_command_runs_in_docker_mode(tmp_path: Path) -> None:
+    """Validating a docker-mode config, starting a local-mode server, `massgen sandbox --help`:
+    none imports the SDK (it is imported by the launcher's daemon check and the runner)."""
+    (tmp_path / "team.json").write_text(config())
+    code = (
+        "import sys, io, contextlib\n"
+        "from massgen_core.cli import main\n"
+        "import massgen_core.tools.commands.server, massgen_core.tools.commands.launch\n"
+        "import massgen_core.tools.commands.docker_runner, massgen_core.tools.sandbox.image\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    main(['validate', 'team.json'])\n"
+        "    try:\n"
+        "        main(['sandbox', '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('docker' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert out.stdout.strip() == "False", out.stderr

@@ -18,6 +18,7 @@ SDKS = (
     "claude_agent_sdk",
     "llama_cpp",
     "httpx2",
+    "docker",
 )
 
 PROBE = f"""
