@@ -22,7 +22,7 @@ def test_one_backend_in_detail_lists_models_and_options() -> None:
     result = run_massgen("backends", "shout")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "shout: Shout (Test plugin), from massgen-testplugin" in out
+    assert "shout: Shout · Test plugin, from massgen-testplugin" in out
     assert "API key: SHOUT_API_KEY" in out
     assert "shout-psychic  +telepathy" in out
     line = next(line for line in out.splitlines() if line.startswith("enable_telepathy"))

@@ -255,17 +255,66 @@ def _installed() -> set[str]:
     return set(installed_backend_types())
 
 
-def test_the_summary_wraps_per_agent_on_a_narrow_terminal(tmp_path: Path) -> None:
-    example = ROOT / "examples" / "scripted_three_agents.yaml"
-    env = {**os.environ, "COLUMNS": "80", "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "massgen_core", "--config", str(example), "--no-display", "Capital?"],
+@pytest.mark.parametrize("display", ["rich_terminal", "simple"])
+def test_the_summary_wraps_per_agent_on_a_narrow_terminal(tmp_path: Path, display: str) -> None:
+    import pty
+
+    example = (ROOT / "examples" / "scripted_three_agents.yaml").read_text()
+    config = tmp_path / "team.yaml"
+    config.write_text(example.replace("display_type: rich_terminal", f"display_type: {display}"))
+    env = {**os.environ, "COLUMNS": "80", "LINES": "40", "PYTHONDONTWRITEBYTECODE": "1", "TERM": "xterm"}
+    leader, follower = pty.openpty()  # a real terminal, 80 columns wide
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "massgen_core", "--config", str(config), "Capital?"],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
         env=env,
     )
-    assert proc.returncode == 0, proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.startswith("scripted_c: ")]
-    assert len(lines) == 1 and "winner" in lines[0] and "…" not in proc.stderr
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(timeout=60) == 0
+    text = out.decode(errors="replace")
+    summary = text[text.rindex("Every live agent voted") - 1500 :]
+    assert "scripted_c" in summary and "winner" in summary
+    assert "…" not in summary  # no cell cut short
+    if display == "simple":  # one line per agent, which the terminal wraps, not a table
+        assert "\nscripted_c: agent3 · " in summary.replace("\r", "")
+
+
+# -- nits ------------------------------------------------------------------------------------------
+def test_a_bad_choice_shows_the_value_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "team.yaml"
+    config.write_text("agent:\n  backend: {type: scripted}\nui:\n  display_type: fancy\n")
+    assert massgen_main("validate", str(config)) == 2
+    assert "ui.display_type: expected one of 'rich_terminal', 'simple', 'silent', got 'fancy'" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_dns_failure_is_not_blamed_on_a_server_that_is_not_running() -> None:
+    from massgen_core.plugin import connection_failed
+
+    error = connection_failed(
+        backend="chatcompletion",
+        base_url="http://no-such-host.invalid/v1",
+        detail="ConnectError: [Errno -2] Name or service not known",
+        check_url="http://no-such-host.invalid/v1/models",
+    )
+    assert "no-such-host.invalid could not be resolved" in str(error)
+    assert "server is running" not in str(error)
+
+
+def test_a_backend_heading_does_not_repeat_its_provider(capsys: pytest.CaptureFixture[str]) -> None:
+    assert massgen_main("backends", "shout") == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "shout: Shout · Test plugin, from massgen-testplugin"

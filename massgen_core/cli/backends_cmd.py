@@ -154,7 +154,10 @@ def show_backend(registry: Registry, backend_type: str) -> int:
 
     entry = registry.entry(backend_type)
     spec = entry.spec
-    print(f"{spec.type}: {spec.display_name} ({spec.provider}), from {entry.distribution or entry.plugin}")
+    title = spec.display_name
+    if spec.provider and spec.provider.lower() not in title.lower():  # not "OpenAI (OpenAI)"
+        title += f" · {spec.provider}"
+    print(f"{spec.type}: {title}, from {entry.distribution or entry.plugin}")
     if spec.description:
         print(f"  {spec.description}")
     print(f"  default model: {spec.default_model or '(none: set model)'}")

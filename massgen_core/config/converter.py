@@ -45,10 +45,11 @@ _PLURALS = {str: "strings", int: "integers", float: "numbers", bool: "booleans"}
 class Mismatch(TypeError):
     """A value of the wrong type (raised by the strict hooks)."""
 
-    def __init__(self, expected: str, value: Any, *, hint: str = "") -> None:
+    def __init__(self, expected: str, value: Any, *, hint: str = "", show: bool = False) -> None:
         self.expected = expected
         self.hint = hint
-        self.message = f"expected {expected}, got {kind_of(value)}{hint}"
+        got = shown(value) if show else kind_of(value)
+        self.message = f"expected {expected}, got {got}{hint}"
         super().__init__(self.message)
 
 
@@ -58,6 +59,17 @@ class NestedErrors(Exception):
     def __init__(self, errors: list[tuple[str | int, BaseException]]) -> None:
         self.errors = errors
         super().__init__(f"{len(errors)} invalid item(s)")
+
+
+def shown(value: Any) -> str:
+    """A short string or number as written (for a choice among names, where seeing the typo is
+    the point), else only its kind (:func:`kind_of`). Known secrets are masked wherever the core
+    prints."""
+    if isinstance(value, str) and len(value) <= 40 and value.isprintable():
+        return repr(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    return kind_of(value)
 
 
 def kind_of(value: Any) -> str:
@@ -176,7 +188,7 @@ def _literal_hook(t: Any) -> Hook:
             if type(value) is type(choice) and value == choice:
                 return choice
         close = nearest(value, [c for c in choices if isinstance(c, str)]) if isinstance(value, str) else None
-        raise Mismatch(describe(t), value, hint=f"; did you mean {close!r}?" if close else "")
+        raise Mismatch(describe(t), value, hint=f"; did you mean {close!r}?" if close else "", show=True)
 
     return hook
 
@@ -186,7 +198,7 @@ def _enum_hook(t: Any) -> Hook:
         for member in t:
             if type(value) is type(member.value) and value == member.value:
                 return member
-        raise Mismatch(describe(t), value)
+        raise Mismatch(describe(t), value, show=True)
 
     return hook
 

@@ -81,7 +81,7 @@ class SimpleDisplay:
             self._line(f"[{event.agent_id}] presenting the final answer")
         elif isinstance(event, RunFinished):
             rows = summary_rows(self.board, event.result)
-            if fits(rows, terminal_width()):
+            if not self.stream.isatty() or fits(rows, terminal_width()):  # a file or pipe: no width
                 self._line(format_table(COLUMNS, rows))
             else:  # a narrow terminal: one line per agent instead of a table that wraps
                 self._line("\n".join(f"{agent}: {pairs}" for agent, pairs in stacked_rows(rows)))

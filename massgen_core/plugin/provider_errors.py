@@ -10,6 +10,7 @@ backends' ``curl BASE/models`` and missing ``/v1`` suffix.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -119,6 +120,14 @@ def missing_api_key(backend: str, env_vars: Iterable[str]) -> AuthenticationErro
     return AuthenticationError(f"{backend}: no API key: {how}", backend=backend)
 
 
+#: what the resolver says when a host name does not exist (glibc, musl, macOS, Windows)
+_NAME_NOT_FOUND = re.compile(
+    r"Name or service not known|nodename nor servname|getaddrinfo failed|"
+    r"Temporary failure in name resolution|No address associated with hostname|Name does not resolve",
+    re.IGNORECASE,
+)
+
+
 def connection_failed(
     *,
     backend: str,
@@ -143,7 +152,12 @@ def connection_failed(
     where = base_url or "the provider"
     local = bool(base_url) and is_local_url(base_url)
     lines = [f"{backend}: cannot connect to {where}" + (f" ({detail})" if detail else "")]
-    if check_url:
+    if _NAME_NOT_FOUND.search(detail):  # DNS: no server to check; the name is wrong or offline
+        host = urlsplit(base_url or "").hostname or "the host"
+        lines.append(
+            f"  the host name {host} could not be resolved: check the base_url's spelling and your network"
+        )
+    elif check_url:
         lines.append(f"  check that the server is running: curl {check_url}")
     elif local:
         lines.append("  check that the server is running")
