@@ -98,8 +98,16 @@ def calls_then(
 
 
 # -- the directory --------------------------------------------------------------------------------
+def _configs() -> list[Any]:
+    """Every config here; Docker mode's need the Docker SDK (the `docker` suite, `nox -s docker`)."""
+    return [
+        pytest.param(p.name, marks=pytest.mark.docker) if p.name.startswith("docker_") else p.name
+        for p in sorted(CONFIGS.glob("*.yaml"))
+    ]
+
+
 @needs_plugins
-@pytest.mark.parametrize("config", sorted(p.name for p in CONFIGS.glob("*.yaml")))
+@pytest.mark.parametrize("config", _configs())
 def test_every_massgen_config_validates(config: str, fake: FakeProviderServer, tmp_path: Path) -> None:
     (tmp_path / "project").mkdir()
     env = provider_env(fake, PATH=tools_path(), MCP_EVERYTHING_URL="http://127.0.0.1:3001/mcp")
@@ -115,7 +123,15 @@ def test_the_directory_covers_what_the_issue_asks() -> None:
     texts = {p.name: p.read_text() for p in CONFIGS.glob("*.yaml")}
     every = "\n".join(texts.values())
     assert any("\nagent:" in t for t in texts.values()) and any("\nagents:" in t for t in texts.values())
-    for needed in ("${cwd}", "security:", "allow_localhost", "level:", "verbosity:", "upload_files:"):
+    for needed in (
+        "${cwd}",
+        "security:",
+        "allow_localhost",
+        "level:",
+        "verbosity:",
+        "upload_files:",
+        'command_line_execution_mode: "docker"',
+    ):
         assert needed in every, needed
 
 
@@ -227,6 +243,27 @@ def test_uploaded_image_reaches_the_model(fake: FakeProviderServer, tmp_path: Pa
     assert "A red pixel." in out.stdout
     (call,) = fake.model_calls()
     assert b"data:image/png;base64," in call.raw_body
+
+
+@needs_plugins
+@pytest.mark.docker
+def test_docker_mode_runs_commands_in_a_container(fake: FakeProviderServer, tmp_path: Path) -> None:
+    docker = pytest.importorskip("docker", reason="the Docker SDK: pip install 'massgen-core[docker]'")
+    try:
+        docker.from_env(timeout=30).ping()
+    except Exception as exc:  # a failure, not a skip: `nox -s docker` starts the daemon first
+        pytest.fail(f"no Docker daemon answers ({exc}): run scripts/docker/ensure_dockerd.sh as root")
+    command = "test -f /.dockerenv && echo in-container > from_docker.txt && cat from_docker.txt"
+    fake.responder = calls_then(
+        lambda r: [ToolCall(tool_named(r, "__execute_command"), {"command": command})], "The command ran."
+    )
+    out = massgen(
+        "--config", str(CONFIGS / "docker_command_line.yaml"), "--no-display", "Run it",
+        cwd=tmp_path, env=provider_env(fake), timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "The command ran." in out.stdout
+    assert (tmp_path / "workspace_docker" / "from_docker.txt").read_text() == "in-container\n"
 
 
 # -- refusals, each at its position -----------------------------------------------------------------
