@@ -8,6 +8,7 @@ documentation and package caches, and loaded with ``docker import``. Needs root 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -119,10 +120,16 @@ def build_image(
         tarball = work / "rootfs.tar"
         _run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(tarball), "."], what="tar", log=log)
         progress(f"docker import as {tag} ...")
+        previous = [image.id for image in client.images.list(name=tag)]
         client.api.import_image_from_file(
             str(tarball), repository=repository, tag=version, changes=list(CHANGES)
         )
-        size = int(client.images.get(tag).attrs.get("Size", 0))
+        image = client.images.get(tag)
+        size = int(image.attrs.get("Size", 0))
+        for old in previous:  # a rebuild: the image it replaced, unless a container still uses it
+            if old != image.id:
+                with contextlib.suppress(Exception):
+                    client.images.remove(old)
     finally:
         _unmount_below(work)
         shutil.rmtree(work, ignore_errors=True)
