@@ -57,7 +57,9 @@ def main(argv: Sequence[str]) -> int:
     for t, claimants in registry.conflicts.items():
         print(f"conflict: backend type {t!r} is declared by {', '.join(e.plugin for e in claimants)}")
     if not entries:
-        print("no backends installed: pip install massgen-openai (or another massgen plugin)")
+        from ..host.registry import pip_install
+
+        print(f"no backends installed: {pip_install('massgen-openai')}, or another massgen plugin")
     return 0
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the listing commands never need these; building a backend d
     from ..plugin.options import BackendOptions
     from ..plugin.specs import BackendContext, FileAccess, Timeouts
 
-__all__ = ["KNOWN_TYPES", "BackendEntry", "Registry", "get_registry"]
+__all__ = ["KNOWN_TYPES", "BackendEntry", "Registry", "get_registry", "pip_install"]
 
 #: Backend types of MassGen's own plugins -> the distribution that provides them: when a type is
 #: unknown, says what to install, or which failed or disabled plugin to look at.
@@ -54,6 +54,15 @@ KNOWN_TYPES: dict[str, str] = {
     "gemini": "massgen-gemini",
     "ag2": "massgen-ag2",
 }
+
+
+def pip_install(dist: str, *, upgrade: bool = False) -> str:
+    """The command that installs ``dist``; for MassGen's own plugins, which are not on PyPI yet,
+    also how to install one from a clone of the repository."""
+    command = f"pip install {'-U ' if upgrade else ''}{dist}"
+    if dist in KNOWN_TYPES.values():
+        command += f" (or, from a clone of the repository: pip install -e plugins/{dist})"
+    return command
 
 
 @attrs.frozen(kw_only=True)
@@ -155,7 +164,7 @@ class Registry:
                 why = "; ".join(record.errors) or "unknown error"
                 return (
                     f"backend type {backend_type!r} is not available: {who} failed to load: {why}. "
-                    f"Fix or reinstall it (pip install -U {dist}); `massgen plugins` shows its status"
+                    f"Fix or reinstall it ({pip_install(dist, upgrade=True)}); `massgen plugins` shows its status"
                 )
             if record.status == "disabled":
                 return (
@@ -178,11 +187,11 @@ class Registry:
             if installed is not None:
                 return (
                     f"unknown backend type {backend_type!r}: the installed {hint} {installed.version or ''} "
-                    f"does not declare it; upgrade it: pip install -U {hint}"
+                    f"does not declare it; upgrade it: {pip_install(hint, upgrade=True)}"
                 )
             return (
                 f"unknown backend type {backend_type!r}: it comes from the {hint} plugin, which is not "
-                f"installed: pip install {hint}"
+                f"installed: {pip_install(hint)}"
             )
         known = sorted(self.backends)
         import difflib
@@ -191,7 +200,7 @@ class Registry:
         did_you_mean = f" Did you mean {close[0]!r}?" if close else ""
         message = (
             f"unknown backend type {backend_type!r}.{did_you_mean} Installed types: "
-            f"{', '.join(known) or 'none'}. Backends come from plugins: e.g. pip install massgen-openai; "
+            f"{', '.join(known) or 'none'}. Backends come from plugins: e.g. {pip_install('massgen-openai')}; "
             f"`massgen backends` lists them"
         )
         failed = [r for r in self.host.records.values() if r.status == "failed"]
@@ -358,7 +367,7 @@ class Registry:
             dist = entry.distribution or entry.plugin
             raise BackendUnavailableError(
                 f"backend {backend_type!r} from {dist} {entry.version or ''} is installed but cannot be "
-                f"loaded: {type(exc).__name__}: {exc}. Try: pip install -U {dist}"
+                f"loaded: {type(exc).__name__}: {exc}. Try: {pip_install(dist, upgrade=True)}"
             ) from exc
         return factory(options, context)
 
