@@ -366,6 +366,14 @@ def test_our_own_security_keys_keep_their_meaning(tmp_path: Path) -> None:
 
 
 @needs_plugins
+def test_allowed_hostnames_exempt_a_host_from_the_address_checks(tmp_path: Path) -> None:
+    server = "        url: http://10.0.0.5:3001/mcp\n        security: {level: strict, allowed_hostnames: [10.0.0.5]}"
+    out = validate_text(tmp_path, SERVER.format(server=server))
+    assert out.returncode == 0, out.stderr
+    assert "exempt hosts: 10.0.0.5" in out.stdout
+
+
+@needs_plugins
 @pytest.mark.parametrize(
     ("text", "where", "message"),
     [
