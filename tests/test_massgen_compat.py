@@ -192,7 +192,10 @@ def test_cwd_in_mcp_args_is_the_agents_workspace(fake: FakeProviderServer, tmp_p
     workspace = tmp_path / "workspace1"
     target = workspace / "note.txt"
     fake.responder = calls_then(
-        lambda r: [ToolCall(tool_named(r, "__write_file"), {"path": str(target), "content": "written"})],
+        lambda r: [
+            ToolCall(tool_named(r, "files__write_file"), {"path": str(target), "content": "written"}),
+            ToolCall(tool_named(r, "get-env"), {}),
+        ],
         "The note is written.",
     )
     # an environment variable named `cwd` is not what ${cwd} means
@@ -205,6 +208,8 @@ def test_cwd_in_mcp_args_is_the_agents_workspace(fake: FakeProviderServer, tmp_p
     assert "The note is written." in out.stdout
     assert target.read_text() == "written"
     assert not (tmp_path / "elsewhere").exists()
+    # the env value (and the server's cwd) got the workspace too
+    assert f'AGENT_WORKSPACE\\": \\"{workspace}' in events_text(tmp_path)
     first = fake.model_calls()[0]
     assert "mcp__files__write_file" in first.tool_names and "write_file" not in first.tool_names
 
