@@ -415,7 +415,8 @@ def _check_tools(
     backend: BackendConfig, path: ConfigPath, issues: IssueList, base: Path
 ) -> BackendConfig | None:
     """Check the agent's tool keys the backend block's structure cannot (a usable ``cwd``,
-    compilable command patterns) at their positions; resolve ``cwd``. ``None`` if one is wrong."""
+    compilable command patterns) and the backend's :meth:`~BackendOptions.config_problems` at
+    their positions; resolve ``cwd``. ``None`` if one is wrong."""
     from ..tools.commands.policy import pattern_problems
     from ..tools.workspace.paths import path_problem
 
@@ -428,7 +429,13 @@ def _check_tools(
         for index, message in pattern_problems(getattr(tools, key)):
             issues.at_value((*path, key, index), message)
             ok = False
-    return _resolve_cwd(backend, base) if ok else None
+    if not ok:
+        return None
+    backend = _resolve_cwd(backend, base)
+    problems = backend.options.config_problems(backend.tools)
+    for key, message in problems:
+        issues.at_value((*path, key), message)
+    return None if problems else backend
 
 
 def _check_storage(

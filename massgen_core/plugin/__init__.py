@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         ToolOptions,
         at_least,
         http_url,
+        not_taken,
         option,
         positive,
     )
@@ -166,6 +167,7 @@ _LOCATIONS: dict[str, str] = {
     "positive": ".options",
     "at_least": ".options",
     "http_url": ".options",
+    "not_taken": ".options",
     "parse_retry_after": ".provider_errors",
     "parse_tool_arguments": ".backend",
     "sandbox_available": "..tools.sandbox",
@@ -238,6 +240,7 @@ __all__ = [
     "is_url",
     "map_http_error",
     "missing_api_key",
+    "not_taken",
     "option",
     "parse_retry_after",
     "parse_tool_arguments",

@@ -25,6 +25,7 @@ __all__ = [
     "at_least",
     "command_words",
     "http_url",
+    "not_taken",
     "option",
     "option_fields",
     "positive",
@@ -34,6 +35,7 @@ __all__ = [
 REQUIRES = "massgen_requires"
 HELP = "massgen_help"
 SECRET = "massgen_secret"
+NOT_TAKEN = "massgen_not_taken"
 
 
 def option(
@@ -57,6 +59,19 @@ def option(
     if factory is not None:
         return attrs.field(factory=factory, metadata=metadata, repr=not secret, validator=validator)
     return attrs.field(default=default, metadata=metadata, repr=not secret, validator=validator)
+
+
+def not_taken(why: str, *, secret: bool = False) -> Any:
+    """Redeclare an inherited option the backend does not take (``api_key`` and ``base_url`` of a
+    backend with no server): ``massgen backends TYPE`` does not list it, and a config that sets it
+    is invalid, with ``why`` at the value's file:line:column."""
+
+    def refuse(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            raise InvalidValue(attribute.name, why)
+
+    metadata = {REQUIRES: None, HELP: why, SECRET: secret, NOT_TAKEN: True}
+    return attrs.field(default=None, metadata=metadata, repr=not secret, validator=refuse)
 
 
 class InvalidValue(ValueError):
@@ -104,8 +119,8 @@ def http_url(_instance: Any, attribute: attrs.Attribute[Any], value: str | None)
 
 
 def option_fields(options_type: type) -> dict[str, attrs.Attribute[Any]]:
-    """The options a backend accepts, by YAML key."""
-    return {a.name: a for a in attrs.fields(options_type)}
+    """The options a backend accepts, by YAML key (not those it declares :func:`not_taken`)."""
+    return {a.name: a for a in attrs.fields(options_type) if not a.metadata.get(NOT_TAKEN)}
 
 
 def option_help(field: attrs.Attribute[Any]) -> str:
@@ -284,6 +299,14 @@ class BackendOptions:
         ``(key, message)`` pairs, ``key`` being the block's key the note is about. ``massgen
         validate`` shows them at that key's file:line:column; a note never makes a config
         invalid. ``tools`` holds the agent's tool keys of the same block."""
+        return ()
+
+    def config_problems(self, tools: ToolOptions) -> Sequence[tuple[str, str]]:
+        """Settings certain to fail on this machine that the options' own validators cannot see
+        (they need the agent's tool keys, e.g. a model file given relative to ``cwd``), as
+        ``(key, message)`` pairs: each makes the config invalid, reported at that key's value's
+        file:line:column. ``tools`` holds the agent's tool keys of the same block, ``cwd``
+        resolved."""
         return ()
 
 

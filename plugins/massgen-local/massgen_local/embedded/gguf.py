@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import attrs
 
-__all__ = ["GGUFError", "GGUFInfo", "read_gguf_info"]
+__all__ = ["GGUFError", "GGUFInfo", "read_gguf_info", "read_magic"]
 
 MAGIC = b"GGUF"
 
@@ -86,6 +86,20 @@ class _Reader:
         raise GGUFError(f"unknown value type {kind} in the header")
 
 
+def _check_start(reader: _Reader) -> None:
+    if reader.take(4) != MAGIC:
+        raise GGUFError("not a GGUF file (it does not start with 'GGUF')")
+    version = reader.scalar("<I")
+    if version not in (2, 3):
+        raise GGUFError(f"GGUF version {version} is not supported (2 or 3 are)")
+
+
+def read_magic(path: Path) -> None:
+    """Raise :class:`GGUFError` unless ``path`` starts like a GGUF model (:class:`OSError`: unreadable)."""
+    with path.open("rb") as stream:
+        _check_start(_Reader(stream))
+
+
 def read_gguf_info(path: Path) -> GGUFInfo:
     """The chat template, BOS/EOS texts and context length of the GGUF model at ``path``.
 
@@ -94,11 +108,7 @@ def read_gguf_info(path: Path) -> GGUFInfo:
     wanted = ("tokenizer.chat_template", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id")
     with path.open("rb") as stream:
         reader = _Reader(stream)
-        if reader.take(4) != MAGIC:
-            raise GGUFError("not a GGUF file (it does not start with 'GGUF')")
-        version = reader.scalar("<I")
-        if version not in (2, 3):
-            raise GGUFError(f"GGUF version {version} is not supported (2 or 3 are)")
+        _check_start(reader)
         reader.scalar("<Q")  # tensor count
         n_kv = reader.scalar("<Q")
         found: dict[str, Any] = {}
