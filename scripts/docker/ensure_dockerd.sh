@@ -5,8 +5,8 @@
 #   2. start `dockerd --bridge=none --iptables=false` in the background if no daemon answers
 #      (no bridge network: containers get no network, nothing between them and anything else);
 #   3. wait until it answers (at most DOCKERD_WAIT seconds, default 60);
-#   4. build the sandbox image with `massgen sandbox build` if it is not there yet (about a
-#      minute; MASSGEN=... names the massgen to run, default: the one on PATH).
+#   4. build the sandbox image with `massgen sandbox build` if it is not there yet (one
+#      to three minutes; MASSGEN=... names the massgen to run, default: the one on PATH).
 # The daemon's log is $DOCKERD_LOG (default /tmp/dockerd.log).
 set -euo pipefail
 
@@ -35,7 +35,7 @@ else
     fi
     if ! docker version >/dev/null 2>&1; then
         say "starting dockerd --bridge=none --iptables=false (log: $LOG)"
-        nohup dockerd --bridge=none --iptables=false >"$LOG" 2>&1 &
+        nohup dockerd --bridge=none --iptables=false </dev/null >"$LOG" 2>&1 &
         for ((i = 0; i < WAIT * 2; i++)); do
             docker version >/dev/null 2>&1 && break
             sleep 0.5

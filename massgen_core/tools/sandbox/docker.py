@@ -90,7 +90,7 @@ def missing_image_message(image: str) -> str:
     from ...plugin.options import DEFAULT_DOCKER_IMAGE
 
     if image == DEFAULT_DOCKER_IMAGE:
-        fix = f"build it with `{BUILD_COMMAND}` (no registry needed; about a minute)"
+        fix = f"build it with `{BUILD_COMMAND}` (as root; no registry needed, one to three minutes)"
     else:
         fix = (
             f"build it with `{BUILD_COMMAND} --tag {image}`, load or pull it (`docker pull {image}`), "
