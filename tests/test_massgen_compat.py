@@ -393,6 +393,11 @@ def test_allowed_hostnames_exempt_a_host_from_the_address_checks(tmp_path: Path)
             "${cwd} (the agent's workspace",
         ),
         ("models: [gpt-4o]\nagent:\n  backend: {type: openai}\n", "1", "MassGen v1 key"),
+        (
+            "agent:\n  backend:\n    type: openai\n    context_paths: [{path: .}]\n",
+            "4",
+            "context paths are the same for every agent here",
+        ),
         ("agent:\n  backend: {type: openai}\norchestratr: {}\n", "3", "did you mean 'orchestrator'?"),
         (
             "agent:\n  backend: {type: openai}\nui:\n  display_tipe: simple\n",
@@ -410,6 +415,20 @@ def test_config_refusals_are_placed(tmp_path: Path, text: str, where: str, messa
     out = validate_text(tmp_path, text)
     assert out.returncode != 0
     assert re.search(rf"config\.yaml:{where}:\d+: .*{re.escape(message)}", out.stderr), out.stderr
+
+
+@needs_plugins
+def test_keys_massgen_injects_into_backends_are_warned_about(tmp_path: Path) -> None:
+    text = (
+        "agents:\n  - id: a\n    backend:\n      type: openai\n"
+        "      agent_temporary_workspace: tmp\n      context_write_access_enabled: true\n"
+    )
+    out = validate_text(tmp_path, text)
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"warning: \S*config\.yaml:5:7: .*agent_temporary_workspace.*set it there", out.stdout)
+    assert re.search(
+        r"warning: \S*config\.yaml:6:7: .*context_write_access_enabled.*permission: write", out.stdout
+    )
 
 
 @needs_plugins

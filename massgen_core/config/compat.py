@@ -79,6 +79,18 @@ _V1_KEYS = (
     "enable_voting",
 )
 
+#: keys MassGen's command line puts into every backend block, ignored when a config writes them there
+_BACKEND_IGNORED = {
+    "agent_temporary_workspace": (
+        "ignored: MassGen copies `orchestrator.agent_temporary_workspace` into every backend; set it there"
+    ),
+    "context_write_access_enabled": (
+        "ignored: write access is given per context path here (`permission: write` under "
+        "orchestrator.context_paths, for the final agent)"
+    ),
+}
+
+
 #: the MassGen keys this module reads (translated, ignored or refused), by section, for the docs
 MASSGEN_KEYS: dict[str, tuple[str, ...]] = {
     "translated": (
@@ -92,9 +104,10 @@ MASSGEN_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "ignored": (
         "ui.use_orchestrator_for_single_agent: true",
+        *(f"agents[*].backend.{key}" for key in _BACKEND_IGNORED),
         *(".".join(path) for path in _IGNORED),
     ),
-    "refused": _V1_KEYS,
+    "refused": (*_V1_KEYS, "agents[*].backend.context_paths"),
 }
 
 
@@ -118,6 +131,7 @@ def translate(data: dict[str, Any], issues: IssueList) -> tuple[dict[str, Any], 
         out["ui"] = _ui(dict(out["ui"]), issues, notes)
     if isinstance(out.get("orchestrator"), dict):
         out["orchestrator"] = _orchestrator(dict(out["orchestrator"]), issues, notes)
+    _backends(out, issues, notes)
     _walk_servers(out, (), issues, notes)
     notes.sort(key=lambda n: (n.issue.line or 0, n.issue.column or 0))
     return out, notes
@@ -217,6 +231,43 @@ def _orchestrator(section: dict[str, Any], issues: IssueList, notes: list[Compat
         section["coordination"] = coordination
     _ignore(section, base, issues, notes)
     return section
+
+
+def _backends(data: dict[str, Any], issues: IssueList, notes: list[CompatNote]) -> None:
+    """The keys MassGen's command line injects into backend blocks: ignored, or refused when they
+    would ask for more than this massgen gives (per-agent context paths)."""
+    blocks: list[tuple[ConfigPath, dict[str, Any], Any]] = []
+    agents = data.get("agents")
+    if isinstance(agents, list):
+        blocks += [(("agents", i), a, a.get("backend")) for i, a in enumerate(agents) if isinstance(a, dict)]
+    if isinstance(data.get("agent"), dict):
+        blocks.append((("agent",), data["agent"], data["agent"].get("backend")))
+    for where, agent, backend in blocks:
+        if not isinstance(backend, dict) or not (set(backend) & {*_BACKEND_IGNORED, "context_paths"}):
+            continue
+        backend = dict(backend)
+        base = (*where, "backend")
+        for key, why in _BACKEND_IGNORED.items():
+            if key in backend:
+                del backend[key]
+                _note(
+                    "ignored", (*base, key), f"MassGen's `{key}` in a backend block is {why}", issues, notes
+                )
+        if "context_paths" in backend:
+            del backend["context_paths"]
+            issues.at_key(
+                (*base, "context_paths"),
+                "context paths are the same for every agent here: move them under `orchestrator.context_paths` "
+                "(an agent's own extra context paths are not supported)",
+            )
+        if where == ("agent",):
+            data["agent"] = {**agent, "backend": backend}
+        else:
+            agents_list = list(data["agents"])
+            index = where[1]
+            assert isinstance(index, int)
+            agents_list[index] = {**agent, "backend": backend}
+            data["agents"] = agents_list
 
 
 def _walk_servers(value: Any, path: ConfigPath, issues: IssueList, notes: list[CompatNote]) -> None:

@@ -239,7 +239,7 @@ ENV_POLICY_KEYS = ("mode", "allowed_vars", "denied_vars", "level")
 
 def is_massgen_security(security: Mapping[str, Any] | None) -> bool:
     """Whether a ``security:`` block uses MassGen's keys (and is read with MassGen's meaning)."""
-    return bool(security) and any(key in security for key in MASSGEN_SECURITY_KEYS)  # type: ignore[operator]
+    return security is not None and any(key in security for key in MASSGEN_SECURITY_KEYS)
 
 
 def policy_for(security: Mapping[str, Any] | None, base: LaunchPolicy = DEFAULT_POLICY) -> LaunchPolicy:
@@ -283,7 +283,12 @@ def policy_for(security: Mapping[str, Any] | None, base: LaunchPolicy = DEFAULT_
 
 def describe_policy(policy: LaunchPolicy) -> str:
     """What a policy made from a MassGen ``security:`` block allows, in one line (for reports)."""
-    launchers = ", ".join(sorted(policy.allowed_executables))
+    names = sorted(policy.allowed_executables)
+    versions = [n for n in names if re.fullmatch(r"python3\.\d+", n)]
+    if len(versions) > 2:  # python3.8 ... python3.14 as one range
+        by_minor = sorted(versions, key=lambda n: int(n.rsplit(".", 1)[1]))
+        names = [n for n in names if n not in versions] + [f"{by_minor[0]}-{by_minor[-1].rsplit('.', 1)[1]}"]
+    launchers = ", ".join(names)
     hosts = []
     if policy.allow_any_host:
         hosts.append("any address")
