@@ -100,9 +100,9 @@ def looks_like_text(head: bytes) -> bool:
     return True
 
 
-def guess_mime(name: str | None, head: bytes | None = None) -> str | None:
+def guess_mime(name: str | None, head: bytes | None = None, *, text: bool = True) -> str | None:
     """The MIME type of a file: from its bytes when they show it, else from its name (or URL),
-    else ``text/plain`` when the bytes are UTF-8 text."""
+    else (with ``text``) ``text/plain`` when the bytes are UTF-8 text."""
     if head:
         sniffed = sniff_mime(head)
         if sniffed is not None:
@@ -110,7 +110,7 @@ def guess_mime(name: str | None, head: bytes | None = None) -> str | None:
     by_name = mimetypes.guess_type(name.split("?", 1)[0])[0] if name else None
     if by_name is not None:
         return by_name
-    if head is not None and looks_like_text(head):
+    if text and head is not None and looks_like_text(head):
         return "text/plain"
     return None
 

@@ -141,7 +141,7 @@ class MediaPart:
             except OSError:
                 head = None
         name = self.path or (self.url if not self.url_is_data else None)
-        mime = guess_mime(name, head)
+        mime = guess_mime(name, head, text=self.kind == "file")  # an image is never "text/plain"
         return mime.lower() if mime else None
 
     def read_bytes(self) -> bytes:

@@ -30,6 +30,7 @@ CLAUDE_CAPABILITIES = frozenset(
         "web_search",
         "code_execution",
         "image_understanding",
+        "document_understanding",
         "sampling",
         THINKING_BUDGET,
     }

@@ -31,6 +31,7 @@ GEMINI_CAPABILITIES = frozenset(
         "image_understanding",
         "audio_understanding",
         "video_understanding",
+        "document_understanding",
         "sampling",
     }
 )

@@ -22,7 +22,6 @@ from typing import Any
 
 import attrs
 from massgen_core.plugin import (
-    InvalidRequestError,
     MediaPart,
     Message,
     TextPart,
@@ -107,26 +106,16 @@ def decode_part(stored: Mapping[str, Any]) -> Any:
 
 
 def _media(part: MediaPart) -> Json:
-    mime = part.mime_type
-    url = part.url
-    if url is not None and not url.startswith("data:"):
-        if mime is None:
-            raise InvalidRequestError(
-                f"gemini: the {part.kind} at {url} has no MIME type; give mime_type (e.g. image/png)",
-                backend="gemini",
-            )
-        return {"file_data": {"file_uri": url, "mime_type": mime}}
-    if url is not None:  # data:<mime>;base64,<data>
-        header, _, payload = url[5:].partition(",")
-        mime = mime or header.split(";")[0] or None
-        data = base64.b64decode(payload) if header.endswith(";base64") else payload.encode()
-    else:
+    mime = part.media_type
+    if mime is None:
+        what = part.url if part.is_remote else f"{part.kind} part"
+        raise part.error("gemini", f"the {what} has no MIME type; give mime_type (e.g. image/png)")
+    if part.is_remote:
+        return {"file_data": {"file_uri": part.url, "mime_type": mime}}
+    try:
         data = part.read_bytes()
-    if not mime:
-        raise InvalidRequestError(
-            f"gemini: the {part.kind} part has no MIME type; give mime_type (e.g. image/png)",
-            backend="gemini",
-        )
+    except (OSError, ValueError) as exc:
+        raise part.error("gemini", str(exc)) from exc
     return {"inline_data": {"mime_type": mime, "data": data}}
 
 

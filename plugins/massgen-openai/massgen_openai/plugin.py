@@ -33,6 +33,8 @@ OPENAI_CAPABILITIES = frozenset(
         "audio_understanding",
         "audio_generation",
         "video_generation",
+        "document_understanding",
+        "file_search",
         SAMPLING,
         VERBOSITY,
     }

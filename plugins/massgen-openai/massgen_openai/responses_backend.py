@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import attrs
 from massgen_core.plugin import BackendContext, BackendEvent, ChatRequest
 
 from .client import open_event_stream, openai_client
 from .errors import ErrorContext
+from .file_search import FileSearch
 from .models import is_reasoning_model
 from .options import ResponsesOptions
 from .responses_request import ResponsesSettings, build_responses_params
@@ -54,6 +56,10 @@ class ResponsesBackend:
         )
         self.media_dir = context.workspace
         self.client = client if client is not None else self.make_client()
+        #: documents given with the question go to file search where the backend declares it
+        self.file_search = (
+            FileSearch(self.client, self.errors) if "file_search" in context.capabilities else None
+        )
 
     def make_client(self) -> Any:
         return openai_client(
@@ -63,16 +69,28 @@ class ResponsesBackend:
             headers=self.options.extra_headers,
         )
 
-    def request_params(self, request: ChatRequest) -> dict[str, Any]:
+    def request_params(
+        self, request: ChatRequest, settings: ResponsesSettings | None = None
+    ) -> dict[str, Any]:
         """The JSON body (plus ``extra_body``) of the Responses request for ``request``."""
-        return build_responses_params(request, self.options, self.settings)
+        return build_responses_params(request, self.options, settings or self.settings)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
-        params = self.request_params(request)
+        settings = self.settings
+        if self.file_search is not None:
+            messages, store = await self.file_search.prepare(request.messages)
+            if store is not None:
+                request = attrs.evolve(request, messages=messages)
+                settings = attrs.evolve(settings, file_search_store=store)
+        params = self.request_params(request, settings)
         converter = ResponsesStreamConverter(self.errors, media_dir=self.media_dir)
         opening = open_event_stream(self.client, "/responses", params)
         async for event in convert_sdk_stream(opening, converter, self.errors):
             yield event
 
     async def aclose(self) -> None:
-        await self.client.close()
+        try:
+            if self.file_search is not None:
+                await self.file_search.aclose()
+        finally:
+            await self.client.close()

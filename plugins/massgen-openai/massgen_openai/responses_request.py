@@ -51,6 +51,8 @@ class ResponsesSettings:
     web_search: bool = False
     code_interpreter: bool = False
     image_generation: bool = False
+    #: the vector store of the documents given with the question (the ``file_search`` tool)
+    file_search_store: str | None = None
 
 
 def _clean(value: Any) -> Any:
@@ -170,6 +172,8 @@ def responses_tools(tools: Sequence[ToolDefinition], settings: ResponsesSettings
         out.append({"type": "code_interpreter", "container": {"type": "auto"}})
     if settings.image_generation:
         out.append({"type": "image_generation"})
+    if settings.file_search_store:
+        out.append({"type": "file_search", "vector_store_ids": [settings.file_search_store]})
     for tool in tools:
         out.append(
             {
