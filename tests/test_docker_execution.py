@@ -280,6 +280,10 @@ async def test_the_final_presenter_writes_context_paths_protected_paths_never(
     box: Any, tmp_path: Path
 ) -> None:
     project = tmp_path / "project"
+    tool = box.tools.get(TOOL)
+    assert (
+        "fresh Linux container (image massgen/mcp-runtime:latest, no network)" in tool.definition.description
+    )
     during = await call(box, f"echo X >> {project / 'main.py'}; ls {tmp_path / 'state'}")
     assert "Read-only file system" in during and (project / "main.py").read_text() == "print(1)\n"
     assert "a1.json" not in during  # MassGen's own directory is hidden

@@ -161,6 +161,19 @@ DESCRIPTION = (
 )
 
 
+def description(settings: CommandSettings) -> str:
+    """What the model is told about the tool (docker mode: where commands run)."""
+    docker = settings.docker_settings()
+    if docker is None:
+        return DESCRIPTION
+    network = "no network" if docker.network_mode == "none" else f"network mode {docker.network_mode}"
+    return (
+        f"{DESCRIPTION} Each command runs in a fresh Linux container (image {docker.image}, {network}): "
+        "only your workspace, scratch directory and context paths are visible, at the same paths, and "
+        "nothing outside them persists from one command to the next."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
@@ -178,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         _remove_containers_on_signals()
     server: MCPServer[Any] = MCPServer("massgen-command-line", log_level="ERROR")
 
-    @server.tool(name="execute_command", description=DESCRIPTION)
+    @server.tool(name="execute_command", description=description(settings))
     async def _execute_command(
         command: str, timeout: float | None = None, work_dir: str | None = None
     ) -> str:
