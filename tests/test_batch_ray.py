@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ import attrs
 import pytest
 from reliability_support import needs_openai
 
-from massgen_core.testing.fake_provider import FakeProviderServer, HttpError, RecordedRequest, Reply
+from massgen_core.testing.fake_provider import FakeProviderServer, HttpError, RecordedRequest, Reply, Stall
 from massgen_core.testing.scripted import coordination_reply
 
 pytestmark = [pytest.mark.ray, needs_openai, pytest.mark.timeout(300)]
@@ -59,6 +60,8 @@ def respond(request: RecordedRequest) -> Any:
     question = str(users[0]["content"]) if users else ""
     if "FAIL" in question:
         return HttpError(401, message="this question's key is refused")
+    if "STALL" in question:
+        return Reply("", fault=Stall(after=0))
     return Reply(
         coordination_reply(request.last_user_text or "", request.tool_names, answer="ray answer")["text"]
     )
@@ -95,10 +98,10 @@ def write_questions(path: Path, *questions: dict[str, Any]) -> Path:
     return path
 
 
-def massgen_batch(cluster: Cluster, cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], int]:
+def start_batch(cluster: Cluster, cwd: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
     env[KEY_VAR] = KEY
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -116,6 +119,10 @@ def massgen_batch(cluster: Cluster, cwd: Path, *args: str) -> tuple[subprocess.C
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def massgen_batch(cluster: Cluster, cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], int]:
+    process = start_batch(cluster, cwd, *args)
     out, err = process.communicate(timeout=240)
     return subprocess.CompletedProcess(process.args, process.returncode, out, err), process.pid
 
@@ -197,3 +204,32 @@ def test_the_python_api_runs_on_the_application_s_ray_connection(
     import ray
 
     assert ray.is_initialized(), "the application's connection is kept"
+
+
+def test_sigterm_cancels_the_ray_tasks_and_keeps_the_finished_lines(
+    ray_cluster: Cluster, server: FakeProviderServer, tmp_path: Path
+) -> None:
+    team = write_team(tmp_path, server)
+    questions = write_questions(
+        tmp_path / "q.jsonl", {"id": "done", "question": "quick?"}, {"id": "stuck", "question": "STALL here"}
+    )
+    out = tmp_path / "out.jsonl"
+    process = start_batch(ray_cluster, tmp_path, "--config", str(team), str(questions), "-o", str(out))
+    try:
+        deadline = time.monotonic() + 180
+        while not (
+            out.exists()
+            and out.read_text().count("\n") == 1
+            and any("STALL" in str(r.json) for r in server.requests)
+        ):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the quick question did not finish"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, err
+    assert "Traceback" not in err and "1 completed, 0 failed, 1 not run" in err
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["done"]

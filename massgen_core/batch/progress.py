@@ -39,6 +39,8 @@ class Tally:
             self.failed += 1
 
     def cost_text(self) -> str:
+        if self.cost_unknown and self.cost_unknown == self.completed:
+            return "cost unknown"
         text = f"${self.cost:.4f}"
         return f"{text} (+{self.cost_unknown} unpriced)" if self.cost_unknown else text
 

@@ -147,6 +147,10 @@ class Batch:
             self._started = True
             await self.engine.start()
 
+    async def close(self) -> None:
+        """Release the engine (stop the Ray cluster started here); :meth:`results` does it at its end."""
+        await self.engine.close()
+
     async def results(self) -> AsyncGenerator[dict[str, Any], None]:
         """Run the pending questions; yield each one's output line as soon as it ends. The engine
         is closed at the end, also when the caller stops early or the run is cancelled."""
@@ -174,7 +178,7 @@ class Batch:
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
-            await self.engine.close()
+            await self.close()
 
 
 async def run_batch(

@@ -54,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency",
         metavar="N",
         type=int,
-        help="questions at once (default: 4 on the local engine, the cluster's CPUs on Ray)",
+        help=(
+            "questions at once (default: 4 on the local engine, 1 there when the agents use "
+            "workspaces; the cluster's CPUs on Ray)"
+        ),
     )
     parser.add_argument(
         "--resume", action="store_true", help="skip the ids already in the output and append to it"
@@ -125,8 +128,11 @@ async def _drive(batch: Batch, results: ResultsFile, progress: BatchProgress) ->
             raise
         task.uncancel()
     finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+        try:
+            await batch.close()  # also when stopped while the engine was starting
+        finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)
     return stopped[0] if stopped else None
 
 

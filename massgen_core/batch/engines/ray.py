@@ -23,6 +23,7 @@ from ..answer import Places, answer, log_folder_name, worker_info
 from ..records import result_record
 
 if TYPE_CHECKING:
+    from ...config.model import RunConfig
     from ..questions import Question
     from ..source import ConfigSource
 
@@ -51,11 +52,25 @@ def check_worker(source: ConfigSource) -> dict[str, Any]:
     return _ray_context()
 
 
+#: configs loaded in this worker process, by source (a worker runs many questions of one batch)
+_LOADED: dict[str, RunConfig] = {}
+
+
+def _load(source: ConfigSource) -> RunConfig:
+    if source.text is None:
+        return source.load()
+    key = "\0".join((source.text, source.filename, source.base_dir))
+    if key not in _LOADED:
+        _LOADED.clear()  # one batch's config at a time
+        _LOADED[key] = source.load()
+    return _LOADED[key]
+
+
 def answer_in_worker(source: ConfigSource, question: Question, places: Places) -> dict[str, Any]:
     """Ray task: answer one question in the worker process (a worker runs one task at a time, in
     the question's own working folder); returns its output line."""
     _enter(source)
-    config = source.load()  # relative paths resolve against the driver's folder
+    config = _load(source)  # relative paths resolve against the driver's folder
     if places.work is not None:
         folder = places.work / log_folder_name(question)
         folder.mkdir(parents=True, exist_ok=True)
@@ -137,7 +152,7 @@ class RayEngine:
         self.start_seconds = time.monotonic() - started
         self.cluster_cpus = float(ray.cluster_resources().get("CPU", 0.0))  # type: ignore[no-untyped-call]
         # the keys travel as the tasks' environment: they reach the workers of any cluster
-        runtime_env: dict[str, Any] = {"env_vars": self.env}
+        runtime_env: dict[str, Any] = {"env_vars": self.env} if self.env else {}
         check = ray.remote(num_cpus=self.task_cpus, max_retries=0, runtime_env=runtime_env)(check_worker)
         try:
             self.checked_on = ray.get(check.remote(self.source))
