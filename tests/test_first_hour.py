@@ -333,3 +333,36 @@ def test_install_hints_work_before_the_plugins_are_on_pypi() -> None:
 def test_an_unknown_type_says_how_to_install_from_a_clone(capsys: pytest.CaptureFixture[str]) -> None:
     assert massgen_main("--backend", "nope", "hi") == 2
     assert "pip install -e plugins/massgen-openai" in capsys.readouterr().err
+
+
+def test_the_fast_exit_loses_neither_the_answer_nor_the_records(tmp_path: Path) -> None:
+    # console_main skips the interpreter's teardown (most of a second with the SDKs loaded):
+    # a long answer piped to a file, the session and the run log must all be complete
+    answer = " ".join(f"word{i}" for i in range(30_000))  # ~250 KB: many buffer flushes
+    config = tmp_path / "team.yaml"
+    config.write_text(
+        "agents:\n"
+        + "".join(
+            f"  - id: {name}\n    backend: {{type: scripted, then: coordinate, answer: '{answer}'}}\n"
+            for name in ("a", "b")
+        )
+        + "ui: {logging_enabled: true}\n"
+    )
+    out = tmp_path / "stdout.txt"
+    with out.open("w") as sink:
+        proc = subprocess.run(
+            [sys.executable, "-m", "massgen_core", "--config", str(config), "--no-display", "q"],
+            cwd=tmp_path,
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == answer + "\n"
+    (turn,) = (tmp_path / ".massgen" / "sessions").glob("*/turn_1/turn.json")
+    assert json.loads(turn.read_text())["final_answer"] == answer
+    (log,) = (tmp_path / ".massgen" / "logs").iterdir()
+    assert json.loads((log / "result.json").read_text())["final_answer"] == answer
+    events = (log / "events.jsonl").read_text().splitlines()
+    assert json.loads(events[-1])  # the last line is whole
