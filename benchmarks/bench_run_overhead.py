@@ -95,30 +95,33 @@ def sdk_import() -> float:
 def main() -> None:
     clock = Clock()
     rows: list[dict[str, Any]] = []
-    with FakeProviderServer(responder=clock.responder, models=[f"m-{i}" for i in range(3)]) as server:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            floor = sdk_import()
-            for agents in (1, 3):
-                path = config(server.openai_base_url, agents, folder)
-                args = ["--config", str(path), "--no-display", "What is the capital of France?"]
-                for exit_kind, prefix in (("fast exit", [MASSGEN]), ("normal exit", NORMAL_EXIT)):
-                    command = [*prefix, *args]
-                    one_run(command, server, clock, folder)  # warm-up
-                    runs = [one_run(command, server, clock, folder) for _ in range(RUNS)]
-                    startup = statistics.median(r[0] for r in runs)
-                    shutdown = statistics.median(r[1] for r in runs)
-                    rows.append(
-                        {
-                            "agents": agents,
-                            "exit": exit_kind,
-                            "startup_s": round(startup, 3),
-                            "shutdown_s": round(shutdown, 3),
-                            "import_openai_s": round(floor, 3),
-                            "own_s": round(startup + shutdown - floor, 3),
-                            "goal_s": GOAL_S,
-                        }
-                    )
+    models = [f"m-{i}" for i in range(3)]
+    with (
+        FakeProviderServer(responder=clock.responder, models=models) as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        folder = Path(tmp)
+        floor = sdk_import()
+        for agents in (1, 3):
+            path = config(server.openai_base_url, agents, folder)
+            args = ["--config", str(path), "--no-display", "What is the capital of France?"]
+            for exit_kind, prefix in (("fast exit", [MASSGEN]), ("normal exit", NORMAL_EXIT)):
+                command = [*prefix, *args]
+                one_run(command, server, clock, folder)  # warm-up
+                runs = [one_run(command, server, clock, folder) for _ in range(RUNS)]
+                startup = statistics.median(r[0] for r in runs)
+                shutdown = statistics.median(r[1] for r in runs)
+                rows.append(
+                    {
+                        "agents": agents,
+                        "exit": exit_kind,
+                        "startup_s": round(startup, 3),
+                        "shutdown_s": round(shutdown, 3),
+                        "import_openai_s": round(floor, 3),
+                        "own_s": round(startup + shutdown - floor, 3),
+                        "goal_s": GOAL_S,
+                    }
+                )
     print(f"{'agents':>6} {'exit':<12} {'startup':>8} {'shutdown':>9} {'import openai':>14} {'own':>7}  goal")
     for r in rows:
         mark = "ok" if r["own_s"] <= GOAL_S else "MISSED"

@@ -20,7 +20,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "capabilities": ("massgen_core.cli.capabilities_cmd", "print the feature-comparison table"),
     "validate": ("massgen_core.cli.validate_cmd", "check a config file without running it"),
     "sessions": ("massgen_core.cli.sessions_cmd", "list saved multi-turn sessions"),
-    "sandbox": ("massgen_core.cli.sandbox_cmd", "build the container image for command_line_execution_mode: docker"),
+    "sandbox": (
+        "massgen_core.cli.sandbox_cmd",
+        "build the container image for command_line_execution_mode: docker",
+    ),
     "batch": ("massgen_core.cli.batch_cmd", "answer every question of a file, one coordination each"),
 }
 
@@ -68,6 +71,7 @@ def console_main() -> None:
     (logging's flush and close, thread pools, temporary directories, Ray's shutdown ...) and the
     flush of stdout and stderr."""
     import atexit
+    import contextlib
     import os
     import signal
 
@@ -75,8 +79,6 @@ def console_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing left to lose
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing left to lose
-            pass
     os._exit(status)
