@@ -209,3 +209,14 @@ def test_every_agent_of_a_team_gets_the_attachment(tmp_path: Path) -> None:
 
     asyncio.run(main())
     assert all(text.startswith('<document name="notes.txt">') for text in seen) and len(seen) == 2
+
+
+def test_a_misspelt_upload_files_gets_the_right_name(tmp_path: Path) -> None:
+    config = tmp_path / "team.yaml"
+    config.write_text(
+        "agent:\n  backend:\n    type: scripted\n    upload_file:\n      - file_path: notes.md\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        massgen_core.config.load_config(config)
+    issue = caught.value.first
+    assert (issue.line, issue.column) == (4, 5) and "did you mean 'upload_files'?" in issue.message

@@ -96,6 +96,9 @@ def check_can_coordinate(
 
 #: the agent's keys written in the ``backend:`` block
 TOOL_KEYS = frozenset(option_fields(ToolOptions))
+#: keys of the ``backend:`` block the loader takes out before the options are structured
+#: (``upload_files``: :mod:`massgen_core.config.uploads`)
+LOADER_KEYS = ("upload_files",)
 
 
 def block_fields(options_type: type) -> dict[str, Any]:
@@ -175,11 +178,11 @@ def _unknown_option(problem: Problem, backend_type: str, spec: BackendSpec, regi
                 f"{here}: it needs the {missing[0]!r} capability, which {backend_type!r} does not have; "
                 f"backends with it: {have}"
             )
-        close = suggestion(key, block_fields(spec.options_class))
+        close = suggestion(key, [*block_fields(spec.options_class), *LOADER_KEYS])
         if "did you mean" in close:
             return here + close
         return f"{here}; backends that accept it: {', '.join(elsewhere)}"
-    return here + suggestion(key, block_fields(spec.options_class))
+    return here + suggestion(key, [*block_fields(spec.options_class), *LOADER_KEYS])
 
 
 def _check_capabilities(
