@@ -220,3 +220,11 @@ def test_a_misspelt_upload_files_gets_the_right_name(tmp_path: Path) -> None:
         massgen_core.config.load_config(config)
     issue = caught.value.first
     assert (issue.line, issue.column) == (4, 5) and "did you mean 'upload_files'?" in issue.message
+
+
+def test_a_dumped_config_keeps_its_uploads(tmp_path: Path) -> None:
+    write_media(tmp_path / "notes.md", "text")
+    config = massgen_core.config.load_config(write_config(tmp_path, [{"file_path": "notes.md"}]))
+    dumped = massgen_core.config.dump_config(config)
+    assert dumped["agents"][0]["backend"]["upload_files"] == [{"file_path": str(tmp_path / "notes.md")}]
+    assert massgen_core.config.load_config(dumped) == config

@@ -32,6 +32,10 @@ def dump_config(config: RunConfig, *, include_defaults: bool = False) -> dict[st
             **_fields(agent.backend.options, include_defaults),
             **_fields(agent.backend.tools, include_defaults),
         }
+        if agent.backend.uploads:  # as written in a config: one {kind}_path entry each, paths absolute
+            backend["upload_files"] = [
+                {f"{part.kind}_path": part.path or part.url} for part in agent.backend.uploads
+            ]
         entry: dict[str, Any] = {"id": agent.id, "backend": backend}
         if agent.system_message is not None:
             entry["system_message"] = agent.system_message
