@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A Docker daemon for `command_line_execution_mode: docker` and its tests (nox -s docker), on a
-# clean Debian/Ubuntu machine, as root:
+# clean Debian/Ubuntu machine, as root (re-run with `sudo -n` when that works):
 #   1. install Debian's docker.io (and debootstrap, which `massgen sandbox build` uses) if missing;
 #   2. start `dockerd --bridge=none --iptables=false` in the background if no daemon answers
 #      (no bridge network: containers get no network, nothing between them and anything else);
@@ -16,6 +16,10 @@ MASSGEN="${MASSGEN:-massgen}"
 
 say() { echo "ensure_dockerd: $*" >&2; }
 
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    say "re-running as root with sudo"
+    exec sudo -n -E env "PATH=$PATH" bash "$0" "$@"
+fi
 if [ "$(id -u)" != 0 ]; then
     if docker version >/dev/null 2>&1; then
         say "not root, but a daemon answers: using it"
