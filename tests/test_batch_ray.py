@@ -98,21 +98,15 @@ def write_questions(path: Path, *questions: dict[str, Any]) -> Path:
     return path
 
 
-def start_batch(cluster: Cluster, cwd: Path, *args: str) -> subprocess.Popen[str]:
+def start_batch(cluster: Cluster, cwd: Path, *args: str, via_env: bool = False) -> subprocess.Popen[str]:
+    """``massgen batch ARGS --engine ray`` joining ``cluster`` (with ``via_env``: through ``RAY_ADDRESS``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
     env[KEY_VAR] = KEY
+    where = ["--ray-address", cluster.address]
+    if via_env:
+        env["RAY_ADDRESS"], where = cluster.address, []
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "massgen_core",
-            "batch",
-            *args,
-            "--engine",
-            "ray",
-            "--ray-address",
-            cluster.address,
-        ],
+        [sys.executable, "-m", "massgen_core", "batch", *args, "--engine", "ray", *where],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -121,8 +115,10 @@ def start_batch(cluster: Cluster, cwd: Path, *args: str) -> subprocess.Popen[str
     )
 
 
-def massgen_batch(cluster: Cluster, cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], int]:
-    process = start_batch(cluster, cwd, *args)
+def massgen_batch(
+    cluster: Cluster, cwd: Path, *args: str, via_env: bool = False
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    process = start_batch(cluster, cwd, *args, via_env=via_env)
     out, err = process.communicate(timeout=240)
     return subprocess.CompletedProcess(process.args, process.returncode, out, err), process.pid
 
@@ -168,7 +164,7 @@ def test_questions_run_as_ray_tasks_in_worker_processes(
     )
     assert KEY not in done.stdout + done.stderr + out.read_text()
 
-    # --resume on Ray: only the new question runs
+    # --resume on Ray (the cluster given by RAY_ADDRESS this time): only the new question runs
     write_questions(
         questions,
         *(json.loads(x) for x in questions.read_text().splitlines()),
@@ -176,13 +172,14 @@ def test_questions_run_as_ray_tasks_in_worker_processes(
     )
     before = len(server.requests)
     again, _ = massgen_batch(
-        ray_cluster, tmp_path, "--config", str(team), str(questions), "-o", str(out), "--resume"
+        ray_cluster, tmp_path, "--config", str(team), str(questions), "-o", str(out), "--resume", via_env=True
     )
     assert again.returncode == 1  # "bad" failed in the earlier run
     assert "4 skipped" in again.stderr and "had failed in an earlier run" in again.stderr
     new = [json.loads(x) for x in out.read_text().splitlines()][4:]
     assert [line["id"] for line in new] == ["d"] and new[0]["status"] == "completed"
     assert len(server.requests) - before == 1
+    assert new[0]["worker"]["node_id"] == ray_cluster.node_id
 
 
 def test_the_python_api_runs_on_the_application_s_ray_connection(
