@@ -123,7 +123,7 @@ class Batch:
                     "answered in one process share: use --concurrency 1, or --engine ray (each question "
                     "in a working folder of its own)"
                 )
-            self.engine = LocalEngine(self.config, self.places, registry=self.registry)
+            self.engine = LocalEngine(self.config, self.places, registry=self.registry, environ=environ)
         else:
             module = importlib.import_module(ENGINES[engine])
             source = ConfigSource.of(

@@ -28,7 +28,9 @@ _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 @attrs.frozen(kw_only=True)
 class ConfigSource:
     """What a worker loads: YAML ``text`` (named ``filename`` in errors), or a ``mapping``, or a
-    built ``config``; relative paths resolve against ``base_dir``."""
+    built ``config`` (sent as it is, with any ``api_key`` written in it: give a file or a mapping
+    with ``${VAR}`` references to keep keys out of the tasks' arguments); relative paths resolve
+    against ``base_dir``."""
 
     base_dir: str
     text: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..answer import Places, answer, worker_info
@@ -31,10 +32,18 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, config: RunConfig, places: Places, *, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        places: Places,
+        *,
+        registry: Registry | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.config = config
         self.places = places
         self.registry = registry
+        self.environ = environ
         self._worker = worker_info()
 
     async def start(self) -> None:
@@ -50,6 +59,7 @@ class LocalEngine:
             places=self.places,
             engine=self.name,
             registry=self.registry,
+            environ=self.environ,
             worker=self._worker,
         )
 
