@@ -40,7 +40,7 @@ class Tally:
 
     def cost_text(self) -> str:
         if self.cost_unknown and self.cost_unknown == self.completed:
-            return "cost unknown"
+            return "unknown"
         text = f"${self.cost:.4f}"
         return f"{text} (+{self.cost_unknown} unpriced)" if self.cost_unknown else text
 
@@ -71,7 +71,7 @@ class BatchProgress:
                 MofNCompleteColumn(),
                 TextColumn("[red]{task.fields[failed]} failed"),
                 TextColumn("{task.fields[rate]}/min"),
-                TextColumn("{task.fields[cost]}"),
+                TextColumn("cost {task.fields[cost]}"),
                 TextColumn("ETA"),
                 TimeRemainingColumn(),
                 console=Console(file=self.stream),

@@ -117,7 +117,12 @@ async def _drive(batch: Batch, results: ResultsFile, progress: BatchProgress) ->
             pass
     try:
         if batch.engine.name == "ray":
-            progress.note("starting Ray (a local cluster takes about ten seconds)...")
+            address = getattr(batch.engine, "address", None)
+            progress.note(
+                f"joining the Ray cluster at {address}..."
+                if address
+                else "starting a local Ray cluster (10-30 seconds)..."
+            )
         await batch.start()
         async with aclosing(batch.results()) as lines:
             async for line in lines:
