@@ -116,10 +116,10 @@ def build_image(
                 target.unlink()
         (rootfs / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)
         (rootfs / "var/cache/apt/archives/partial").mkdir(parents=True, exist_ok=True)
-        progress("packing the root file system ...")
+        progress(f"packing the root file system ({time.monotonic() - started:.0f} s) ...")
         tarball = work / "rootfs.tar"
         _run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(tarball), "."], what="tar", log=log)
-        progress(f"docker import as {tag} ...")
+        progress(f"docker import as {tag} ({time.monotonic() - started:.0f} s) ...")
         previous = [image.id for image in client.images.list(name=tag)]
         client.api.import_image_from_file(
             str(tarball), repository=repository, tag=version, changes=list(CHANGES)
