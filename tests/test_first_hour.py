@@ -216,7 +216,7 @@ def test_an_answer_that_only_echoes_the_prompt_is_refused(placeholder: str) -> N
 @pytest.mark.parametrize(
     ("presented", "why"),
     [
-        ("The answer is the capital city, as always.", "leaves out what the winning answer names"),
+        ("The answer is the capital city, as always.", "leaves out everything the winning answer names"),
         ("Paris Paris. " * 200, "repeats itself"),
         ("<end of agent2>\n<ORIGINAL MESSAGE>", "nothing but coordination markup"),
     ],

@@ -7,9 +7,9 @@ deliberately coarse, so a genuine rewrite passes:
 
 * **empty**: nothing is left once the coordination markup is taken out;
 * **loops**: a long text that compresses to almost nothing (the same lines over and over);
-* **drops the substance**: the winning answer names things (capitalised words that do not start
-  a sentence, numbers) and the presentation keeps fewer than half of them: "The capital of
-  France is Paris." presented without "Paris" or "France";
+* **drops the substance**: the winning answer names two things or more (capitalised words that
+  do not start a sentence, numbers) and the presentation keeps none of them: "The capital of
+  France is Paris." presented without "Paris" and without "France";
 * **shrinks**: the winning answer is substantial and the presentation keeps less than a fifth of
   its length.
 """
@@ -31,6 +31,7 @@ _SHRINK_MIN_CHARS = 300
 _SHRINK_SHARE = 0.2
 #: a name or number: a capitalised word not at a sentence start, or a number
 _WORD = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
+_PART = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*#>]+\s*|\d+[.)]\s*)?)$")
 
 
@@ -48,7 +49,13 @@ def _names(text: str) -> set[str]:
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text)}
+    """Every word of ``text`` and every part of one (``REPORT.md``: also ``report``, ``md``)."""
+    return {w.lower() for w in _WORD.findall(text)} | {p.lower() for p in _PART.findall(text)}
+
+
+def _kept(name: str, words: set[str]) -> bool:
+    """Whether ``name`` is in ``words``, whole or by its longest part (``report.md`` ~ ``report``)."""
+    return name in words or max(_PART.findall(name), key=len) in words
 
 
 def presentation_problem(presented: str, winning: str) -> str | None:
@@ -59,11 +66,9 @@ def presentation_problem(presented: str, winning: str) -> str | None:
     if len(text) >= _LOOP_MIN_CHARS and len(zlib.compress(text.encode())) / len(text.encode()) < _LOOP_RATIO:
         return "it repeats itself"
     names = _names(winning)
-    if len(names) >= 1:
-        kept = names & _words(text)
-        if len(kept) * 2 < len(names):
-            missing = ", ".join(sorted(names - kept)[:5])
-            return f"it leaves out what the winning answer names ({missing})"
+    words = _words(text)
+    if len(names) >= 2 and not any(_kept(name, words) for name in names):
+        return f"it leaves out everything the winning answer names ({', '.join(sorted(names)[:5])})"
     if len(winning) >= _SHRINK_MIN_CHARS and len(text) < _SHRINK_SHARE * len(winning):
         return "it is a fraction of the winning answer's length"
     return None
