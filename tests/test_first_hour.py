@@ -366,3 +366,21 @@ def test_the_fast_exit_loses_neither_the_answer_nor_the_records(tmp_path: Path) 
     assert json.loads((log / "result.json").read_text())["final_answer"] == answer
     events = (log / "events.jsonl").read_text().splitlines()
     assert json.loads(events[-1])  # the last line is whole
+
+
+@pytest.mark.parametrize(
+    ("presented", "winning", "problem"),
+    [
+        ("The report is written.", "The build is done; REPORT.md will summarise it.", None),
+        ("Paris it is.", "The capital of France is Paris.", None),
+        ("The capital is a city.", "Paris.", "leaves out everything"),
+        ("The best answer addresses the original message.", "Paris.", "talks about the coordination"),
+        ("Four.", "It is 4.", "leaves out everything"),  # harmless: the winning answer is kept
+        ("<end of agent1>", "Paris.", "markup"),
+    ],
+)
+def test_what_sets_a_presentation_aside(presented: str, winning: str, problem: str | None) -> None:
+    from massgen_core.runtime.coordination.degenerate import presentation_problem
+
+    found = presentation_problem(presented, winning)
+    assert (found is None) if problem is None else (found is not None and problem in found)

@@ -7,8 +7,11 @@ deliberately coarse, so a genuine rewrite passes:
 
 * **empty**: nothing is left once the coordination markup is taken out;
 * **loops**: a long text that compresses to almost nothing (the same lines over and over);
-* **drops the substance**: the winning answer names two things or more (capitalised words that
-  do not start a sentence, numbers) and the presentation keeps none of them: "The capital of
+* **talks about the coordination**: it speaks of the prompt's own sections ("the original
+  message", "the current answers", "voting results") instead of answering;
+* **drops the substance**: the winning answer names things (capitalised words that do not start
+  a sentence, numbers) and the presentation keeps none of them, not even in part (``REPORT.md``
+  is kept by "report"; an answer of three words or fewer names all its words): "The capital of
   France is Paris." presented without "Paris" and without "France";
 * **shrinks**: the winning answer is substantial and the presentation keeps less than a fifth of
   its length.
@@ -32,6 +35,8 @@ _SHRINK_SHARE = 0.2
 #: a name or number: a capitalised word not at a sentence start, or a number
 _WORD = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
 _PART = re.compile(r"[^\W_]+", re.UNICODE)
+#: the prompt's own sections, as a model retelling the prompt names them
+_PROMPT_TALK = re.compile(r"\b(?:original message|current answers|voting results)\b", re.IGNORECASE)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*#>]+\s*|\d+[.)]\s*)?)$")
 
 
@@ -46,6 +51,12 @@ def _names(text: str) -> set[str]:
         if number or named:
             names.add(word.lower())
     return names
+
+
+def _short_answer_words(text: str) -> set[str]:
+    """The words of an answer of at most three words ("Paris."), which are all it names."""
+    words = _WORD.findall(text)
+    return {w.lower() for w in words if len(w) >= 3} if len(words) <= 3 else set()
 
 
 def _words(text: str) -> set[str]:
@@ -65,9 +76,11 @@ def presentation_problem(presented: str, winning: str) -> str | None:
         return "it held nothing but coordination markup"
     if len(text) >= _LOOP_MIN_CHARS and len(zlib.compress(text.encode())) / len(text.encode()) < _LOOP_RATIO:
         return "it repeats itself"
-    names = _names(winning)
+    if _PROMPT_TALK.search(text) and not _PROMPT_TALK.search(winning):
+        return "it talks about the coordination instead of answering"
+    names = _names(winning) or _short_answer_words(winning)
     words = _words(text)
-    if len(names) >= 2 and not any(_kept(name, words) for name in names):
+    if names and not any(_kept(name, words) for name in names):
         return f"it leaves out everything the winning answer names ({', '.join(sorted(names)[:5])})"
     if len(winning) >= _SHRINK_MIN_CHARS and len(text) < _SHRINK_SHARE * len(winning):
         return "it is a fraction of the winning answer's length"

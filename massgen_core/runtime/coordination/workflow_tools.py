@@ -74,7 +74,7 @@ def workflow_tools(view: AnswerView, *, may_answer: bool) -> tuple[ToolDefinitio
                         "agent_id": {
                             "type": "string",
                             "enum": list(view.labels),
-                            "description": "The label of the best answer (e.g. agent1).",
+                            "description": "The label of the best answer.",  # no example: small models copy it
                         },
                         "reason": {"type": "string", "description": "Why this answer is the best."},
                     },
