@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from massgen_core.testing.cli import massgen_main
+from massgen_core.testing.cli import massgen_main, run_massgen
 from massgen_core.version import __version__
 
 SHOUT_TWO = """\
@@ -86,16 +86,26 @@ agents:
 
 
 def _massgen(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "massgen_core", *args],
+    return run_massgen(*args, cwd=cwd, input=stdin, env={"PYTHONDONTWRITEBYTECODE": "1"}, timeout=60)
+
+
+def _start_slow_team(cwd: Path) -> subprocess.Popen[str]:
+    """A two-agent run that takes seconds, returned once its agents are generating."""
+    config = cwd / "slow.yaml"
+    config.write_text(SLOW_TEAM)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "massgen_core", "--config", str(config), "--no-display", "q"],
         cwd=cwd,
-        input=stdin,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
-        env=env,
     )
+    deadline = time.monotonic() + 30
+    while not list((cwd / ".massgen" / "sessions").glob("*/session.json")):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.8)
+    return proc
 
 
 @pytest.mark.parametrize("problem", ["missing folder", "a directory"], ids=["missing-folder", "directory"])
@@ -126,43 +136,16 @@ def test_continue_resumes_the_session_used_last_even_within_one_second(tmp_path:
 
 
 def test_cancelling_the_first_question_of_a_session_says_what_was_saved(tmp_path: Path) -> None:
-    config = tmp_path / "slow.yaml"
-    config.write_text(SLOW_TEAM)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "massgen_core", "--config", str(config), "--no-display", "q"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _wait_for(proc, tmp_path)
+    proc = _start_slow_team(tmp_path)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert "earlier turns" not in err and "saved the question as cancelled" in err
 
 
-def _wait_for(proc: subprocess.Popen[str], cwd: Path) -> None:
-    """Until the run has started its session (the agents are generating)."""
-    deadline = time.monotonic() + 30
-    while not list((cwd / ".massgen" / "sessions").glob("*/session.json")):
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(0.8)
-
-
 @pytest.mark.parametrize("gap", [0.0, 0.02, 0.1, 0.3])
 def test_a_second_ctrl_c_still_exits_cleanly_and_quickly(tmp_path: Path, gap: float) -> None:
-    config = tmp_path / "slow.yaml"
-    config.write_text(SLOW_TEAM)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "massgen_core", "--config", str(config), "--no-display", "q"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _wait_for(proc, tmp_path)
+    proc = _start_slow_team(tmp_path)
     proc.send_signal(signal.SIGINT)
     time.sleep(gap)
     if proc.poll() is None:
