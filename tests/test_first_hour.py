@@ -367,3 +367,27 @@ def test_what_sets_a_presentation_aside(presented: str, winning: str, problem: s
 
     found = presentation_problem(presented, winning)
     assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+@pytest.mark.parametrize("agents", [1, 2])
+def test_a_missing_key_is_an_authentication_failure_whatever_the_team_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agents: int
+) -> None:
+    config = tmp_path / "team.yaml"
+    config.write_text(
+        "agents:\n"
+        + "".join(f"  - id: a{i}\n    backend: {{type: shout, model: shout-1}}\n" for i in range(agents))
+        + "ui: {display_type: simple}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SHOUT_API_KEY"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "massgen_core", "--config", str(config), "--no-display", "q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.count("FAILED (authentication)") == agents, proc.stderr
+    assert "no_answer" not in proc.stderr and "SHOUT_API_KEY" in proc.stderr
