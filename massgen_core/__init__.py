@@ -20,9 +20,9 @@ from .lazy import lazy_attributes
 from .version import __version__
 
 if TYPE_CHECKING:
+    from .batch.run import run_batch
     from .config import RunConfig, load_config
     from .plugin.errors import ConfigError, MassgenError
-    from .batch.run import run_batch
     from .runtime.api import coordinate, run, run_sync
     from .runtime.coordination.result import CoordinationError, RunResult
     from .runtime.team import Team

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from ..plugin.capabilities import CapabilityKind
 from ..plugin.errors import BackendConflictError, BackendUnavailableError, ConfigError
@@ -65,7 +64,7 @@ def pip_install(dist: str, *, upgrade: bool = False) -> str:
     return command
 
 
-@attrs.frozen(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class BackendEntry:
     """A backend type and the plugin that provides it."""
 
@@ -116,6 +115,8 @@ class Registry:
 
     def _check_spec(self, spec: BackendSpec) -> str | None:
         if not isinstance(spec.options, str):  # a "module:attr" string is checked when it is loaded
+            import attrs
+
             from ..plugin.options import BackendOptions
 
             if not (attrs.has(spec.options) and issubclass(spec.options, BackendOptions)):
@@ -259,7 +260,7 @@ class Registry:
     def any_model_capabilities(self, backend_type: str) -> frozenset[str]:
         """Kinds the backend has on at least one of its models."""
         spec = self.spec(backend_type)
-        return self.close_capabilities(spec.capabilities.union(*(m.add for m in spec.models)))
+        return self.close_capabilities(frozenset(spec.capabilities).union(*(m.add for m in spec.models)))
 
     def with_capability(self, kind: str) -> list[str]:
         """Backend types that have ``kind`` (on at least one model)."""

@@ -10,14 +10,13 @@ a ``row`` make one row, each contributing its ``label`` ("Understanding", "Via M
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
-
-import attrs
 
 __all__ = ["BUILTIN_KINDS", "CapabilityKind"]
 
 
-@attrs.frozen(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class CapabilityKind:
     """One capability a backend may have.
 

@@ -33,6 +33,7 @@ streamable HTTP; ``sse`` is refused (deprecated by MCP). :func:`parse_mcp_server
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
@@ -149,7 +150,7 @@ def bind_workspace(entry: ServerEntry, workspace: str) -> ServerEntry:
     def bind(text: str) -> str:
         return text.replace(WORKSPACE_REFERENCE, workspace)
 
-    bound = attrs.evolve(
+    bound = dataclasses.replace(
         spec,
         args=tuple(bind(a) for a in spec.args),
         env={name: bind(value) for name, value in spec.env.items()},

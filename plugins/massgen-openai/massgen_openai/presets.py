@@ -9,10 +9,11 @@ presets and build their specs with :func:`preset_spec`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import attrs
 from massgen_core.plugin import BackendSpec, ModelSpec
 
 if TYPE_CHECKING:  # keeps the entry point's import light
@@ -53,15 +54,7 @@ def _tuple(value: str | Iterable[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _models(value: Iterable[ModelSpec]) -> tuple[ModelSpec, ...]:
-    return tuple(value)
-
-
-def _kinds(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
-
-
-@attrs.frozen(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ChatPreset:
     """One OpenAI-compatible provider.
 
@@ -80,18 +73,25 @@ class ChatPreset:
     name: str
     display_name: str
     base_url: str
-    api_key_env: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-    hosts: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-    models: tuple[ModelSpec, ...] = attrs.field(default=(), converter=_models)
+    api_key_env: Sequence[str] = ()
+    hosts: Sequence[str] = ()
+    models: Sequence[ModelSpec] = ()
     default_model: str | None = None
-    model_patterns: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    model_patterns: Sequence[str] = ()
     api_key_required: bool = True
     placeholder_key: str = NO_KEY
-    base_url_env: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-    add: frozenset[str] = attrs.field(default=frozenset(), converter=_kinds)
-    remove: frozenset[str] = attrs.field(default=frozenset(), converter=_kinds)
+    base_url_env: Sequence[str] = ()
+    add: AbstractSet[str] = frozenset()
+    remove: AbstractSet[str] = frozenset()
     description: str = ""
     register: bool = True
+
+    def __post_init__(self) -> None:  # a plain frozen dataclass: no attrs on the listing path
+        for name in ("api_key_env", "hosts", "model_patterns", "base_url_env"):
+            object.__setattr__(self, name, _tuple(getattr(self, name)))
+        object.__setattr__(self, "models", tuple(self.models))
+        object.__setattr__(self, "add", frozenset(self.add))
+        object.__setattr__(self, "remove", frozenset(self.remove))
 
     def matches(self, base_url: str | None) -> bool:
         from urllib.parse import urlsplit  # not on the listing path
@@ -101,7 +101,7 @@ class ChatPreset:
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return (CHAT_CAPABILITIES | self.add) - self.remove
+        return frozenset((CHAT_CAPABILITIES | self.add) - self.remove)
 
 
 def _glm(name: str) -> ModelSpec:

@@ -8,9 +8,9 @@ listed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import attrs
 from massgen_core.plugin import ModelNotFoundError, ModelSpec
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "PackagedModel", "model_path_problem", "resolve_model_path"]
 
 
-@attrs.frozen(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class PackagedModel:
     """A GGUF file inside an installed Python package."""
 
