@@ -124,6 +124,12 @@ def test_reads_the_chat_template_and_special_tokens(tmp_path: Path) -> None:
     info = read_gguf_info(path)
     assert info.chat_template == "{{ bos_token }}{{ messages[0]['content'] }}"
     assert (info.bos_token, info.eos_token, info.context_length) == ("<s>", "</s>", 2048)
+    assert not info.adds_bos  # not said: llama.cpp's tokenizer is not assumed to add it
+
+
+def test_reads_whether_llama_cpp_adds_the_bos_token(tmp_path: Path) -> None:
+    entry = ("tokenizer.ggml.add_bos_token", 7, struct.pack("<?", True))
+    assert read_gguf_info(write_gguf(tmp_path / "m.gguf", [entry])).adds_bos
 
 
 def test_a_file_that_is_not_gguf_is_named_as_such(tmp_path: Path) -> None:

@@ -44,6 +44,8 @@ class GGUFInfo:
     bos_token: str
     eos_token: str
     context_length: int | None
+    adds_bos: bool = False
+    """The file says llama.cpp adds the BOS token itself when it tokenizes a prompt."""
 
 
 class _Reader:
@@ -105,7 +107,12 @@ def read_gguf_info(path: Path) -> GGUFInfo:
 
     Raises :class:`GGUFError` when the file is not a GGUF model, :class:`OSError` when it cannot be read.
     """
-    wanted = ("tokenizer.chat_template", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id")
+    wanted = (
+        "tokenizer.chat_template",
+        "tokenizer.ggml.bos_token_id",
+        "tokenizer.ggml.eos_token_id",
+        "tokenizer.ggml.add_bos_token",
+    )
     with path.open("rb") as stream:
         reader = _Reader(stream)
         _check_start(reader)
@@ -137,4 +144,5 @@ def read_gguf_info(path: Path) -> GGUFInfo:
         bos_token=token_text("tokenizer.ggml.bos_token_id"),
         eos_token=token_text("tokenizer.ggml.eos_token_id"),
         context_length=context,
+        adds_bos=found.get("tokenizer.ggml.add_bos_token") is True,
     )

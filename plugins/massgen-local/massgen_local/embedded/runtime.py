@@ -118,6 +118,7 @@ class LoadedModel:
         self.key = key
         self.n_threads = n_threads
         self.lock = threading.Lock()
+        self.adds_bos = info.adds_bos
         self.template = ChatTemplate(
             key.chat_template or info.chat_template or CHATML,
             bos_token=info.bos_token,
@@ -132,12 +133,16 @@ class LoadedModel:
     def prompt(self, messages: list[dict[str, str]]) -> str:
         """``messages`` rendered by the chat template, up to where the reply starts."""
         try:
-            return self.template.render(messages)
+            text = self.template.render(messages)
         except Exception as exc:  # a template that rejects the conversation (roles, order)
             raise InvalidRequestError(
                 f"llamacpp: the chat template of {self.name} rejected the conversation: {exc}",
                 backend="llamacpp",
             ) from exc
+        bos = self.template.bos_token
+        if self.adds_bos and bos and text.startswith(bos):  # llama.cpp adds it: not twice
+            text = text[len(bos) :]
+        return text
 
     def constraint(self, schema: Mapping[str, Any]) -> dict[str, Any]:
         """The grammar constraint for JSON matching ``schema`` (llama.cpp compiles it per request)."""
