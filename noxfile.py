@@ -12,9 +12,9 @@ Sessions:
     engines    the local backends against real engines: a llama.cpp server, and vLLM on CPU when
                MASSGEN_ENGINES_VLLM=1 (a 3.5 GB install; see scripts/engines/setup_vllm.sh)
 
-The embedded llama.cpp backend needs llama-cpp-python, which builds from source (about 10
-minutes on 2 cores). The built wheel is kept in a wheelhouse (MASSGEN_WHEELHOUSE, default
-~/.cache/massgen-wheels), so later sessions install it in seconds.
+The embedded backend runs on xllamacpp, a prebuilt wheel: nothing compiles. Only the engines
+session builds llama-cpp-python (for its server), once, into the wheelhouse (MASSGEN_WHEELHOUSE,
+default ~/.cache/massgen-wheels).
 """
 
 from __future__ import annotations
@@ -90,7 +90,13 @@ def tests(session: nox.Session) -> None:
     install_embedded(session)
     test_dirs = ["tests", *(f"{p}/tests" for p in PLUGINS if (ROOT / p / "tests").is_dir())]
     session.run(
-        "pytest", "-m", SERVICE_MARKERS, *(session.posargs or test_dirs), env={"PYTHONDONTWRITEBYTECODE": "1"}
+        "pytest",
+        "-c",
+        "pyproject.toml",  # the root's config (markers) also when posargs name one plugin's tests
+        "-m",
+        SERVICE_MARKERS,
+        *(session.posargs or test_dirs),
+        env={"PYTHONDONTWRITEBYTECODE": "1"},
     )
 
 

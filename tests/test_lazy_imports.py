@@ -17,8 +17,11 @@ SDKS = (
     "ag2",
     "claude_agent_sdk",
     "llama_cpp",
+    "xllamacpp",
+    "jinja2",
     "httpx2",
     "docker",
+    "ray",
 )
 
 PROBE = f"""
