@@ -17,7 +17,10 @@
    **streamed**, the first event after a fifth of ``LATENCY`` and the deltas spread evenly over
    the rest, as a model generating: what real providers do. Each setup is
    measured ``BENCH_COORD_RUNS`` (5) times after a warm-up; the median run is reported, with the
-   range of the runs. Also reported: the CPU one backend alone spends per streamed request (the
+   range of the runs. The fake provider shares the 2 cores, so it is late itself: from when each
+   reply really finished, the bench recomputes the critical path the provider set
+   (``provider_path_s``) and splits the excess into ``provider_late_pct`` (its lateness) and
+   ``ours_pct`` (the rest: client, SDKs, framework). Also reported: the CPU one backend alone spends per streamed request (the
    SDK's HTTP stack included): the client's floor. Delivered at once, every request's floor
    sits on the critical path (``sdk_floor_pct``: requests x floor / critical path), whatever
    the framework does.
@@ -89,15 +92,35 @@ def serve(latency: float, delivery: str) -> None:
         print(server.url, flush=True)
         sys.stdin.read()  # until the parent closes our stdin
         stats = server.model_calls()
+        timings = [[t.model, t.arrived, t.finished] for t in server.reply_timings]
         print(
-            json.dumps({"requests": len(stats), "prompt_bytes": sum(len(r.raw_body) for r in stats)}),
+            json.dumps(
+                {
+                    "requests": len(stats),
+                    "prompt_bytes": sum(len(r.raw_body) for r in stats),
+                    "timings": timings,
+                }
+            ),
             flush=True,
         )
 
 
 # -- critical path from the events ---------------------------------------------------------------
-def critical_path(events: list[Any], latency: float) -> float:
-    """The providers' critical path: see the module docstring."""
+def critical_path(
+    events: list[Any], latency: float, durations: dict[str, list[float]] | None = None
+) -> float:
+    """The providers' critical path: see the module docstring. With ``durations`` (agent id -> how
+    long the provider really took for each of its requests, in order) the path the provider
+    really set, its own lateness included."""
+    queues = {agent: list(times) for agent, times in (durations or {}).items()}
+
+    def cost(agent_id: str, requests: int) -> float:
+        if durations is None:
+            return latency * requests
+        queue = queues[agent_id]
+        taken, queue[:requests] = queue[:requests], []
+        return sum(taken)
+
     from massgen_core.plugin.stream import Usage
     from massgen_core.runtime.coordination import (
         AgentFailed,
@@ -123,14 +146,14 @@ def critical_path(events: list[Any], latency: float) -> float:
             else:
                 requests[event.agent_id] += 1
         elif isinstance(event, AnswerSubmitted | VoteCast | AgentFailed):
-            end = start[event.agent_id] + latency * requests[event.agent_id]
+            end = start[event.agent_id] + cost(event.agent_id, requests[event.agent_id])
             ready[event.agent_id] = end
             if isinstance(event, AnswerSubmitted):
                 answer_done[event.agent_id] = end
         elif isinstance(event, PresentationStarted):
             presenter = event.agent_id
     begin = max([*ready.values(), *answer_done.values()], default=0.0)
-    return begin + latency * presentation_requests if presenter else begin
+    return begin + cost(presenter, presentation_requests) if presenter else begin
 
 
 async def timed(events: AsyncIterator[Any]) -> tuple[list[Any], float, float]:
@@ -144,10 +167,20 @@ async def timed(events: AsyncIterator[Any]) -> tuple[list[Any], float, float]:
     return out, began - started, time.perf_counter() - began
 
 
-def summarize(n: int, transport: str, events: list[Any], setup: float, wall: float) -> dict[str, Any]:
+def summarize(
+    n: int,
+    transport: str,
+    events: list[Any],
+    setup: float,
+    wall: float,
+    durations: dict[str, list[float]] | None = None,
+) -> dict[str, Any]:
+    """A run's row. With the provider's real ``durations`` per request, the excess over the
+    nominal critical path splits in two: ``provider_late_pct``, what the fake provider's own
+    lateness (its load on the shared cores) added to the path, and ``ours_pct``, the rest."""
     path = critical_path(events, LATENCY)
     result = events[-1].result
-    return {
+    row = {
         "agents": n,
         "transport": transport,
         "setup_s": round(setup, 3),
@@ -157,6 +190,12 @@ def summarize(n: int, transport: str, events: list[Any], setup: float, wall: flo
         "requests": result.total_usage.requests,
         "winner": result.winner,
     }
+    if durations is not None:
+        provider_path = critical_path(events, LATENCY, durations)
+        row["provider_path_s"] = round(provider_path, 3)
+        row["provider_late_pct"] = round(100 * (provider_path / path - 1), 1)
+        row["ours_pct"] = round(100 * (wall / provider_path - 1), 1)
+    return row
 
 
 def scripted_parallel_run(n: int) -> dict[str, Any]:
@@ -203,30 +242,40 @@ def fake_provider(latency: float, delivery: str = "at once") -> Iterator[tuple[s
 def fake_provider_run(n: int, delivery: str) -> dict[str, Any]:
     from massgen_core.runtime.api import coordinate
 
-    rows = []
-    with fake_provider(LATENCY, delivery) as (url, stats):
+    runs: list[tuple[list[Any], float, float]] = []
+
+    def config(url: str, run: int) -> dict[str, Any]:
         agents = [
             {
                 "id": f"agent_{i}",
                 "backend": {
                     "type": "openai" if i % 2 == 0 else "chatcompletion",
-                    "model": f"bench-{i}",
+                    "model": f"bench-r{run}-{i}",  # a run's requests are told apart by their models
                     "base_url": f"{url}/v1",
                     "api_key": "bench",
                 },
             }
             for i in range(n)
         ]
-        config = {"agents": agents, "ui": {"display_type": "silent", "logging_enabled": False}}
-        asyncio.run(timed(coordinate(config, "What is the capital of France?")))  # warm-up: SDK imports
-        for _ in range(RUNS):
-            events, setup, wall = asyncio.run(timed(coordinate(config, "What is the capital of France?")))
-            rows.append(summarize(n, f"fake provider, openai SDKs, {delivery}", events, setup, wall))
+        return {"agents": agents, "ui": {"display_type": "silent", "logging_enabled": False}}
+
+    with fake_provider(LATENCY, delivery) as (url, stats):
+        asyncio.run(timed(coordinate(config(url, 0), "What is the capital of France?")))  # warm-up
+        for run in range(1, RUNS + 1):
+            runs.append(asyncio.run(timed(coordinate(config(url, run), "What is the capital of France?"))))
+    rows = []
+    for run, (events, setup, wall) in enumerate(runs, start=1):
+        durations: dict[str, list[float]] = {}
+        for model, arrived, finished in stats["timings"]:
+            prefix, _, index = model.rpartition("-")
+            if prefix == f"bench-r{run}":
+                durations.setdefault(f"agent_{index}", []).append(finished - arrived)
+        rows.append(summarize(n, f"fake provider, openai SDKs, {delivery}", events, setup, wall, durations))
     row = sorted(rows, key=lambda r: r["overhead_pct"])[len(rows) // 2]  # the median run
     row["overhead_range"] = f"{min(r['overhead_pct'] for r in rows)}..{max(r['overhead_pct'] for r in rows)}"
-    runs = RUNS + 1
-    row["prompt_kbytes"] = round(stats["prompt_bytes"] / runs / 1024, 1)
-    assert stats["requests"] == runs * row["requests"]
+    served = RUNS + 1  # the warm-up too
+    row["prompt_kbytes"] = round(stats["prompt_bytes"] / served / 1024, 1)
+    assert stats["requests"] == served * row["requests"]
     return row
 
 

@@ -231,6 +231,23 @@ def test_delay_is_counted_from_the_request_arrival(fake_provider: FakeProviderSe
     assert 0.8 <= elapsed < 1.3  # 0.6 + 0.8 = 1.4 if the delay started after the responder
 
 
+def test_reply_timings_show_the_servers_own_lateness(fake_provider: FakeProviderServer) -> None:
+    def responder(request: RecordedRequest) -> Reply:
+        if request.model == "busy":
+            time.sleep(0.8)  # longer than delay + stream time: the reply cannot be on time
+        return Reply("hi", delay=0.3, stream_time=0.2, text_chunks=4)
+
+    fake_provider.responder = responder
+    for model in ("idle", "busy"):
+        body = {**CHAT, "model": model}
+        httpx2.post(fake_provider.url + "/v1/chat/completions", json=body, timeout=10.0)
+    idle, busy = fake_provider.reply_timings
+    assert (idle.model, busy.model) == ("idle", "busy")
+    assert idle.due - idle.arrived == pytest.approx(0.5)  # delay + stream time
+    assert idle.finished >= idle.due - 0.01 and idle.late < 0.15
+    assert busy.late == pytest.approx(0.8 - 0.5, abs=0.15)  # the responder's 0.8 s overran the 0.5 s
+
+
 def timed_data_lines(server: FakeProviderServer) -> list[tuple[float, str]]:
     """Stream a chat completion; each SSE ``data:`` payload with its arrival time (seconds)."""
     arrivals: list[tuple[float, str]] = []

@@ -11,7 +11,7 @@
 Only the standard library and attrs are used; no provider SDK is imported.
 """
 
-from .recording import RecordedRequest, WireFormat
+from .recording import RecordedRequest, ReplyTiming, WireFormat
 from .script import (
     Citation,
     CodeExecution,
@@ -45,6 +45,7 @@ __all__ = [
     "Reasoning",
     "RecordedRequest",
     "Reply",
+    "ReplyTiming",
     "Responder",
     "Scripted",
     "SearchResult",

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .gemini import GeminiRenderer
 from .openai_files import FileStore
-from .recording import RecordedRequest, WireFormat
+from .recording import RecordedRequest, ReplyTiming, WireFormat
 from .rendering import ErrorResponse, WireRenderer, api_key_of
 from .routing import (
     Route,
@@ -51,6 +51,8 @@ class Owner(Protocol):
     def _next_reply(self, request: RecordedRequest) -> Scripted: ...
 
     def _record(self, request: RecordedRequest) -> None: ...
+
+    def _timed(self, timing: ReplyTiming) -> None: ...
 
     def _track(self, connection: socket.socket, thread: threading.Thread) -> None: ...
 
@@ -252,6 +254,19 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": error})
 
     def _answer_model_call(self, route: Route, request: RecordedRequest) -> None:
+        scripted = self._reply_to_model_call(route, request)
+        planned = scripted.delay + (scripted.stream_time if isinstance(scripted, Reply) else 0.0)
+        self.owner._timed(
+            ReplyTiming(
+                model=request.model,
+                arrived=self._arrived,
+                due=self._arrived + planned,
+                finished=time.monotonic(),
+            )
+        )
+
+    def _reply_to_model_call(self, route: Route, request: RecordedRequest) -> Scripted:
+        """Answer a model call; returns what was scripted for it."""
         expected_key = self.owner.api_key
         if expected_key is not None and api_key_of(request) != expected_key:
             scripted: Scripted = HttpError.bad_api_key()
@@ -266,7 +281,7 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         if isinstance(scripted, HttpError):
             self._wait_after_arrival(scripted.delay)
             self._send_error_response(renderer.error(scripted))
-            return
+            return scripted
         if not request.stream or (
             route.wire_format is WireFormat.GEMINI and request.query.get("alt") != "sse"
         ):
@@ -280,6 +295,7 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         else:
             self._wait_after_arrival(reply.delay)
             self._stream(reply, renderer)
+        return scripted
 
     def _answer_whole(self, reply: Reply, renderer: WireRenderer, route: Route) -> None:
         fault = reply.fault

@@ -94,3 +94,20 @@ def _message_text(message: Mapping[str, Any]) -> str | None:
         and part.get("type", "text") in ("text", "input_text")
     ]
     return "".join(texts) if texts else None
+
+
+@frozen
+class ReplyTiming:
+    """When the server answered one model call, on ``time.monotonic()`` (the machine's clock, the
+    same in every process): the request ``arrived``, the reply was ``due`` (``arrived`` + the
+    reply's ``delay``, and its ``stream_time``), its last byte was ``finished``. ``finished - due``
+    is the server's own lateness: what its load, not the scripted latency, added."""
+
+    model: str | None
+    arrived: float
+    due: float
+    finished: float
+
+    @property
+    def late(self) -> float:
+        return max(0.0, self.finished - self.due)

@@ -12,7 +12,7 @@ from types import TracebackType
 
 from .handler import POLL_SECONDS, LoopbackHTTPServer
 from .openai_files import FileStore
-from .recording import RecordedRequest, WireFormat
+from .recording import RecordedRequest, ReplyTiming, WireFormat
 from .script import Reply, Scripted
 
 Responder = Callable[[RecordedRequest], Scripted | None]
@@ -58,6 +58,7 @@ class FakeProviderServer:
         self.files = FileStore()
         self._queue: collections.deque[Scripted] = collections.deque()
         self._requests: list[RecordedRequest] = []
+        self._timings: list[ReplyTiming] = []
         self._handler_errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._request_arrived = threading.Condition(self._lock)
@@ -195,6 +196,17 @@ class FakeProviderServer:
             if not self._request_arrived.wait_for(lambda: len(self._requests) >= count, timeout):
                 raise TimeoutError(f"expected {count} requests, got {len(self._requests)}")
             return list(self._requests)
+
+    @property
+    def reply_timings(self) -> list[ReplyTiming]:
+        """When each model call answered so far arrived, was due and finished (a copy): the
+        server's own lateness, for benchmarks that must tell it apart from the client's."""
+        with self._lock:
+            return list(self._timings)
+
+    def _timed(self, timing: ReplyTiming) -> None:
+        with self._lock:
+            self._timings.append(timing)
 
     def _record(self, request: RecordedRequest) -> None:
         with self._request_arrived:
