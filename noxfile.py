@@ -118,7 +118,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the core and every plugin package."""
-    sync_locked(session, "--group", "lint")
+    sync_locked(session, "--group", "lint", "--all-extras")  # the optional SDKs are type-checked too
     packages = ["massgen_core", *(p.name for p in ROOT.glob("plugins/*/massgen_*") if p.is_dir())]
     session.run("mypy", "--strict", *(session.posargs or [f"-p={p}" for p in packages]))
 
