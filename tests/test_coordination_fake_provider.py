@@ -231,7 +231,7 @@ def test_a_tie_is_broken_by_lot() -> None:
         result = run_sync(agents_config(server, ["m-1", "m-0"][::-1]), "Which view?")
     assert result.vote_counts == {"m-0": 1, "m-1": 1}
     assert result.winner in ("m-0", "m-1") and "tie, broken by lot" in result.summary
-    assert result.final_answer == f"{ {'m-0': 'agent1', 'm-1': 'agent2'}[result.winner]}'s view"
+    assert result.final_answer == f"{ {'m-0': 'agent1', 'm-1': 'agent2'}[result.winner] }'s view"
 
 
 def test_the_round_limit_ends_with_the_best_answer_and_says_why() -> None:

@@ -114,6 +114,17 @@ def test_the_contract_stands_on_its_own(name: str) -> None:
 
 def test_the_folders_are_the_architecture() -> None:
     top = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
-    assert top == ["batch", "cli", "config", "display", "host", "plugin", "records", "runtime", "testing", "tools"]
+    assert top == [
+        "batch",
+        "cli",
+        "config",
+        "display",
+        "host",
+        "plugin",
+        "records",
+        "runtime",
+        "testing",
+        "tools",
+    ]
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert loose == ["__init__.py", "__main__.py", "lazy.py", "version.py"]

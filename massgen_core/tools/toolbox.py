@@ -110,9 +110,7 @@ def needs_workspace(agent: AgentConfig, config: RunConfig | None = None) -> bool
     name it (``${cwd}``), or there are context paths."""
     options = agent.backend.tools
     has_context = config is not None and bool(config.orchestrator.context_paths)
-    return bool(
-        options.cwd or runs_commands(agent) or has_context or mentions_workspace(options.mcp_servers)
-    )
+    return bool(options.cwd or runs_commands(agent) or has_context or mentions_workspace(options.mcp_servers))
 
 
 def run_workspaces(config: RunConfig) -> RunWorkspaces | None:
