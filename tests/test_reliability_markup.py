@@ -35,6 +35,14 @@ def test_tags_in_the_prompts_style_that_a_small_model_invents_are_removed() -> N
     assert strip_markup("<HTML> is a tag; so is <BR>.\n<DIV>") == "<HTML> is a tag; so is <BR>.\n<DIV>"
 
 
+def test_a_voters_label_before_the_answer_is_removed() -> None:
+    # seen from SmolLM2-135M: it copied the VOTING RESULTS line format into its presentation
+    assert strip_markup("- agent1: The answer to this question would be Paris") == (
+        "The answer to this question would be Paris"
+    )
+    assert strip_markup("Agent 2: Paris.\nThe agent1 answer is fine.") == "Paris.\nThe agent1 answer is fine."
+
+
 def test_ordinary_words_and_code_stay() -> None:
     text = "Most people vote in person.\n\n```python\ndef vote(ballot):\n    return new_answer(ballot)\n```"
     assert strip_markup(text) == text

@@ -9,6 +9,7 @@ the ``VOTING RESULTS`` header, or sentences about the workflow tools ("can be fo
 * a line that is nothing but a tag in the prompts' style, several upper-case words in angle
   brackets (``<FINAL ANSWER>``, ``<OPTIONABLE RESPONSE>``): small models invent such tags;
 * a line that starts with ``VOTING RESULTS``;
+* a label the prompts put before a voter's reason, at the start of a line (``- agent1: ``);
 * a sentence that names a workflow tool: ``new_answer`` anywhere, ``vote`` when written as a
   tool (in backticks, as a call ``vote(``, or "the vote tool"); ordinary uses of the word
   "vote" stay. Code blocks (between ``` fences) keep their sentences: code may well have a
@@ -31,6 +32,7 @@ _TAG = re.compile(
 )
 _CAPS_TAG_LINE = re.compile(r"^\s*<\s*/?\s*[A-Z][A-Z0-9_-]*(?:\s+[A-Z0-9_-]+)+\s*>\s*$")
 _VOTING_RESULTS = re.compile(r"^\s*VOTING RESULTS\b.*$", re.IGNORECASE | re.MULTILINE)
+_LABEL_PREFIX = re.compile(r"^\s*[-*]?\s*agent\s*\d+\s*:\s*", re.IGNORECASE)
 _TOOL_MENTION = re.compile(
     r"new_answer|`\s*vote\s*`|\bvote\s*\(|\bvote\s+tool\b|\bvote\s+function\b",
     re.IGNORECASE,
@@ -53,7 +55,7 @@ def strip_markup(text: str) -> str:
     lines: list[str] = []
     in_code = False
     for line in text.split("\n"):
-        cleaned = _VOTING_RESULTS.sub("", _TAG.sub("", line))
+        cleaned = _LABEL_PREFIX.sub("", _VOTING_RESULTS.sub("", _TAG.sub("", line)))
         if _FENCE.match(line):
             in_code = not in_code
         elif not in_code:
