@@ -15,6 +15,7 @@ import signal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 from .format import argument_parser
 
 if TYPE_CHECKING:
@@ -35,9 +36,6 @@ examples:
   massgen batch --config team.yaml questions.jsonl -o results.jsonl --resume
   massgen batch --config team.yaml questions.jsonl -o results.jsonl --engine ray --ray-address auto
 """
-
-EXIT_TERMINATED = 128 + signal.SIGTERM
-EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 def guard(command: Callable[[], int], *, debug: bool = False) -> int:

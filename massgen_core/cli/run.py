@@ -17,6 +17,7 @@ import sys
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from .errors import EXIT_TERMINATED
 from .format import argument_parser
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ progress goes to stderr. Runs are saved under .massgen/sessions/ and logged unde
 
 _INTERACTIVE_HELP = "commands: /quit (or /exit, /q), /reset (new session), /help; Ctrl-C cancels a question"
 
-EXIT_TERMINATED = 128 + signal.SIGTERM
 T = TypeVar("T")
 
 
