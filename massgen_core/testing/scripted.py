@@ -49,7 +49,7 @@ _ids = itertools.count(1)
 
 
 _QUESTION = re.compile(r"<ORIGINAL MESSAGE>\n(.*?)\n<END OF ORIGINAL MESSAGE>", re.S)
-_ANSWER = re.compile(r"<(agent(\d+))>\n(.*?)\n<end of \1>", re.S)
+_OPENING = re.compile(r"<(agent(\d+))>\n")
 
 
 def last_user_text(request: ChatRequest) -> str:
@@ -62,8 +62,20 @@ def last_user_text(request: ChatRequest) -> str:
 def shown_answers(request: ChatRequest | str) -> dict[str, str]:
     """The answers a coordination prompt (a request, or its user text) shows, by label, in label order."""
     text = request if isinstance(request, str) else last_user_text(request)
-    found = _ANSWER.findall(text)
-    return {label: body for label, _num, body in sorted(found, key=lambda m: int(m[1]))}
+    found: list[tuple[int, str, str]] = []
+    position = 0
+    # Each "<agentN>\n" up to the first "\n<end of agentN>" after it: a regex with a lazy body
+    # and a backreference does the same at a tenth of the speed (1.2 ms on a 100-answer prompt,
+    # which the fake provider pays per request while a benchmark's client sends its own).
+    while (opening := _OPENING.search(text, position)) is not None:
+        label, closing = opening[1], f"\n<end of {opening[1]}>"
+        end = text.find(closing, opening.end())
+        if end < 0:
+            position = opening.start() + 1
+            continue
+        found.append((int(opening[2]), label, text[opening.end() : end]))
+        position = end + len(closing)
+    return {label: body for _num, label, body in sorted(found, key=lambda m: m[0])}
 
 
 def offered_tools(request: ChatRequest) -> set[str]:

@@ -25,6 +25,7 @@ from contextlib import suppress
 
 from ...plugin.messages import Part
 from ..agent import Agent
+from ..gc_policy import relaxed_gc
 from ..usage import UsageLedger
 from .channel import Channel
 from .degenerate import presentation_problem
@@ -104,18 +105,19 @@ class Orchestrator:
     async def run(self, question: str) -> AsyncGenerator[CoordinationEvent, None]:
         """Yield the run's events, ending with :class:`RunFinished`; raises ``CoordinationError``
         when every agent failed. Closing the iterator (or cancelling its consumer) cancels the run."""
-        channel: Channel[CoordinationEvent] = Channel()
-        driver = asyncio.create_task(self._drive(question, channel.put))
-        driver.add_done_callback(lambda _: channel.close())
-        try:
-            async for event in channel.drain():
-                yield event
-            driver.result()
-        finally:
-            if not driver.done():
-                driver.cancel()
-                with suppress(asyncio.CancelledError):
-                    await driver
+        with relaxed_gc():  # see gc_policy: fewer collections while the requests go out
+            channel: Channel[CoordinationEvent] = Channel()
+            driver = asyncio.create_task(self._drive(question, channel.put))
+            driver.add_done_callback(lambda _: channel.close())
+            try:
+                async for event in channel.drain():
+                    yield event
+                driver.result()
+            finally:
+                if not driver.done():
+                    driver.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await driver
 
     async def _drive(self, question: str, emit: Emit) -> None:
         loop = asyncio.get_running_loop()
