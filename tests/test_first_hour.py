@@ -197,11 +197,36 @@ def test_an_answer_that_only_echoes_the_prompt_is_refused(placeholder: str) -> N
 
 
 @pytest.mark.parametrize(
+    "echo",
+    [
+        "Decide whether the best current answer fully addresses the ORIGINAL MESSAGE.",
+        "Paris. There are no answers yet: give your answer with new_answer.",
+        "always finish by calling exactly one of these tools",
+    ],
+)
+def test_an_answer_that_repeats_the_prompts_instructions_is_refused(echo: str) -> None:
+    from massgen_core.plugin.messages import ToolCallPart
+    from massgen_core.runtime.coordination.state import AnswerView
+    from massgen_core.runtime.coordination.workflow_tools import Answered, decide
+
+    call = ToolCallPart(id="c1", name="new_answer", arguments={"content": echo})
+    refused = decide([call], AnswerView(version=0), may_answer=True)
+    assert isinstance(refused, list) and "instructions repeated" in refused[0].content
+    answer = "The best answer: Paris, which fully addresses the question."  # some of the same words
+    fine = ToolCallPart(id="c2", name="new_answer", arguments={"content": answer})
+    assert decide([fine], AnswerView(version=0), may_answer=True) == Answered(content=answer)
+
+
+@pytest.mark.parametrize(
     ("presented", "why"),
     [
         ("The answer is the capital city, as always.", "leaves out everything the winning answer names"),
         ("Paris Paris. " * 200, "repeats itself"),
         ("<end of agent2>\n<ORIGINAL MESSAGE>", "nothing but coordination markup"),
+        (  # the presentation prompt's own words, repeated (a 135M model did this)
+            "Paris.\n\nYour own answer is agent1; the agents chose it. Here it is again:\n\nParis.",
+            "talks about the coordination",
+        ),
     ],
 )
 def test_a_presentation_worse_than_the_winning_answer_is_set_aside(
@@ -230,6 +255,37 @@ def test_a_presentation_worse_than_the_winning_answer_is_set_aside(
     assert proc.stdout.strip() == "The capital of France is Paris."
     assert "The presentation was set aside" in proc.stderr or "The presentation failed" in proc.stderr
     assert why in proc.stderr
+
+
+def test_an_answer_repeating_the_instructions_is_refused_and_the_agent_answers_again(
+    tmp_path: Path,
+) -> None:
+    from reliability_support import TYPES, coordinating, reply_of, team_config
+
+    from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply
+    from massgen_core.testing.scripted import new_answer_reply
+
+    if not set(TYPES) <= _installed():
+        pytest.skip("needs massgen-openai")
+    answers = {"m-0": "The capital of France is Paris.", "m-1": "Paris is the capital of France."}
+    normal, echoed = coordinating(answers), []
+
+    def responder(request: RecordedRequest) -> Reply:
+        if request.model == "m-0" and not echoed:  # its first answer repeats the prompt
+            echoed.append(request)
+            return reply_of(new_answer_reply("Decide whether the best current answer fully addresses it."))
+        return normal(request)
+
+    with FakeProviderServer(responder=responder, models=list(answers)) as server:  # type: ignore[arg-type]
+        config = tmp_path / "team.yaml"
+        config.write_text(
+            json.dumps({**team_config(server, list(answers)), "ui": {"display_type": "simple"}})
+        )
+        proc = _massgen(tmp_path, "--config", str(config), "--no-display", "Capital of France?")
+    assert proc.returncode == 0, proc.stderr
+    assert "[m-0] workflow call refused: new_answer needs your own answer" in proc.stderr
+    assert "[m-0] answer 1 as agent1: The capital of France is Paris." in proc.stderr
+    assert "Paris" in proc.stdout and "Decide whether" not in proc.stdout
 
 
 def _installed() -> set[str]:
@@ -362,6 +418,8 @@ def test_the_fast_exit_loses_neither_the_answer_nor_the_records(tmp_path: Path) 
         ("The best answer addresses the original message.", "Paris.", "talks about the coordination"),
         ("Four.", "It is 4.", "leaves out everything"),  # harmless: the winning answer is kept
         ("<end of agent1>", "Paris.", "markup"),
+        ("Here it is again: the capital is Paris, as your own answer said.", "Paris.", None),
+        ("Paris.\nYour own answer is agent2; the agents chose it. Here it is", "Paris.", "coordination"),
     ],
 )
 def test_what_sets_a_presentation_aside(presented: str, winning: str, problem: str | None) -> None:

@@ -43,6 +43,15 @@ def test_a_voters_label_before_the_answer_is_removed() -> None:
     assert strip_markup("Agent 2: Paris.\nThe agent1 answer is fine.") == "Paris.\nThe agent1 answer is fine."
 
 
+@pytest.mark.parametrize("ending", ["\n```", "\n```\n\n", "\n~~~ \n"])
+def test_a_stray_fence_at_the_end_is_removed(ending: str) -> None:
+    assert strip_markup("The answer to this question would be Paris." + ending) == (
+        "The answer to this question would be Paris."
+    )
+    unclosed = "Run this:\n```sh\nmassgen --help"
+    assert strip_markup(unclosed) == unclosed  # a fence that opens code stays
+
+
 def test_ordinary_words_and_code_stay() -> None:
     text = "Most people vote in person.\n\n```python\ndef vote(ballot):\n    return new_answer(ballot)\n```"
     assert strip_markup(text) == text

@@ -8,7 +8,9 @@ deliberately coarse, so a genuine rewrite passes:
 * **empty**: nothing is left once the coordination markup is taken out;
 * **loops**: a long text that compresses to almost nothing (the same lines over and over);
 * **talks about the coordination**: it speaks of the prompt's own sections ("the original
-  message", "the current answers", "voting results") instead of answering;
+  message", "the current answers", "voting results") instead of answering, or repeats the
+  prompt's instructions (any six words in a row of :data:`~.prompts.INSTRUCTIONS`: "Your own
+  answer is agent1; the agents chose it. Here it is again:");
 * **drops the substance**: the winning answer names things (capitalised words that do not start
   a sentence, numbers) and the presentation keeps none of them, not even in part (``REPORT.md``
   is kept by "report"; an answer of three words or fewer names all its words): "The capital of
@@ -23,8 +25,9 @@ import re
 import zlib
 
 from .markup import strip_markup
+from .prompts import INSTRUCTIONS
 
-__all__ = ["presentation_problem"]
+__all__ = ["echoes_instructions", "presentation_problem"]
 
 #: a text this long that compresses below this ratio is a loop
 _LOOP_MIN_CHARS = 600
@@ -38,6 +41,24 @@ _PART = re.compile(r"[^\W_]+", re.UNICODE)
 #: the prompt's own sections, as a model retelling the prompt names them
 _PROMPT_TALK = re.compile(r"\b(?:original message|current answers|voting results)\b", re.IGNORECASE)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*#>]+\s*|\d+[.)]\s*)?)$")
+#: this many words in a row, as the prompts' instructions have them, are an echo of the prompt
+_ECHO_WORDS = 6
+_ECHO_WORD = re.compile(r"[a-z0-9_]+")
+_LABEL = re.compile(r"agent\d+")
+
+
+def _runs(text: str) -> set[tuple[str, ...]]:
+    """Every run of :data:`_ECHO_WORDS` words of ``text`` (lower case, labels as ``agent``)."""
+    words = [_LABEL.sub("agent", w) for w in _ECHO_WORD.findall(text.lower())]
+    return {tuple(words[i : i + _ECHO_WORDS]) for i in range(len(words) - _ECHO_WORDS + 1)}
+
+
+_INSTRUCTION_RUNS = frozenset().union(*(_runs(text.replace("{label}", "agent1")) for text in INSTRUCTIONS))
+
+
+def echoes_instructions(text: str) -> bool:
+    """Whether ``text`` repeats the prompts' instructions (six words in a row of one of them)."""
+    return not _runs(text).isdisjoint(_INSTRUCTION_RUNS)
 
 
 def _names(text: str) -> set[str]:
@@ -76,7 +97,9 @@ def presentation_problem(presented: str, winning: str) -> str | None:
         return "it held nothing but coordination markup"
     if len(text) >= _LOOP_MIN_CHARS and len(zlib.compress(text.encode())) / len(text.encode()) < _LOOP_RATIO:
         return "it repeats itself"
-    if _PROMPT_TALK.search(text) and not _PROMPT_TALK.search(winning):
+    if (_PROMPT_TALK.search(text) and not _PROMPT_TALK.search(winning)) or (
+        echoes_instructions(text) and not echoes_instructions(winning)
+    ):
         return "it talks about the coordination instead of answering"
     names = _names(winning) or _short_answer_words(winning)
     words = _words(text)

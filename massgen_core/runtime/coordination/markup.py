@@ -13,7 +13,9 @@ the ``VOTING RESULTS`` header, or sentences about the workflow tools ("can be fo
 * a sentence that names a workflow tool: ``new_answer`` anywhere, ``vote`` when written as a
   tool (in backticks, as a call ``vote(``, or "the vote tool"); ordinary uses of the word
   "vote" stay. Code blocks (between ``` fences) keep their sentences: code may well have a
-  ``vote(`` of its own.
+  ``vote(`` of its own;
+* a fence that opens no code at all: the last line, or followed only by blank lines (small
+  models end an answer with a stray ```).
 
 What is left is stripped of surrounding blank lines; it may be empty, in which case the caller
 falls back to another answer.
@@ -54,12 +56,16 @@ def strip_markup(text: str) -> str:
     """``text`` without coordination markup (see the module docstring)."""
     lines: list[str] = []
     in_code = False
+    opened = -1  # where the code block still open starts, in ``lines``
     for line in text.split("\n"):
         cleaned = _LABEL_PREFIX.sub("", _VOTING_RESULTS.sub("", _TAG.sub("", line)))
         if _FENCE.match(line):
             in_code = not in_code
+            opened = len(lines) if in_code else -1
         elif not in_code:
             cleaned = "" if _CAPS_TAG_LINE.match(cleaned) else _without_tool_sentences(cleaned)
         if cleaned.strip() or not line.strip():  # keep blank lines, drop lines that became blank
             lines.append(cleaned.rstrip())
+    if in_code and not any(line.strip() for line in lines[opened + 1 :]):
+        del lines[opened:]  # a stray fence: it opens nothing
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()

@@ -16,6 +16,7 @@ from .state import AnswerView, Vote
 
 __all__ = [
     "DEFAULT_PLANNING_INSTRUCTION",
+    "INSTRUCTIONS",
     "REMINDER",
     "agent_system_message",
     "coordination_messages",
@@ -59,6 +60,22 @@ _WRITE_IT = (
 )
 
 _CARRY_OUT = """Planning mode is over: the actions that were only described during coordination now run. Carry out the actions the final answer needs with your tools, then present the answer."""
+
+_OWN_ANSWER = "Your own answer is {label}; the agents chose it. Here it is again:"
+
+#: Every instruction the prompts give in their own words (``{label}`` stands for a label): an
+#: answer that repeats them is echoing the prompt (:mod:`.degenerate`).
+INSTRUCTIONS: tuple[str, ...] = (
+    DEFAULT_PLANNING_INSTRUCTION,
+    REMINDER,
+    _EVALUATION,
+    _NO_ANSWERS,
+    _LIMIT_REACHED,
+    _PRESENTATION,
+    _WRITE_IT,
+    _CARRY_OUT,
+    _OWN_ANSWER,
+)
 
 
 def planning_refusal(tool_name: str) -> str:
@@ -155,7 +172,7 @@ def presentation_messages(
         _original(question),
         _answers_block(view),
         results,
-        f"Your own answer is {presenter_label}; the agents chose it. Here it is again:",
+        _OWN_ANSWER.format(label=presenter_label),
         own.content if own else None,
         _WRITE_IT,
     )

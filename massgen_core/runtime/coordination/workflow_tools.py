@@ -16,6 +16,7 @@ import attrs
 
 from ...plugin.backend import ToolDefinition
 from ...plugin.messages import ToolCallPart, ToolResultPart
+from .degenerate import echoes_instructions
 from .markup import strip_markup
 from .state import AnswerView
 
@@ -124,6 +125,12 @@ def decide(
                 calls,
                 "new_answer needs your own complete answer to the ORIGINAL MESSAGE, "
                 "not a placeholder or the prompt's tags.",
+            )
+        if echoes_instructions(content):
+            return _errors(
+                calls,
+                "new_answer needs your own answer to the ORIGINAL MESSAGE, not the prompt's "
+                "instructions repeated.",
             )
         same = next((a for a in view.answers if a.content.strip() == content), None)
         if same is not None:
