@@ -279,6 +279,49 @@ def test_a_tie_is_broken_by_lot_for_each_run() -> None:
     assert winners == {"zed", "amy"}  # 1 in 2**29 to fail by chance
 
 
+def test_a_tie_goes_to_the_answer_the_others_agree_with() -> None:
+    # small models vote at random: two of three answers said Paris, the lot picked the third (#17)
+    answers = {
+        "amy": "Paris is the capital of France.",
+        "bob": "The capital of France is Paris, on the Seine.",
+        "cy": "It is Lyon.",
+    }
+
+    def self_voter(own: str, label: str) -> Callable[[ChatRequest], Any]:
+        def reply(request: ChatRequest) -> Any:
+            if answers[own] not in shown_answers(request).values():
+                return new_answer_reply(answers[own])
+            if "vote" not in {t.name for t in request.tools}:
+                return answers[own]  # the presentation
+            return vote_reply(label, "mine")
+
+        return reply
+
+    winners = set()
+    for _ in range(12):
+        ledger = UsageLedger()
+        agents = [
+            scripted_agent(a, responder=self_voter(a, f"agent{i + 1}"), ledger=ledger)
+            for i, a in enumerate(answers)
+        ]
+        result, _ = run(agents)
+        assert result.vote_counts == {"amy": 1, "bob": 1, "cy": 1}
+        assert "tie, broken by agreement: it agrees most with the other answers" in result.summary
+        winners.add(result.winner)
+    assert winners <= {"amy", "bob"} and "Paris" in result.final_answer
+
+
+def test_without_votes_the_answer_the_others_agree_with_is_chosen() -> None:
+    from massgen_core.runtime.coordination.state import CoordinationState
+
+    state = CoordinationState(["a", "b", "c"], tie_order=["c", "b", "a"])
+    for agent, text in zip("abc", ["It is 4.", "The answer is 4.", "Five, surely."], strict=True):
+        state.start_turn(agent)
+        state.record_answer(agent, text)
+    assert state.winner() in {"a", "b"}
+    assert state.agreement()["c"] < min(state.agreement()["a"], state.agreement()["b"])
+
+
 def test_answer_limit_leaves_only_vote() -> None:
     def eager(request: ChatRequest) -> Any:
         if "new_answer" in offered_tools(request):

@@ -451,12 +451,15 @@ class Orchestrator:
     def _summary(self, state: CoordinationState, reason: EndReason, winner: str) -> str:
         counts = state.vote_counts()
         votes = sum(counts.values())
-        tied = sum(1 for a in state.answers if counts[a] == counts[winner]) > 1
+        tied = [a for a in state.answers if counts[a] == counts[winner]]
+        agreement = state.agreement()
+        by_lot = sum(agreement[a] == agreement[winner] for a in tied) > 1
+        how = "by lot" if by_lot else "by agreement: it agrees most with the other answers"
         pick = f"{winner}'s answer won with {counts[winner]} of {votes} vote(s)"
-        if tied:
-            pick += " (a tie, broken by lot)"
+        if len(tied) > 1:
+            pick += f" (a tie, broken {how})"
         if not votes:
-            pick = f"no votes were cast, so {winner}'s answer was chosen by lot"
+            pick = f"no votes were cast, so {winner}'s answer was chosen {how}"
         why = {
             "consensus": "Every live agent voted",
             "max_rounds": f"Stopped at the round limit ({self.settings.max_rounds}) before every agent voted",

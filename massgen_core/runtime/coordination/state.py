@@ -25,14 +25,18 @@ Rules:
   of ``None`` waits for every agent as long as it takes (no turn is ever released);
 * coordination is over when every live agent has a current vote, when no live agent is left,
   or when nobody may take another turn (the round cap);
-* the winner has most votes; ties (and a run without votes) go to the agent that comes first in
-  ``tie_order``: the orchestrator draws it by lot for each run; by default registration order.
+* the winner has most votes; among answers tied on votes (or when nobody voted) the one that
+  agrees most with the other answers wins (its mean word overlap with each of them, as in
+  self-consistency voting: two answers that say "Paris" outweigh one that says "Lyon"); what
+  is still tied goes to the agent that comes first in ``tie_order``: the orchestrator draws it
+  by lot for each run; by default registration order.
 
 Times are whatever clock the caller passes as ``now`` (the orchestrator: the event loop's).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -56,6 +60,8 @@ __all__ = [
 MIN_PATIENCE = 1.0
 #: ... and for this many times the longest turn completed so far (capped at the straggler grace)
 PATIENCE_FACTOR = 2.0
+
+_WORDS = re.compile(r"[^\W_]+")
 
 EndReason = Literal["consensus", "max_rounds", "timeout", "all_failed", "single_agent"]
 
@@ -320,10 +326,27 @@ class CoordinationState:
         """Votes per agent id, from :meth:`deciding_votes`."""
         return tally(self.deciding_votes())
 
+    def agreement(self) -> dict[str, float]:
+        """How much each answer agrees with the others: its mean word overlap (Jaccard) with each
+        other answer, rounded so that equal overlaps compare equal; 0 for a lone answer."""
+        words = {a: set(_WORDS.findall(answer.content.lower())) for a, answer in self.answers.items()}
+
+        def overlap(a: str, b: str) -> float:
+            union = words[a] | words[b]
+            return len(words[a] & words[b]) / len(union) if union else 1.0
+
+        others = len(words) - 1
+        return {
+            a: round(sum(overlap(a, b) for b in words if b != a) / others, 9) if others else 0.0
+            for a in words
+        }
+
     def winner(self) -> str | None:
-        """The agent whose answer has most votes (ties: ``tie_order``); ``None`` without answers."""
+        """The agent whose answer has most votes (ties: :meth:`agreement`, then ``tie_order``);
+        ``None`` without answers."""
         if not self.answers:
             return None
         counts = self.vote_counts()
+        agreement = self.agreement()
         candidates = [a for a in self.agent_ids if a in self.answers]
-        return max(candidates, key=lambda a: (counts[a], -self.tie_order.index(a)))
+        return max(candidates, key=lambda a: (counts[a], agreement[a], -self.tie_order.index(a)))
