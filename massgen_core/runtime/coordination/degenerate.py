@@ -40,9 +40,7 @@ _SHRINK_SHARE = 0.2
 _WORD = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
 _PART = re.compile(r"[^\W_]+", re.UNICODE)
 #: the prompt's own sections, as a model retelling the prompt names them
-_PROMPT_TALK = re.compile(
-    r"\b(?:original message|current answers|voting results|agent\d+)\b", re.IGNORECASE
-)
+_PROMPT_TALK = re.compile(r"\b(?:original message|current answers|voting results|agent\d+)\b", re.IGNORECASE)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*#>]+\s*|\d+[.)]\s*)?)$")
 #: this many words in a row, as the prompts' instructions have them, are an echo of the prompt
 _ECHO_WORDS = 6
