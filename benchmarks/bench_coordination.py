@@ -23,7 +23,10 @@
    ``ours_pct`` (the rest: client, SDKs, framework). Also reported: the CPU one backend alone spends per streamed request (the
    SDK's HTTP stack included): the client's floor. Delivered at once, every request's floor
    sits on the critical path (``sdk_floor_pct``: requests x floor / critical path), whatever
-   the framework does.
+   the framework does. Delivered streamed, the replies' processing overlaps the generation, but
+   each round's requests still leave from one core at once: ``sdk_send_floor_pct`` is the time
+   the SDKs alone (no coordination, warm connections) take to put both rounds' requests on the
+   wire, as a share of the critical path.
 2. **Framework CPU per streamed chunk** (target: under 20 µs). The same coordination on the
    ``scripted`` backend (no network, one word per chunk); the marginal CPU per chunk (slope
    between short and long replies) of: the backend alone, the core agent loop, the
@@ -312,6 +315,51 @@ def backend_request_cpu(backend_type: str, requests: int = 50) -> float:
     return round(used / requests * 1e3, 2)
 
 
+def send_floor(n: int) -> float:
+    """Seconds the SDKs alone take to put a round's requests on the wire from one core: ``n``
+    backends (alternating types, warm connections, no coordination) each send a request at once,
+    timed from the start to the last arrival at the fake provider; once with the first round's
+    short prompt, once with the voting round's prompt showing every answer. Delivered streamed,
+    this is the part of the client's floor that lies on the critical path of a run of ``n`` agents
+    (the replies' processing overlaps the generation)."""
+    from massgen_core.config import load_config
+    from massgen_core.plugin.backend import ChatRequest
+    from massgen_core.plugin.messages import Message
+    from massgen_core.runtime.assemble import build_agents
+
+    shown = "\n".join(f"<agent{i + 1}>\n{answer_for(f'bench-{i}')}\n<end of agent{i + 1}>" for i in range(n))
+    prompts = ["What is the capital of France?", f"{shown}\nWhat is the capital of France?"]
+
+    async def measure(url: str) -> list[tuple[float, str]]:
+        backends = [
+            {"type": "openai" if i % 2 == 0 else "chatcompletion", "model": f"floor-{i}"} for i in range(n)
+        ]
+        agents = [
+            build_agents(load_config({"agent": {"backend": {**b, "base_url": f"{url}/v1", "api_key": "x"}}}))[
+                0
+            ]
+            for b in backends
+        ]
+
+        async def one(agent: Any, text: str) -> None:
+            async for _ in agent.backend.stream(ChatRequest(messages=(Message.user(text),))):
+                pass
+
+        starts = []
+        await asyncio.gather(*(one(a, prompts[0]) for a in agents))  # warm: imports, connections
+        for text in prompts:
+            starts.append((time.monotonic(), text))
+            await asyncio.gather(*(one(a, text) for a in agents))
+        for agent in agents:
+            await agent.aclose()
+        return starts
+
+    with fake_provider(LATENCY, "streamed") as (url, stats):
+        starts = asyncio.run(measure(url))
+    arrivals = sorted(arrived for _model, arrived, _finished in stats["timings"])[n:]  # after the warm-up
+    return sum(max(arrivals[k * n : (k + 1) * n]) - started for k, (started, _) in enumerate(starts))
+
+
 # -- CPU per streamed chunk ----------------------------------------------------------------------
 STAGES = ("backend alone", "core agent loop", "coordination", "coordination + run log + live display")
 
@@ -448,6 +496,10 @@ def main() -> None:
     if "openai" in backends and "chatcompletion" in backends:
         parallel += [fake_provider_run(n, delivery) for delivery in DELIVERIES for n in AGENT_COUNTS]
         per_request = {t: backend_request_cpu(t) for t in ("openai", "chatcompletion")}
+        floors = {n: send_floor(n) for n in AGENT_COUNTS}
+        for row in parallel:
+            if row["transport"].endswith("streamed"):  # the SDKs' sending, twice per run, on the path
+                row["sdk_send_floor_pct"] = round(100 * floors[row["agents"]] / row["critical_path_s"], 1)
     else:
         print("massgen-openai is not installed: the fake-provider runs are skipped")
     print(f"Coordination wall time vs the providers' critical path ({LATENCY:g} s per reply)")
@@ -466,6 +518,11 @@ def main() -> None:
                 print(
                     f"  at once, {row['agents']} agents: {row['requests']} requests x {floor_ms:.2f} ms"
                     f" = {row['sdk_floor_pct']} % of the critical path before any coordination"
+                )
+            if "sdk_send_floor_pct" in row:
+                print(
+                    f"  streamed, {row['agents']} agents: the SDKs alone put both rounds' requests on the"
+                    f" wire in {row['sdk_send_floor_pct']} % of the critical path (send_floor)"
                 )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "coordination.json"
