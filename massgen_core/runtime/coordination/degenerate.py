@@ -8,7 +8,8 @@ deliberately coarse, so a genuine rewrite passes:
 * **empty**: nothing is left once the coordination markup is taken out;
 * **loops**: a long text that compresses to almost nothing (the same lines over and over);
 * **talks about the coordination**: it speaks of the prompt's own sections ("the original
-  message", "the current answers", "voting results") or of the agents' labels ("agent3")
+  message", "the current answers", "voting results") or of the agents ("agent3", "the other
+  agents")
   instead of answering, or repeats the
   prompt's instructions (any six words in a row of :data:`~.prompts.INSTRUCTIONS`: "Your own
   answer is agent1; the agents chose it. Here it is again:");
@@ -40,7 +41,10 @@ _SHRINK_SHARE = 0.2
 _WORD = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
 _PART = re.compile(r"[^\W_]+", re.UNICODE)
 #: the prompt's own sections, as a model retelling the prompt names them
-_PROMPT_TALK = re.compile(r"\b(?:original message|current answers|voting results|agent\d+)\b", re.IGNORECASE)
+_PROMPT_TALK = re.compile(
+    r"\b(?:original message|current answers|voting results|agent\d+|(?:the|other|another) agents?)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*#>]+\s*|\d+[.)]\s*)?)$")
 #: this many words in a row, as the prompts' instructions have them, are an echo of the prompt
 _ECHO_WORDS = 6
