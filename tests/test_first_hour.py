@@ -422,6 +422,11 @@ def test_the_fast_exit_loses_neither_the_answer_nor_the_records(tmp_path: Path) 
         ("The best answer to this question would be Paris by agent3", "It is Paris.", "coordination"),
         ("Paris, as agent2 says.", "Paris: agent2 and agent3 agree.", None),  # the winner says so too
         ("The answer is Paris, which another agent mentioned.", "Paris.", "coordination"),
+        (  # our tool in a code block the presenter made up (a 135M model did this)
+            'Paris\n```python\nprint(f"Result of the tool new_answer (error):")\n```',
+            "Paris.",
+            "coordination",
+        ),
         ("Agents act; the agents in such a system plan.", "The agents in it plan and act.", None),
         ("Paris.\nYour own answer is agent2; the agents chose it. Here it is", "Paris.", "coordination"),
     ],

@@ -8,11 +8,10 @@ deliberately coarse, so a genuine rewrite passes:
 * **empty**: nothing is left once the coordination markup is taken out;
 * **loops**: a long text that compresses to almost nothing (the same lines over and over);
 * **talks about the coordination**: it speaks of the prompt's own sections ("the original
-  message", "the current answers", "voting results") or of the agents ("agent3", "the other
-  agents")
-  instead of answering, or repeats the
-  prompt's instructions (any six words in a row of :data:`~.prompts.INSTRUCTIONS`: "Your own
-  answer is agent1; the agents chose it. Here it is again:");
+  message", "the current answers", "voting results"), of the agents ("agent3", "the other
+  agents") or of the workflow tools (``new_answer``, even in code) instead of answering, or
+  repeats the prompt's instructions (any six words in a row of :data:`~.prompts.INSTRUCTIONS`:
+  "Your own answer is agent1; the agents chose it. Here it is again:");
 * **drops the substance**: the winning answer names things (capitalised words that do not start
   a sentence, numbers) and the presentation keeps none of them, not even in part (``REPORT.md``
   is kept by "report"; an answer of three words or fewer names all its words): "The capital of
@@ -26,7 +25,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from .markup import strip_markup
+from .markup import names_workflow_tool, strip_markup
 from .prompts import INSTRUCTIONS
 
 __all__ = ["echoes_instructions", "presentation_problem"]
@@ -102,8 +101,10 @@ def presentation_problem(presented: str, winning: str) -> str | None:
         return "it held nothing but coordination markup"
     if len(text) >= _LOOP_MIN_CHARS and len(zlib.compress(text.encode())) / len(text.encode()) < _LOOP_RATIO:
         return "it repeats itself"
-    if (_PROMPT_TALK.search(text) and not _PROMPT_TALK.search(winning)) or (
-        echoes_instructions(text) and not echoes_instructions(winning)
+    if (
+        (_PROMPT_TALK.search(text) and not _PROMPT_TALK.search(winning))
+        or (echoes_instructions(text) and not echoes_instructions(winning))
+        or (names_workflow_tool(presented) and not names_workflow_tool(winning))
     ):
         return "it talks about the coordination instead of answering"
     names = _names(winning) or _short_answer_words(winning)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["strip_markup"]
+__all__ = ["names_workflow_tool", "strip_markup"]
 
 _TAG = re.compile(
     r"<\s*/?\s*(?:end\s+of\s+)?"
@@ -50,6 +50,11 @@ def _without_tool_sentences(line: str) -> str:
     indent = line[: len(line) - len(line.lstrip())]
     kept = [s for s in _SENTENCE_END.split(line.strip()) if not _TOOL_MENTION.search(s)]
     return indent + " ".join(kept) if kept else ""
+
+
+def names_workflow_tool(text: str) -> bool:
+    """Whether ``text`` names a workflow tool anywhere, code blocks included (see the module docstring)."""
+    return _TOOL_MENTION.search(text) is not None
 
 
 def strip_markup(text: str) -> str:
