@@ -39,7 +39,7 @@ _SHRINK_SHARE = 0.2
 #: a name or number: a capitalised word not at a sentence start, or a number
 _WORD = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*", re.UNICODE)
 _PART = re.compile(r"[^\W_]+", re.UNICODE)
-#: the prompt's own sections, as a model retelling the prompt names them
+#: the prompt's own sections and the agents, as a model retelling the prompt names them
 _PROMPT_TALK = re.compile(
     r"\b(?:original message|current answers|voting results|agent\d+|(?:the|other|another) agents?)\b",
     re.IGNORECASE,
