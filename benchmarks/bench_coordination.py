@@ -25,8 +25,8 @@
    sits on the critical path (``sdk_floor_pct``: requests x floor / critical path), whatever
    the framework does. Delivered streamed, the replies' processing overlaps the generation, but
    each round's requests still leave from one core at once: ``sdk_send_floor_pct`` is the time
-   the SDKs alone (no coordination, warm connections) take to put both rounds' requests on the
-   wire, as a share of the critical path.
+   the SDKs alone (no coordination; new connections for the first round, as in a run) take to
+   put both rounds' requests on the wire, as a share of the critical path.
 2. **Framework CPU per streamed chunk** (target: under 20 µs). The same coordination on the
    ``scripted`` backend (no network, one word per chunk); the marginal CPU per chunk (slope
    between short and long replies) of: the backend alone, the core agent loop, the
@@ -316,12 +316,12 @@ def backend_request_cpu(backend_type: str, requests: int = 50) -> float:
 
 
 def send_floor(n: int) -> float:
-    """Seconds the SDKs alone take to put a round's requests on the wire from one core: ``n``
-    backends (alternating types, warm connections, no coordination) each send a request at once,
-    timed from the start to the last arrival at the fake provider; once with the first round's
-    short prompt, once with the voting round's prompt showing every answer. Delivered streamed,
-    this is the part of the client's floor that lies on the critical path of a run of ``n`` agents
-    (the replies' processing overlaps the generation)."""
+    """Seconds the SDKs alone take to put a run's two request bursts on the wire from one core,
+    as a run of ``n`` agents does (alternating backend types, no coordination): ``n`` backends
+    just built send the first round's short prompt at once (new connections, as in a run), then
+    the voting round's prompt showing every answer. Each burst is timed from its start to the
+    last arrival at the fake provider. Delivered streamed, this is the part of the client's
+    floor that lies on the critical path (the replies' processing overlaps the generation)."""
     from massgen_core.config import load_config
     from massgen_core.plugin.backend import ChatRequest
     from massgen_core.plugin.messages import Message
@@ -330,34 +330,47 @@ def send_floor(n: int) -> float:
     shown = "\n".join(f"<agent{i + 1}>\n{answer_for(f'bench-{i}')}\n<end of agent{i + 1}>" for i in range(n))
     prompts = ["What is the capital of France?", f"{shown}\nWhat is the capital of France?"]
 
-    async def measure(url: str) -> list[tuple[float, str]]:
-        backends = [
-            {"type": "openai" if i % 2 == 0 else "chatcompletion", "model": f"floor-{i}"} for i in range(n)
-        ]
-        agents = [
-            build_agents(load_config({"agent": {"backend": {**b, "base_url": f"{url}/v1", "api_key": "x"}}}))[
-                0
-            ]
-            for b in backends
+    def team(url: str, name: str) -> list[Any]:
+        return [
+            build_agents(
+                load_config(
+                    {
+                        "agent": {
+                            "backend": {
+                                "type": "openai" if i % 2 == 0 else "chatcompletion",
+                                "model": f"{name}-{i}",
+                                "base_url": f"{url}/v1",
+                                "api_key": "x",
+                            }
+                        }
+                    }
+                )
+            )[0]
+            for i in range(n)
         ]
 
-        async def one(agent: Any, text: str) -> None:
+    async def burst(agents: list[Any], text: str) -> float:
+        async def one(agent: Any) -> None:
             async for _ in agent.backend.stream(ChatRequest(messages=(Message.user(text),))):
                 pass
 
-        starts = []
-        await asyncio.gather(*(one(a, prompts[0]) for a in agents))  # warm: imports, connections
-        for text in prompts:
-            starts.append((time.monotonic(), text))
-            await asyncio.gather(*(one(a, text) for a in agents))
-        for agent in agents:
+        started = time.monotonic()
+        await asyncio.gather(*(one(a) for a in agents))
+        return started
+
+    async def measure(url: str) -> list[float]:
+        warm_up = team(url, "warm-up")  # the SDKs' lazy imports, not counted
+        await burst(warm_up, prompts[0])
+        agents = team(url, "floor")
+        starts = [await burst(agents, text) for text in prompts]
+        for agent in [*warm_up, *agents]:
             await agent.aclose()
         return starts
 
     with fake_provider(LATENCY, "streamed") as (url, stats):
         starts = asyncio.run(measure(url))
-    arrivals = sorted(arrived for _model, arrived, _finished in stats["timings"])[n:]  # after the warm-up
-    return sum(max(arrivals[k * n : (k + 1) * n]) - started for k, (started, _) in enumerate(starts))
+    arrivals = sorted(arrived for model, arrived, _ in stats["timings"] if model.startswith("floor-"))
+    return sum(max(arrivals[k * n : (k + 1) * n]) - started for k, started in enumerate(starts))
 
 
 # -- CPU per streamed chunk ----------------------------------------------------------------------
