@@ -254,23 +254,28 @@ def test_an_invalid_vote_is_refused_and_the_agent_corrects_it() -> None:
     assert any(e.agent_id == "b" and "refused" in e.message for e in of(events, AgentNotice))
 
 
+def self_voter(label: str, answer: str) -> Callable[[ChatRequest], Any]:
+    """An agent that gives ``answer``, votes for itself (``label``) and presents its answer."""
+
+    def reply(request: ChatRequest) -> Any:
+        if answer not in shown_answers(request).values():
+            return new_answer_reply(answer)
+        if "vote" not in {t.name for t in request.tools}:
+            return answer  # the presentation
+        return vote_reply(label, "mine")
+
+    return reply
+
+
 def test_a_tie_is_broken_by_lot_for_each_run() -> None:
     # ties used to go to the first agent in registration order: with models that vote
     # positionally, agent1 won every run (#17)
-    def self_voter(own: str) -> Callable[[ChatRequest], Any]:
-        def reply(request: ChatRequest) -> Any:
-            if own not in shown_answers(request):
-                return new_answer_reply(f"{own}'s view")
-            return vote_reply(own, "mine")
-
-        return reply
-
     winners = set()
     for _ in range(30):
         ledger = UsageLedger()
         agents = [
-            scripted_agent("zed", responder=self_voter("agent1"), ledger=ledger),
-            scripted_agent("amy", responder=self_voter("agent2"), ledger=ledger),
+            scripted_agent("zed", responder=self_voter("agent1", "agent1's view"), ledger=ledger),
+            scripted_agent("amy", responder=self_voter("agent2", "agent2's view"), ledger=ledger),
         ]
         result, _ = run(agents)
         assert result.vote_counts == {"zed": 1, "amy": 1}
@@ -287,22 +292,12 @@ def test_a_tie_goes_to_the_answer_the_others_agree_with() -> None:
         "cy": "It is Lyon.",
     }
 
-    def self_voter(own: str, label: str) -> Callable[[ChatRequest], Any]:
-        def reply(request: ChatRequest) -> Any:
-            if answers[own] not in shown_answers(request).values():
-                return new_answer_reply(answers[own])
-            if "vote" not in {t.name for t in request.tools}:
-                return answers[own]  # the presentation
-            return vote_reply(label, "mine")
-
-        return reply
-
     winners = set()
     for _ in range(12):
         ledger = UsageLedger()
         agents = [
-            scripted_agent(a, responder=self_voter(a, f"agent{i + 1}"), ledger=ledger)
-            for i, a in enumerate(answers)
+            scripted_agent(a, responder=self_voter(f"agent{i + 1}", text), ledger=ledger)
+            for i, (a, text) in enumerate(answers.items())
         ]
         result, _ = run(agents)
         assert result.vote_counts == {"amy": 1, "bob": 1, "cy": 1}
@@ -315,11 +310,28 @@ def test_without_votes_the_answer_the_others_agree_with_is_chosen() -> None:
     from massgen_core.runtime.coordination.state import CoordinationState
 
     state = CoordinationState(["a", "b", "c"], tie_order=["c", "b", "a"])
-    for agent, text in zip("abc", ["It is 4.", "The answer is 4.", "Five, surely."], strict=True):
+    for agent, text in zip("abc", ["It is 4.", "The answer is 4.", "Surely it is five."], strict=True):
         state.start_turn(agent)
         state.record_answer(agent, text)
-    assert state.winner() in {"a", "b"}
-    assert state.agreement()["c"] < min(state.agreement()["a"], state.agreement()["b"])
+    agreement = state.agreement()  # "It is 4." shares the most with both others
+    assert agreement["a"] > max(agreement["b"], agreement["c"])
+    assert (state.winner(), state.tie_break()) == ("a", "agreement")
+
+
+def test_how_the_winner_was_told_apart() -> None:
+    from massgen_core.runtime.coordination.state import CoordinationState
+
+    state = CoordinationState(["a", "b"])
+    state.start_turn("a")
+    state.record_answer("a", "It is 4.")
+    assert state.tie_break() == "none"  # the only answer
+    state.start_turn("b")
+    state.record_answer("b", "Four, it is.")
+    assert state.tie_break() == "lot"  # each agrees with the other as much
+    for voter in ("a", "b"):
+        state.start_turn(voter)
+        state.record_vote(voter, "a", "right")
+    assert (state.winner(), state.tie_break()) == ("a", "none")
 
 
 def test_answer_limit_leaves_only_vote() -> None:

@@ -451,12 +451,14 @@ class Orchestrator:
     def _summary(self, state: CoordinationState, reason: EndReason, winner: str) -> str:
         counts = state.vote_counts()
         votes = sum(counts.values())
-        tied = [a for a in state.answers if counts[a] == counts[winner]]
-        agreement = state.agreement()
-        by_lot = sum(agreement[a] == agreement[winner] for a in tied) > 1
-        how = "by lot" if by_lot else "by agreement: it agrees most with the other answers"
+        tie_break = state.tie_break()
+        how = {
+            "none": "as the only answer",
+            "agreement": "by agreement: it agrees most with the other answers",
+            "lot": "by lot",
+        }[tie_break]
         pick = f"{winner}'s answer won with {counts[winner]} of {votes} vote(s)"
-        if len(tied) > 1:
+        if tie_break != "none":
             pick += f" (a tie, broken {how})"
         if not votes:
             pick = f"no votes were cast, so {winner}'s answer was chosen {how}"

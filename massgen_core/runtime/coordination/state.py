@@ -341,12 +341,24 @@ class CoordinationState:
             for a in words
         }
 
+    def _ranking(self) -> list[tuple[str, tuple[int, float]]]:
+        """Each answering agent and what ranks it (votes, then agreement), best first; the
+        agents that rank the same stay in ``tie_order``."""
+        counts = self.vote_counts()
+        agreement = self.agreement()
+        order = [a for a in self.tie_order if a in self.answers]
+        return sorted(((a, (counts[a], agreement[a])) for a in order), key=lambda r: r[1], reverse=True)
+
     def winner(self) -> str | None:
         """The agent whose answer has most votes (ties: :meth:`agreement`, then ``tie_order``);
         ``None`` without answers."""
-        if not self.answers:
-            return None
-        counts = self.vote_counts()
-        agreement = self.agreement()
-        candidates = [a for a in self.agent_ids if a in self.answers]
-        return max(candidates, key=lambda a: (counts[a], agreement[a], -self.tie_order.index(a)))
+        ranking = self._ranking()
+        return ranking[0][0] if ranking else None
+
+    def tie_break(self) -> Literal["none", "agreement", "lot"]:
+        """How :meth:`winner` was told apart from the answers with as many votes: it was not
+        tied, it agrees most with the other answers, or ``tie_order`` (the lot) decided."""
+        ranking = self._ranking()
+        if len(ranking) < 2 or ranking[1][1][0] < ranking[0][1][0]:
+            return "none"
+        return "lot" if ranking[1][1] == ranking[0][1] else "agreement"
