@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -232,9 +233,9 @@ def test_an_answer_that_repeats_the_prompts_instructions_is_refused(echo: str) -
 def test_a_presentation_worse_than_the_winning_answer_is_set_aside(
     tmp_path: Path, presented: str, why: str
 ) -> None:
-    from reliability_support import TYPES, coordinating, team_config
+    from reliability_support import TYPES, coordinating
 
-    from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply
+    from massgen_core.testing.fake_provider import RecordedRequest, Reply
 
     if not set(TYPES) <= _installed():
         pytest.skip("needs massgen-openai")
@@ -245,12 +246,7 @@ def test_a_presentation_worse_than_the_winning_answer_is_set_aside(
         presenting = not {"new_answer", "vote"} & set(request.tool_names)
         return Reply(presented) if presenting else normal(request)
 
-    with FakeProviderServer(responder=responder, models=list(answers)) as server:  # type: ignore[arg-type]
-        config = tmp_path / "team.yaml"
-        config.write_text(
-            json.dumps({**team_config(server, list(answers)), "ui": {"display_type": "simple"}})
-        )
-        proc = _massgen(tmp_path, "--config", str(config), "--no-display", "Capital of France?")
+    proc = _run_team(tmp_path, list(answers), responder)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "The capital of France is Paris."
     assert "The presentation was set aside" in proc.stderr or "The presentation failed" in proc.stderr
@@ -260,9 +256,9 @@ def test_a_presentation_worse_than_the_winning_answer_is_set_aside(
 def test_an_answer_repeating_the_instructions_is_refused_and_the_agent_answers_again(
     tmp_path: Path,
 ) -> None:
-    from reliability_support import TYPES, coordinating, reply_of, team_config
+    from reliability_support import TYPES, coordinating, reply_of
 
-    from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply
+    from massgen_core.testing.fake_provider import RecordedRequest, Reply
     from massgen_core.testing.scripted import new_answer_reply
 
     if not set(TYPES) <= _installed():
@@ -276,16 +272,23 @@ def test_an_answer_repeating_the_instructions_is_refused_and_the_agent_answers_a
             return reply_of(new_answer_reply("Decide whether the best current answer fully addresses it."))
         return normal(request)
 
-    with FakeProviderServer(responder=responder, models=list(answers)) as server:  # type: ignore[arg-type]
-        config = tmp_path / "team.yaml"
-        config.write_text(
-            json.dumps({**team_config(server, list(answers)), "ui": {"display_type": "simple"}})
-        )
-        proc = _massgen(tmp_path, "--config", str(config), "--no-display", "Capital of France?")
+    proc = _run_team(tmp_path, list(answers), responder)
     assert proc.returncode == 0, proc.stderr
     assert "[m-0] workflow call refused: new_answer needs your own answer" in proc.stderr
     assert "[m-0] answer 1 as agent1: The capital of France is Paris." in proc.stderr
     assert "Paris" in proc.stdout and "Decide whether" not in proc.stdout
+
+
+def _run_team(tmp_path: Path, models: list[str], responder: Any) -> subprocess.CompletedProcess[str]:
+    """``massgen`` with one agent per model against a fake provider answering with ``responder``."""
+    from reliability_support import team_config
+
+    from massgen_core.testing.fake_provider import FakeProviderServer
+
+    with FakeProviderServer(responder=responder, models=models) as server:
+        config = tmp_path / "team.yaml"
+        config.write_text(json.dumps({**team_config(server, models), "ui": {"display_type": "simple"}}))
+        return _massgen(tmp_path, "--config", str(config), "--no-display", "Capital of France?")
 
 
 def _installed() -> set[str]:
