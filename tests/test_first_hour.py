@@ -160,6 +160,20 @@ def test_a_second_ctrl_c_still_exits_cleanly_and_quickly(tmp_path: Path, gap: fl
     assert json.loads(turn.read_text())["status"] == "cancelled"
 
 
+def test_a_ctrl_c_python_cannot_raise_prints_no_traceback() -> None:
+    # a second Ctrl-C that landed in a weakref callback printed "Exception ignored ... KeyboardInterrupt"
+    from types import SimpleNamespace
+
+    from massgen_core.cli import _quiet_ctrl_c
+
+    seen: list[object] = []
+    hook = _quiet_ctrl_c(seen.append)
+    hook(SimpleNamespace(exc_value=KeyboardInterrupt()))
+    other = SimpleNamespace(exc_value=ValueError("a real problem"))
+    hook(other)
+    assert seen == [other]  # anything else still reaches the hook
+
+
 # -- the demo's answers: position bias, placeholders, degenerate presentations ---------------------
 def test_every_answer_comes_first_for_one_voter_and_labels_stay() -> None:
     from massgen_core.runtime.coordination.state import CoordinationState

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 __all__ = ["SUBCOMMANDS", "main"]
 
@@ -59,6 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return guard(command, debug="--debug" in args)
 
 
+def _quiet_ctrl_c(hook: Callable[[Any], object]) -> Callable[[Any], object]:
+    """``hook``, except for a Ctrl-C that lands where Python cannot raise it (a weakref callback,
+    a ``__del__``, a garbage collection): that is a second Ctrl-C while the first one is being
+    handled, and printing "Exception ignored ... KeyboardInterrupt" would only add a traceback."""
+
+    def quiet(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return None
+        return hook(unraisable)
+
+    return quiet
+
+
 def console_main() -> None:
     """The console script (and ``python -m massgen_core``): :func:`main`, then exit.
 
@@ -75,6 +89,7 @@ def console_main() -> None:
     import os
     import signal
 
+    sys.unraisablehook = _quiet_ctrl_c(sys.unraisablehook)
     status = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     atexit._run_exitfuncs()
