@@ -183,6 +183,32 @@ def test_winner_has_most_votes_and_ties_go_to_registration_order(
     assert winner == tied[0]
 
 
+@given(data=st.data(), ids=agents)
+@settings(max_examples=150, deadline=None)
+def test_ties_on_votes_go_to_the_answer_that_agrees_most_then_to_the_lot(
+    data: st.DataObject, ids: tuple[str, ...]
+) -> None:
+    # the rule, stated against agreement() over every answer (the state computes it only for the tied)
+    state = CoordinationState(ids)
+    with_answers = data.draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+    words = st.lists(st.sampled_from(["paris", "is", "the", "capital", "lyon", "it"]), min_size=1, max_size=4)
+    for agent_id in with_answers:
+        answered(state, agent_id, " ".join(data.draw(words)))
+    votes = data.draw(st.dictionaries(st.sampled_from(ids), st.sampled_from(with_answers)))
+    for voter, target in votes.items():
+        state.start_turn(voter)
+        state.record_vote(voter, target, "")
+    counts, agreement = tally(state.votes.values()), state.agreement()
+    top = max(counts[a] for a in with_answers)
+    tied = [a for a in ids if a in with_answers and counts[a] == top]
+    best = max(agreement[a] for a in tied)
+    assert state.winner() == next(a for a in tied if agreement[a] == best)
+    expected = (
+        "none" if len(tied) == 1 else "lot" if sum(agreement[a] == best for a in tied) > 1 else "agreement"
+    )
+    assert state.tie_break() == expected
+
+
 @given(votes=st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd"))), seed=st.randoms())
 def test_tally_does_not_depend_on_vote_order(votes: list[tuple[str, str]], seed: object) -> None:
     records = [Vote(voter=v, target=t, reason="", version=0) for v, t in votes]

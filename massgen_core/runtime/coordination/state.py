@@ -326,9 +326,10 @@ class CoordinationState:
         """Votes per agent id, from :meth:`deciding_votes`."""
         return tally(self.deciding_votes())
 
-    def agreement(self) -> dict[str, float]:
-        """How much each answer agrees with the others: its mean word overlap (Jaccard) with each
-        other answer, rounded so that equal overlaps compare equal; 0 for a lone answer."""
+    def agreement(self, among: Iterable[str] | None = None) -> dict[str, float]:
+        """How much each answer (of ``among``, by default all) agrees with the others: its mean
+        word overlap (Jaccard) with each other answer, rounded so that equal overlaps compare
+        equal; 0 for a lone answer."""
         words = {a: set(_WORDS.findall(answer.content.lower())) for a, answer in self.answers.items()}
 
         def overlap(a: str, b: str) -> float:
@@ -338,27 +339,31 @@ class CoordinationState:
         others = len(words) - 1
         return {
             a: round(sum(overlap(a, b) for b in words if b != a) / others, 9) if others else 0.0
-            for a in words
+            for a in (words if among is None else among)
         }
 
-    def _ranking(self) -> list[tuple[str, tuple[int, float]]]:
-        """Each answering agent and what ranks it (votes, then agreement), best first; the
-        agents that rank the same stay in ``tie_order``."""
+    def _contenders(self) -> list[tuple[str, float]]:
+        """The answering agents with the most votes, best first: by :meth:`agreement` when more
+        than one, then in ``tie_order``; each with its agreement (0 when it was not needed)."""
         counts = self.vote_counts()
-        agreement = self.agreement()
         order = [a for a in self.tie_order if a in self.answers]
-        return sorted(((a, (counts[a], agreement[a])) for a in order), key=lambda r: r[1], reverse=True)
+        top = max((counts[a] for a in order), default=0)
+        tied = [a for a in order if counts[a] == top]
+        if len(tied) < 2:
+            return [(a, 0.0) for a in tied]
+        agreement = self.agreement(tied)
+        return sorted(((a, agreement[a]) for a in tied), key=lambda r: r[1], reverse=True)
 
     def winner(self) -> str | None:
         """The agent whose answer has most votes (ties: :meth:`agreement`, then ``tie_order``);
         ``None`` without answers."""
-        ranking = self._ranking()
-        return ranking[0][0] if ranking else None
+        contenders = self._contenders()
+        return contenders[0][0] if contenders else None
 
     def tie_break(self) -> Literal["none", "agreement", "lot"]:
         """How :meth:`winner` was told apart from the answers with as many votes: it was not
         tied, it agrees most with the other answers, or ``tie_order`` (the lot) decided."""
-        ranking = self._ranking()
-        if len(ranking) < 2 or ranking[1][1][0] < ranking[0][1][0]:
+        contenders = self._contenders()
+        if len(contenders) < 2:
             return "none"
-        return "lot" if ranking[1][1] == ranking[0][1] else "agreement"
+        return "lot" if contenders[1][1] == contenders[0][1] else "agreement"
