@@ -164,10 +164,11 @@ class CoordinationState:
     def view(self, reader: str | None = None) -> AnswerView:
         """The current answers in label order, or in the order ``reader`` sees them: rotated to
         start after its own label."""
-        n = len(self.agent_ids)
         start = self.agent_ids.index(reader) + 1 if reader is not None else 0
-        ordered = sorted(self.answers.values(), key=lambda a: (self.agent_ids.index(a.agent_id) - start) % n)
-        return AnswerView(version=self.version, answers=tuple(ordered))
+        rotated = self.agent_ids[start:] + self.agent_ids[:start]
+        return AnswerView(
+            version=self.version, answers=tuple(self.answers[a] for a in rotated if a in self.answers)
+        )
 
     def agent_for(self, label: str) -> str:
         """The agent id behind an anonymous label."""
