@@ -8,7 +8,8 @@
    path is computed from the run's own events: a turn starts once the agent's previous turn and
    every answer it sees are done, and costs ``LATENCY`` per request in it; the presentation
    starts when every agent is done. Coordination time runs from ``RunStarted`` (backends built)
-   to the end; ``setup_s`` (building the backends) is reported apart. Also reported: provider
+   to ``RunFinished`` (the caller has the answer); ``setup_s`` (building the backends) and
+   ``teardown_s`` (closing their clients after the answer) are reported apart. Also reported: provider
    requests, and the bytes of the request bodies (prompts) the coordination sent. The fake
    provider times each reply from the request's arrival (its own load adds nothing) and
    delivers it in two ways (``DELIVERIES``): **at once**, the whole reply after ``LATENCY`` in
@@ -159,15 +160,21 @@ def critical_path(
     return begin + cost(presenter, presentation_requests) if presenter else begin
 
 
-async def timed(events: AsyncIterator[Any]) -> tuple[list[Any], float, float]:
-    """The events, the setup time (until RunStarted) and the coordination time (RunStarted to the end)."""
+async def timed(events: AsyncIterator[Any]) -> tuple[list[Any], float, float, float]:
+    """The events and three times: setup (until ``RunStarted``: building the backends), the
+    coordination (``RunStarted`` to ``RunFinished``, when the caller has the answer) and teardown
+    (``RunFinished`` to the end: closing the backends' clients and connections)."""
     started = time.perf_counter()
-    out, began = [], started
+    out, began, finished = [], started, None
     async for event in events:
         if event.kind == "run_started":
             began = time.perf_counter()
+        elif event.kind == "run_finished":
+            finished = time.perf_counter()
         out.append(event)
-    return out, began - started, time.perf_counter() - began
+    ended = time.perf_counter()
+    finished = finished or ended
+    return out, began - started, finished - began, ended - finished
 
 
 def summarize(
@@ -176,6 +183,7 @@ def summarize(
     events: list[Any],
     setup: float,
     wall: float,
+    teardown: float,
     durations: dict[str, list[float]] | None = None,
 ) -> dict[str, Any]:
     """A run's row. With the provider's real ``durations`` per request, the excess over the
@@ -188,6 +196,7 @@ def summarize(
         "transport": transport,
         "setup_s": round(setup, 3),
         "coordination_s": round(wall, 3),
+        "teardown_s": round(teardown, 3),
         "critical_path_s": round(path, 3),
         "overhead_pct": round(100 * (wall / path - 1), 1),
         "requests": result.total_usage.requests,
@@ -216,10 +225,10 @@ def scripted_parallel_run(n: int) -> dict[str, Any]:
 
     ledger = UsageLedger()
     agents = [scripted_agent(f"agent_{i}", responder=responder(i), ledger=ledger) for i in range(n)]
-    events, setup, wall = asyncio.run(
+    events, setup, wall, teardown = asyncio.run(
         timed(Orchestrator(agents, CoordinationSettings()).run("What is the capital of France?"))
     )
-    return summarize(n, "scripted, in process", events, setup, wall)
+    return summarize(n, "scripted, in process", events, setup, wall, teardown)
 
 
 @contextmanager
@@ -245,7 +254,7 @@ def fake_provider(latency: float, delivery: str = "at once") -> Iterator[tuple[s
 def fake_provider_run(n: int, delivery: str) -> dict[str, Any]:
     from massgen_core.runtime.api import coordinate
 
-    runs: list[tuple[list[Any], float, float]] = []
+    runs: list[tuple[list[Any], float, float, float]] = []
 
     def config(url: str, run: int) -> dict[str, Any]:
         agents = [
@@ -267,13 +276,15 @@ def fake_provider_run(n: int, delivery: str) -> dict[str, Any]:
         for run in range(1, RUNS + 1):
             runs.append(asyncio.run(timed(coordinate(config(url, run), "What is the capital of France?"))))
     rows = []
-    for run, (events, setup, wall) in enumerate(runs, start=1):
+    for run, (events, setup, wall, teardown) in enumerate(runs, start=1):
         durations: dict[str, list[float]] = {}
         for model, arrived, finished in stats["timings"]:
             prefix, _, index = model.rpartition("-")
             if prefix == f"bench-r{run}":
                 durations.setdefault(f"agent_{index}", []).append(finished - arrived)
-        rows.append(summarize(n, f"fake provider, openai SDKs, {delivery}", events, setup, wall, durations))
+        rows.append(
+            summarize(n, f"fake provider, openai SDKs, {delivery}", events, setup, wall, teardown, durations)
+        )
     row = sorted(rows, key=lambda r: r["overhead_pct"])[len(rows) // 2]  # the median run
     row["overhead_range"] = f"{min(r['overhead_pct'] for r in rows)}..{max(r['overhead_pct'] for r in rows)}"
     served = RUNS + 1  # the warm-up too
