@@ -127,6 +127,7 @@ async def soak(runs: int, *, fault_rate: float = 0.1, seed: int = 18, warmup: in
                 if i + 1 == min(warmup, runs):
                     after_warmup = sample()
             at_end = sample()
+        server.wait_idle()  # the server's side of the connections the team closed: not ours
         closed = sample()
     return {
         "runs": runs,

@@ -165,6 +165,21 @@ def test_anthropic_and_gemini_model_lists() -> None:
         assert httpx2.get(server.url + "/v1beta/models").json()["models"][0]["name"] == "models/m1"
 
 
+def test_wait_idle_returns_once_the_server_has_closed_its_side() -> None:
+    import os
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    with FakeProviderServer() as server:
+        before = open_fds()
+        with httpx2.Client() as client:  # keeps its connection open after the reply
+            assert client.post(server.url + "/v1/chat/completions", json=CHAT).status_code == 200
+            assert not server.wait_idle(timeout=0.2)  # the server still holds its side
+        assert server.wait_idle(timeout=5)
+        assert open_fds() <= before  # neither side of the connection is left in this process
+
+
 def test_stop_does_not_hang_on_stalled_streams() -> None:
     server = FakeProviderServer().start()
     server.enqueue(*[Reply("x", fault=Stall(after=0)) for _ in range(3)])

@@ -103,6 +103,9 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
         finally:
+            self.server.shutdown_request(
+                self.connection
+            )  # closed before untracked (wait_idle); closing twice is harmless
             self.server.owner._untrack(self.connection)
 
     def do_GET(self) -> None:

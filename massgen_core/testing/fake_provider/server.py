@@ -63,6 +63,7 @@ class FakeProviderServer:
         self._lock = threading.Lock()
         self._request_arrived = threading.Condition(self._lock)
         self._connections: dict[socket.socket, threading.Thread] = {}
+        self._idle = threading.Condition(self._lock)  # notified when a connection is closed
         self._stopping = threading.Event()
         self._httpd: LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -82,6 +83,13 @@ class FakeProviderServer:
         )
         self._thread.start()
         return self
+
+    def wait_idle(self, timeout: float = 2.0) -> bool:
+        """Wait until the server holds no connection: a client's close reaches the server's side
+        of the connection a moment later, in its handler thread. ``False`` if some are still
+        open after ``timeout`` seconds (for leak checks that count the process's sockets)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._connections, timeout)
 
     def stop(self, timeout: float = 2.0) -> None:
         """Stop serving; open streams (stalled ones too) are dropped. Never blocks beyond ``timeout``."""
@@ -218,5 +226,6 @@ class FakeProviderServer:
             self._connections[connection] = thread
 
     def _untrack(self, connection: socket.socket) -> None:
-        with self._lock:
+        with self._idle:
             self._connections.pop(connection, None)
+            self._idle.notify_all()
