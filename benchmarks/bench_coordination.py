@@ -9,8 +9,10 @@
    every answer it sees are done, and costs ``LATENCY`` per request in it; the presentation
    starts when every agent is done. Coordination time runs from ``RunStarted`` (backends built)
    to ``RunFinished`` (the caller has the answer); ``setup_s`` (building the backends) and
-   ``teardown_s`` (closing their clients after the answer) are reported apart. Also reported: provider
-   requests, and the bytes of the request bodies (prompts) the coordination sent. The fake
+   ``teardown_s`` (closing their clients after the answer) are reported apart. ``peak_rss_mb`` is
+   the bench process's peak memory after the row's runs (the fake provider is another process;
+   rows run from the fewest agents up, so it is an upper bound for the row's runs). Also
+   reported: provider requests, and the bytes of the request bodies (prompts) the coordination sent. The fake
    provider times each reply from the request's arrival (its own load adds nothing) and
    delivers it in two ways (``DELIVERIES``): **at once**, the whole reply after ``LATENCY`` in
    one write, so every streamed event of every agent of a round lands together: the worst
@@ -48,6 +50,7 @@ import gc
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -289,6 +292,8 @@ def fake_provider_run(n: int, delivery: str) -> dict[str, Any]:
     row["overhead_range"] = f"{min(r['overhead_pct'] for r in rows)}..{max(r['overhead_pct'] for r in rows)}"
     served = RUNS + 1  # the warm-up too
     row["prompt_kbytes"] = round(stats["prompt_bytes"] / served / 1024, 1)
+    # the bench process's peak so far (the fake provider runs apart): an upper bound for this run's
+    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     assert stats["requests"] == served * row["requests"]
     return row
 
