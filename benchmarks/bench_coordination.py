@@ -12,8 +12,8 @@
    ``teardown_s`` (closing their clients after the answer) are reported apart. ``peak_rss_mb`` is
    the bench process's peak memory after the row's runs (the fake provider is another process;
    rows run from the fewest agents up, so it is an upper bound for the row's runs). Also
-   reported: provider requests, and the bytes of the request bodies (prompts) the coordination sent. The fake
-   provider times each reply from the request's arrival (its own load adds nothing) and
+   reported: provider requests, and the bytes of the request bodies (prompts) the coordination
+   sent. The fake provider times each reply from the request's arrival (its own load adds nothing) and
    delivers it in two ways (``DELIVERIES``): **at once**, the whole reply after ``LATENCY`` in
    one write, so every streamed event of every agent of a round lands together: the worst
    case, where all of the client's CPU for the round sits on the critical path; and

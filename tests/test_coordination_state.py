@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -162,19 +164,28 @@ def test_state_rejects_impossible_events() -> None:
 agents = st.integers(min_value=1, max_value=8).map(lambda n: tuple(f"id{i}" for i in range(n)))
 
 
+def voted_state(
+    data: st.DataObject, ids: tuple[str, ...], content: Callable[[str], st.SearchStrategy[str]]
+) -> tuple[CoordinationState, list[str]]:
+    """A state where some agents answered (each answer drawn from ``content(agent_id)``) and
+    some voted; with the agents that answered."""
+    state = CoordinationState(ids)
+    with_answers = data.draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+    for agent_id in with_answers:
+        answered(state, agent_id, data.draw(content(agent_id)))
+    votes = data.draw(st.dictionaries(st.sampled_from(ids), st.sampled_from(with_answers)))
+    for voter, target in votes.items():
+        state.start_turn(voter)
+        state.record_vote(voter, target, "")
+    return state, with_answers
+
+
 @given(data=st.data(), ids=agents)
 @settings(max_examples=100, deadline=None)
 def test_winner_has_most_votes_and_ties_go_to_registration_order(
     data: st.DataObject, ids: tuple[str, ...]
 ) -> None:
-    state = CoordinationState(ids)
-    with_answers = data.draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
-    for agent_id in with_answers:
-        answered(state, agent_id, agent_id)
-    votes = data.draw(st.dictionaries(st.sampled_from(ids), st.sampled_from(with_answers)))
-    for voter, target in votes.items():
-        state.start_turn(voter)
-        state.record_vote(voter, target, "")
+    state, with_answers = voted_state(data, ids, st.just)  # no two answers share a word
     counts = tally(state.votes.values())
     winner = state.winner()
     assert winner in with_answers
@@ -189,15 +200,8 @@ def test_ties_on_votes_go_to_the_answer_that_agrees_most_then_to_the_lot(
     data: st.DataObject, ids: tuple[str, ...]
 ) -> None:
     # the rule, stated against agreement() over every answer (the state computes it only for the tied)
-    state = CoordinationState(ids)
-    with_answers = data.draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
     words = st.lists(st.sampled_from(["paris", "is", "the", "capital", "lyon", "it"]), min_size=1, max_size=4)
-    for agent_id in with_answers:
-        answered(state, agent_id, " ".join(data.draw(words)))
-    votes = data.draw(st.dictionaries(st.sampled_from(ids), st.sampled_from(with_answers)))
-    for voter, target in votes.items():
-        state.start_turn(voter)
-        state.record_vote(voter, target, "")
+    state, with_answers = voted_state(data, ids, lambda _: words.map(" ".join))
     counts, agreement = tally(state.votes.values()), state.agreement()
     top = max(counts[a] for a in with_answers)
     tied = [a for a in ids if a in with_answers and counts[a] == top]

@@ -103,9 +103,8 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
         finally:
-            self.server.shutdown_request(
-                self.connection
-            )  # closed before untracked (wait_idle); closing twice is harmless
+            # closed before it is untracked, for wait_idle (socketserver's own close after is a no-op)
+            self.server.shutdown_request(self.connection)
             self.server.owner._untrack(self.connection)
 
     def do_GET(self) -> None:
