@@ -968,3 +968,16 @@ def test_choices_are_checked_in_one_place_also_for_options_built_in_python() -> 
         raises(load_config, {"agent": {"backend": {"type": "scripted", "filesystem_tools": "bogus"}}})
     )
     assert "filesystem_tools" in str(issue)
+
+
+def test_a_team_may_name_itself_and_a_bad_name_is_placed(tmp_path: Path) -> None:
+    from massgen_core.config.dump import dump_config
+
+    good = tmp_path / "good.yaml"
+    good.write_text("name: research-team/v2\nagent: {id: a, backend: {type: scripted}}\n")
+    config = load_config(good)
+    assert config.name == "research-team/v2" and dump_config(config)["name"] == "research-team/v2"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: 'two words'\nagent: {id: a, backend: {type: scripted}}\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml:1:7: name: the team's name must be letters, digits"):
+        load_config(bad)

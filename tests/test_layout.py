@@ -127,4 +127,4 @@ def test_the_folders_are_the_architecture() -> None:
         "tools",
     ]
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert loose == ["__init__.py", "__main__.py", "lazy.py", "version.py"]
+    assert loose == ["__init__.py", "__main__.py", "events.py", "lazy.py", "version.py"]

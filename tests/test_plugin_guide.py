@@ -48,6 +48,7 @@ def test_every_block_is_executed_by_a_test() -> None:
         "massgen_acme.py",
         "test_acme_conformance.py",
         "scripted.yaml",
+        "massgen_tally.py",
     }
 
 
@@ -81,6 +82,23 @@ def test_the_echo_team_coordinates(echo_site: Path, tmp_path: Path) -> None:
     (tmp_path / "typo.yaml").write_text(typo)
     checked = run_massgen("validate", "typo.yaml", pythonpath=echo_site, cwd=tmp_path)
     assert checked.returncode == 2 and "typo.yaml:4:" in checked.stderr and "prefix" in checked.stderr
+
+
+def test_the_command_plugin_runs_a_team(echo_site: Path, tmp_path: Path) -> None:
+    (echo_site / "massgen_tally.py").write_text(source("massgen_tally.py"))
+    info = echo_site / "massgen_tally-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: massgen-tally\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[massgen]\ntally = massgen_tally\n")
+    (tmp_path / "team.yaml").write_text(source("team.yaml"))
+    env = {"MASSGEN_CACHE_DIR": str(tmp_path / "cache")}
+    listed = run_massgen("--help", pythonpath=echo_site, env=env)
+    assert "massgen tally" in listed.stdout and "by how many votes (massgen-tally)" in listed.stdout
+    result = run_massgen("tally", "team.yaml", "hello", pythonpath=echo_site, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("loud won with 2 vote(s): !! I heard "), result.stdout
+    wrong = run_massgen("tally", "team.yaml", pythonpath=echo_site, cwd=tmp_path, env=env)
+    assert (wrong.returncode, wrong.stderr) == (1, "error: usage: massgen tally CONFIG QUESTION\n")
 
 
 def test_the_options_example_validates(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 ``massgen [run options] "question"`` runs agents (see :mod:`massgen_core.cli.run`); the words
 below are subcommands. Each subcommand lives in its own module, imported only when used, so
-``massgen --help`` stays fast.
+``massgen --help`` stays fast. Plugins add subcommands through the ``massgen_commands`` hook
+(:mod:`massgen_core.host.commands`); a built-in name always means the built-in command.
 """
 
 from __future__ import annotations
@@ -35,11 +36,57 @@ DECLARATIONS_ONLY = frozenset({"plugins", "backends", "capabilities"})
 
 
 def subcommand_help() -> str:
-    width = max(len(name) for name in SUBCOMMANDS)
+    from ..host.commands import listed_commands
+
+    rows = [(name, text) for name, (_, text) in SUBCOMMANDS.items()]
+    rows += [(name, f"{text} ({dist})") for name, text, dist in listed_commands(SUBCOMMANDS)]
+    width = max(len(name) for name, _ in rows)
     lines = ["subcommands:"]
-    lines += [f"  massgen {name.ljust(width)}  {text}" for name, (_, text) in SUBCOMMANDS.items()]
+    lines += [f"  massgen {name.ljust(width)}  {text}" for name, text in rows]
     lines.append("run `massgen SUBCOMMAND --help` for a subcommand's options")
     return "\n".join(lines)
+
+
+def _plugin_command(word: str) -> Callable[[Sequence[str]], int] | None:
+    """The ``main`` of the plugin command named ``word``, else ``None`` (``word`` is a question).
+
+    :raises MassgenError: ``word`` names a command that cannot run: two plugins declare it, or
+        its plugin is not installed or its module does not load.
+    """
+    from ..host.commands import KNOWN_COMMANDS, NAME, installed_commands
+
+    if not NAME.match(word):
+        return None
+    from ..plugin.errors import MassgenError
+
+    found = installed_commands(SUBCOMMANDS)
+    if word in found.conflicts:
+        plugins = " and ".join(found.conflicts[word])
+        raise MassgenError(
+            f"`massgen {word}` is declared by the plugins {plugins}: keep one (uninstall the other, "
+            f"or MASSGEN_DISABLE_PLUGINS=NAME); `massgen plugins` lists them"
+        )
+    command = found.commands.get(word)
+    if command is None:
+        dist = KNOWN_COMMANDS.get(word)
+        if dist is None:
+            return None
+        from ..host.registry import pip_install
+
+        raise MassgenError(
+            f"`massgen {word}` comes from the {dist} plugin, which is not installed (or not loaded: "
+            f"`massgen plugins` shows it): {pip_install(dist)}"
+        )
+    try:
+        return command.spec.load_main()
+    except Exception as exc:
+        from ..host.registry import pip_install
+
+        dist = command.distribution or command.plugin
+        raise MassgenError(
+            f"`massgen {word}` (plugin {command.plugin}) could not be loaded: {type(exc).__name__}: "
+            f"{exc}; reinstall it: {pip_install(dist, upgrade=True)}"
+        ) from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,17 +94,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     from .errors import guard
 
+    debug = "--debug" in args
     if args and args[0] in SUBCOMMANDS:
         name, rest = SUBCOMMANDS[args[0]][0], args[1:]
+        command = lambda: importlib.import_module(name).main(rest)  # noqa: E731
     else:
-        name, rest = "massgen_core.cli.run", args
-    command = lambda: importlib.import_module(name).main(rest)  # noqa: E731
+        word = args[0] if args else ""
+
+        def command() -> int:
+            plugin_main = _plugin_command(word)
+            if plugin_main is not None:
+                return plugin_main(args[1:])
+            status: int = importlib.import_module("massgen_core.cli.run").main(args)
+            return status
+
     if args and args[0] in DECLARATIONS_ONLY:
-        return guard(command, debug="--debug" in args)
+        return guard(command, debug=debug)
     from ..records.redaction import redacted_output
 
     with redacted_output():  # no key reaches the terminal, whatever a provider's error echoed
-        return guard(command, debug="--debug" in args)
+        return guard(command, debug=debug)
 
 
 def _quiet_ctrl_c(hook: Callable[[Any], object]) -> Callable[[Any], object]:

@@ -152,11 +152,9 @@ def main(argv: Sequence[str]) -> int:
     from ..batch.progress import BatchProgress, Tally
     from ..batch.questions import BatchInputError, read_questions
     from ..batch.run import Batch
-    from ..config.interpolate import load_dotenv_file
-    from ..records.runlog import configure_logging
+    from .setup import prepare_command
 
-    load_dotenv_file(Path.cwd())
-    configure_logging(debug=args.debug)
+    prepare_command(debug=args.debug)
     questions_file = Path(args.questions)
     questions = read_questions(questions_file)
     if not questions:

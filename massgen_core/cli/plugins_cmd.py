@@ -22,11 +22,14 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
+    from ..host.commands import installed_commands
     from ..host.plugin_host import get_host
     from ..host.registry import get_registry
+    from . import SUBCOMMANDS
 
     host = get_host()
     get_registry(host)  # calling the declaration hooks records plugins whose hooks misbehave
+    installed_commands(SUBCOMMANDS)  # and refreshes the commands `massgen --help` lists
     records = sorted(host.records.values(), key=lambda r: (r.status != "builtin", r.name))
     if args.json:
         print_json([r.as_dict() for r in records])

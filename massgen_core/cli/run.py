@@ -190,12 +190,11 @@ class _Runner:
         """Run one question; prints the final answer. Returns the exit status."""
         from pathlib import Path
 
-        from ..records.runlog import DEFAULT_LOG_ROOT, new_run_id
+        from ..records.runlog import new_run_id, run_log_dir
 
         self.session = self.session or self.store.create()
         earlier = len(self.session.history())
-        logging_on = self.config.ui.logging_enabled and not self.args.no_logs
-        log_dir = Path(DEFAULT_LOG_ROOT) / new_run_id() if logging_on else None
+        log_dir = None if self.args.no_logs else run_log_dir(self.config, new_run_id())
         display = self._display()
         try:
             result = runner.run(
@@ -317,22 +316,19 @@ def main(argv: Sequence[str]) -> int:
     _check_output_file(args.output_file, parser)
 
     import asyncio
-    from pathlib import Path
 
-    from ..config.interpolate import load_dotenv_file
     from ..plugin.errors import MassgenError
-    from ..records.runlog import configure_logging
-    from ..records.sessions import DEFAULT_SESSION_ROOT, SessionStore
+    from ..records.sessions import SessionStore
+    from .setup import prepare_command
 
     sigterm = _Sigterm()
     sigterm.install()
     try:
-        load_dotenv_file(Path.cwd())
-        configure_logging(debug=args.debug)
+        prepare_command(debug=args.debug)
         config = _load_config(args, parser)
         from ..runtime.team import Team
 
-        store = SessionStore(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
+        store = SessionStore.of(config)
         cli = _Runner(args, Team(config), store, sigterm)
         cli.team.attachments(args.attach)  # a missing or unsuitable -a file is reported before any run
         if args.session_id:

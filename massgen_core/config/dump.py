@@ -18,7 +18,7 @@ MASK = "***"
 
 
 def dump_config(config: RunConfig, *, include_defaults: bool = False) -> dict[str, Any]:
-    """``config`` as a plain dict (``agents``, ``orchestrator``, ``ui``, ``timeout_settings``).
+    """``config`` as a plain dict (``name``, ``agents``, ``orchestrator``, ``ui``, ``timeout_settings``).
 
     Secret options (``api_key`` and any option a plugin marks ``secret``) are replaced by
     ``"***"``. By default only values that differ from their defaults are written (plus each
@@ -40,7 +40,8 @@ def dump_config(config: RunConfig, *, include_defaults: bool = False) -> dict[st
         if agent.system_message is not None:
             entry["system_message"] = agent.system_message
         agents.append(entry)
-    out: dict[str, Any] = {"agents": agents}
+    out: dict[str, Any] = {"name": config.name} if config.name is not None else {}
+    out["agents"] = agents
     for name in ("orchestrator", "ui", "timeout_settings"):
         section = _fields(getattr(config, name), include_defaults)
         if section or include_defaults:

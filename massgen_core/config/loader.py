@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,8 +36,10 @@ __all__ = ["ConfigSource", "load_config", "single_agent_config"]
 ConfigSource = str | os.PathLike[str] | Mapping[str, Any]
 T = TypeVar("T")
 
-TOP_LEVEL_KEYS = ("agent", "agents", "backend", "orchestrator", "ui", "timeout_settings")
+TOP_LEVEL_KEYS = ("name", "agent", "agents", "backend", "orchestrator", "ui", "timeout_settings")
 AGENT_KEYS = ("id", "backend", "system_message")
+TEAM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}")
+TEAM_NAME_RULE = "letters, digits and '_', '-', '.', ':', '/' (a model name), at most 128 characters"
 _AGENT_SOURCES = ("agents", "agent", "backend")
 
 
@@ -226,6 +229,7 @@ def _build(
                 (key,), f"unknown top-level key {key!r}{suggestion(key, TOP_LEVEL_KEYS)}", unknown=True
             )
 
+    name = _name(data.get("name"), issues)
     agents = _agents(data, registry, issues, base, config_dir or base)
     orchestrator, nested_timeouts = _orchestrator(data.get("orchestrator"), issues, base)
     ui = _section(data.get("ui"), ("ui",), UiConfig, issues)
@@ -244,6 +248,7 @@ def _build(
     _check_storage(orchestrator, [a.id for a in agents], base, issues)
     issues.raise_if_any()
     return RunConfig(
+        name=name,
         agents=tuple(agents),
         orchestrator=orchestrator,
         ui=ui,
@@ -251,6 +256,16 @@ def _build(
         source=source,
         compat=tuple(compat),
     )
+
+
+def _name(raw: Any, issues: IssueList) -> str | None:
+    """The team's ``name:`` (what ``massgen serve`` serves it as), checked against :data:`TEAM_NAME`."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not TEAM_NAME.fullmatch(raw):
+        issues.at_value(("name",), f"the team's name must be {TEAM_NAME_RULE}, got {raw!r}")
+        return None
+    return raw
 
 
 def _section(raw: Any, path: ConfigPath, cls: type[T], issues: IssueList) -> T:

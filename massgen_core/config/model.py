@@ -171,10 +171,12 @@ class RunConfig:
     """A whole validated config: the agents and the run's settings.
 
     ``source`` names where it was loaded from (a file path, ``"<string>"``...); it is not part
-    of equality.
+    of equality. ``name`` is the team's name, when the config gives one (``massgen serve``
+    serves the team under it).
     """
 
     agents: tuple[AgentConfig, ...]
+    name: str | None = None
     orchestrator: OrchestratorConfig = OrchestratorConfig()
     ui: UiConfig = UiConfig()
     timeout_settings: TimeoutSettings = TimeoutSettings()

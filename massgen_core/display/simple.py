@@ -1,4 +1,9 @@
-"""Plain progress lines (``ui.display_type: simple``, and ``--no-display`` on stderr)."""
+"""Plain progress lines (``ui.display_type: simple``, and ``--no-display`` on stderr).
+
+:class:`ProgressLines` says each coordination step in one line; :class:`SimpleDisplay` prints
+them, then the summary table. (``massgen serve`` streams the same lines to clients that ask
+for the coordination's progress.)
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from ..runtime.coordination.events import (
 from .board import Board
 from .summary import COLUMNS, fits, stacked_rows, summary_rows
 
-__all__ = ["SimpleDisplay"]
+__all__ = ["ProgressLines", "SimpleDisplay"]
 
 
 def _first_line(text: str, limit: int = 100) -> str:
@@ -31,56 +36,64 @@ def _first_line(text: str, limit: int = 100) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-class SimpleDisplay:
-    """One line per coordination step; no streamed text."""
+class ProgressLines:
+    """One line per coordination step (``None`` for the events that are not one: streamed
+    text, usage, the end of the run). Feed it every event of a run, in order."""
 
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
+    def __init__(self) -> None:
         self.board = Board()
 
-    def _line(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
-    def handle(self, event: CoordinationEvent) -> None:
+    def line(self, event: CoordinationEvent) -> str | None:
         self.board.apply(event)
         if isinstance(event, AgentOutput):
             if isinstance(event.event, Restart):
-                self._line(f"[{event.agent_id}] reply broke off, retrying: {_first_line(event.event.reason)}")
-            return
-        label = self.board.label
+                return f"[{event.agent_id}] reply broke off, retrying: {_first_line(event.event.reason)}"
+            return None
         if isinstance(event, RunStarted):
             who = ", ".join(
                 f"{a.agent_id} ({a.backend}{'/' + a.model if a.model else ''})" for a in event.agents
             )
             planning = ", planning mode" if event.planning_mode else ""
-            self._line(f"massgen: {len(event.agents)} agent(s){planning}: {who}")
-        elif isinstance(event, TurnStarted):
-            self._line(
-                f"[{event.agent_id}] round {event.round}: working ({event.answers_seen} answer(s) in view)"
-            )
-        elif isinstance(event, AnswerSubmitted):
-            self._line(
+            return f"massgen: {len(event.agents)} agent(s){planning}: {who}"
+        if isinstance(event, TurnStarted):
+            return f"[{event.agent_id}] round {event.round}: working ({event.answers_seen} answer(s) in view)"
+        if isinstance(event, AnswerSubmitted):
+            return (
                 f"[{event.agent_id}] answer {event.revision} as {event.label}: {_first_line(event.content)}"
             )
-        elif isinstance(event, VoteCast):
-            self._line(
-                f"[{event.agent_id}] voted for {event.target_label} ({event.target_id}): {event.reason}"
-            )
-        elif isinstance(event, VotesCleared):
+        if isinstance(event, VoteCast):
+            return f"[{event.agent_id}] voted for {event.target_label} ({event.target_id}): {event.reason}"
+        if isinstance(event, VotesCleared):
             voters = ", ".join(event.voters)
-            self._line(
-                f"[{event.by_agent_id}] new answer from {label(event.by_agent_id)}: {voters} reconsider"
-            )
-        elif isinstance(event, AgentNotice):
-            self._line(f"[{event.agent_id}] {event.message}")
-        elif isinstance(event, AgentFailed):
-            self._line(f"[{event.agent_id}] FAILED ({event.error_kind}): {event.reason}")
-        elif isinstance(event, CoordinationEnded):
-            self._line(f"coordination ended: {event.summary}")
-        elif isinstance(event, PresentationStarted):
-            self._line(f"[{event.agent_id}] presenting the final answer")
+            by = event.by_agent_id
+            return f"[{by}] new answer from {self.board.label(by)}: {voters} reconsider"
+        if isinstance(event, AgentNotice):
+            return f"[{event.agent_id}] {event.message}"
+        if isinstance(event, AgentFailed):
+            return f"[{event.agent_id}] FAILED ({event.error_kind}): {event.reason}"
+        if isinstance(event, CoordinationEnded):
+            return f"coordination ended: {event.summary}"
+        if isinstance(event, PresentationStarted):
+            return f"[{event.agent_id}] presenting the final answer"
+        return None
+
+
+class SimpleDisplay:
+    """One line per coordination step; no streamed text."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.lines = ProgressLines()
+
+    def _line(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def handle(self, event: CoordinationEvent) -> None:
+        line = self.lines.line(event)
+        if line is not None:
+            self._line(line)
         elif isinstance(event, RunFinished):
-            rows = summary_rows(self.board, event.result)
+            rows = summary_rows(self.lines.board, event.result)
             if not self.stream.isatty() or fits(rows, terminal_width()):  # a file or pipe: no width
                 self._line(format_table(COLUMNS, rows))
             else:  # a narrow terminal: one line per agent instead of a table that wraps

@@ -9,6 +9,10 @@ file per interpreter, keyed by the interpreter, ``sys.path`` and the modificatio
 ``sys.path`` entry (the scheme stevedore uses). ``importlib.metadata`` stays the one source of
 truth: it is asked whenever the key changes.
 
+The same file keeps the plugin commands' names and help lines for ``massgen --help``
+(:func:`remember_commands`, :func:`cached_commands`; see :mod:`massgen_core.host.commands`):
+they are dropped with the entry points whenever the key changes.
+
 ``MASSGEN_PLUGIN_CACHE=0`` turns the cache off. It lives in ``MASSGEN_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/massgen``, else ``~/.cache/massgen``; a cache that cannot be read or written is
 ignored, never an error.
@@ -24,7 +28,7 @@ import sys
 from typing import Any, NamedTuple
 from zlib import crc32
 
-__all__ = ["FoundEntryPoint", "cache_dir", "find_entry_points"]
+__all__ = ["FoundEntryPoint", "cache_dir", "cached_commands", "find_entry_points", "remember_commands"]
 
 _FORMAT = 1
 
@@ -55,22 +59,65 @@ def cache_dir(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
     )
 
 
+GROUP = "massgen"
+
+
+def _cache_enabled() -> bool:
+    return os.environ.get("MASSGEN_PLUGIN_CACHE", "1").lower() not in ("0", "false", "no", "off")
+
+
+def _cache_file() -> str:
+    return os.path.join(cache_dir(), f"entry-points-{crc32(sys.executable.encode()):08x}.json")
+
+
+def _cached(group: str) -> dict[str, Any] | None:
+    """The cache file's data, when it holds ``group`` under the current key."""
+    try:
+        with open(_cache_file(), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("key") == _cache_key(group) else None
+
+
 def find_entry_points(group: str) -> list[FoundEntryPoint]:
     """The entry points of ``group``, sorted by distribution and name."""
-    if os.environ.get("MASSGEN_PLUGIN_CACHE", "1").lower() in ("0", "false", "no", "off"):
+    if not _cache_enabled():
         return _scan(group)
-    key = _cache_key(group)
-    file = os.path.join(cache_dir(), f"entry-points-{crc32(sys.executable.encode()):08x}.json")
+    data = _cached(group)
     try:
-        with open(file, encoding="utf-8") as f:
-            data = json.load(f)
-        if data.get("key") == key:
+        if data is not None:
             return [FoundEntryPoint(*item) for item in data["entry_points"]]
-    except (OSError, ValueError, TypeError, KeyError):
+    except (TypeError, KeyError):
         pass
     found = _scan(group)
-    _write(file, {"key": key, "entry_points": [list(ep) for ep in found]})
+    _write(_cache_file(), {"key": _cache_key(group), "entry_points": [list(ep) for ep in found]})
     return found
+
+
+def _plugin_selection() -> list[str | None]:
+    """What decides which plugins load, besides the installed ones (see ``plugin_host``)."""
+    return [os.environ.get("MASSGEN_LOAD_PLUGINS"), os.environ.get("MASSGEN_DISABLE_PLUGINS")]
+
+
+def cached_commands() -> list[tuple[str, str, str]] | None:
+    """The plugin commands last collected, ``(name, help, distribution)``; ``None`` when the
+    cache has none for the installed distributions and the plugins selected now."""
+    data = _cached(GROUP) if _cache_enabled() else None
+    if data is None or data.get("commands_for") != _plugin_selection():
+        return None
+    try:
+        return [(str(n), str(h), str(d)) for n, h, d in data["commands"]]
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def remember_commands(commands: list[list[str]]) -> None:
+    """Keep the plugin commands just collected, beside the entry points they came from."""
+    data = _cached(GROUP) if _cache_enabled() else None
+    selection = _plugin_selection()
+    if data is not None and (data.get("commands"), data.get("commands_for")) != (commands, selection):
+        _write(_cache_file(), {**data, "commands": commands, "commands_for": selection})
 
 
 def _cache_key(group: str) -> list[Any]:

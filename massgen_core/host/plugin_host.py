@@ -39,7 +39,7 @@ import pluggy
 from ..plugin import hookspecs
 from ..plugin.errors import PluginError
 from ..version import __version__
-from .entry_points import FoundEntryPoint, find_entry_points
+from .entry_points import GROUP, FoundEntryPoint, find_entry_points
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -51,7 +51,7 @@ __all__ = [
     "host_from_env",
 ]
 
-ENTRY_POINT_GROUP = "massgen"
+ENTRY_POINT_GROUP = GROUP
 BUILTIN_PLUGINS: tuple[str, ...] = ("massgen_core.host.builtin",)
 Status = Literal["builtin", "loaded", "error", "failed", "disabled", "skipped"]
 #: ``(plugin name, message, exception)`` for a problem found while calling a hook

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from .specs import (
         BackendContext,
         BackendSpec,
+        CommandSpec,
         FileAccess,
         McpServerSpec,
         ModelSpec,
@@ -110,6 +111,7 @@ _LOCATIONS: dict[str, str] = {
     "BuiltinToolActivity": ".stream",
     "CapabilityKind": ".capabilities",
     "ChatRequest": ".backend",
+    "CommandSpec": ".specs",
     "Citation": ".stream",
     "ConfigError": ".errors",
     "ConnectionFailedError": ".errors",
@@ -189,6 +191,7 @@ __all__ = [
     "CapabilityKind",
     "ChatRequest",
     "Citation",
+    "CommandSpec",
     "ConfigError",
     "ConnectionFailedError",
     "ContextTooLongError",

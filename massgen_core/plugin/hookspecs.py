@@ -15,7 +15,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .capabilities import CapabilityKind
-    from .specs import BackendSpec, McpServerSpec, ToolContext, ToolSpec
+    from .specs import BackendSpec, CommandSpec, McpServerSpec, ToolContext, ToolSpec
 
 PROJECT = "massgen"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -45,4 +45,15 @@ def massgen_tools(context: ToolContext) -> Sequence[ToolSpec | McpServerSpec]:
     Return Python function tools (:class:`~massgen_core.plugin.specs.ToolSpec`) and MCP servers
     (:class:`~massgen_core.plugin.specs.McpServerSpec`); return nothing for agents the plugin has no
     tools for.
+    """
+
+
+@hookspec
+def massgen_commands() -> Sequence[CommandSpec]:
+    """Add ``massgen`` subcommands.
+
+    Return :class:`~massgen_core.plugin.specs.CommandSpec` objects: the command's ``name``, a
+    one-line ``help`` and a lazy ``"module:attr"`` ``main``. ``massgen --help`` lists them
+    without importing ``main``'s module. A name taken by a built-in subcommand or by another
+    plugin is a reported conflict.
     """

@@ -32,6 +32,8 @@ __all__ = [
     "BackendContext",
     "BackendFactory",
     "BackendSpec",
+    "CommandMain",
+    "CommandSpec",
     "FileAccess",
     "McpServerSpec",
     "ModelSpec",
@@ -54,6 +56,8 @@ else:
 #: ``factory(options, context) -> Backend``; typed by the options class it takes
 BackendFactory = Callable[[OptionsT, "BackendContext"], "Backend"]
 ToolFunction = Callable[..., Awaitable[Any] | Any]
+#: ``main(argv) -> exit status``: a ``massgen`` subcommand given the arguments after its name
+CommandMain = Callable[[Sequence[str]], int]
 
 
 def import_object(ref: str) -> Any:
@@ -199,6 +203,30 @@ class BackendSpec(Generic[OptionsT]):
     def load_factory(self) -> BackendFactory[OptionsT]:
         factory = self.factory
         return import_object(factory) if isinstance(factory, str) else factory
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandSpec:
+    """A ``massgen`` subcommand a plugin adds (``massgen NAME ARGS...``).
+
+    :param name: the word after ``massgen``: lower-case letters, digits and ``-``, starting
+        with a letter, and not a built-in subcommand.
+    :param help: one line for ``massgen --help``.
+    :param main: ``"module:attr"`` (imported only when the command runs, so ``massgen --help``
+        never imports what the command needs) or a callable; it is given the arguments after
+        the command's name and returns the exit status. It runs as the built-in subcommands do:
+        a :class:`~massgen_core.plugin.errors.MassgenError` it raises is printed as ``error:
+        ...`` (exit 1; a ``ConfigError`` exits 2), Ctrl-C exits 130, and every secret MassGen
+        knows is masked in what it prints.
+    """
+
+    name: str
+    help: str
+    main: str | CommandMain
+
+    def load_main(self) -> CommandMain:
+        main = self.main
+        return import_object(main) if isinstance(main, str) else main
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,15 +35,32 @@ from .redaction import redact, redact_data
 if TYPE_CHECKING:
     from structlog.stdlib import ProcessorFormatter
 
-__all__ = ["DEFAULT_LOG_ROOT", "RunLog", "configure_logging", "event_record", "log_file", "new_run_id"]
+    from ..config.model import RunConfig
+
+__all__ = [
+    "DEFAULT_LOG_ROOT",
+    "RunLog",
+    "configure_logging",
+    "event_record",
+    "log_file",
+    "new_run_id",
+    "run_log_dir",
+]
 
 DEFAULT_LOG_ROOT = Path(".massgen") / "logs"
 _LOGGER = "massgen"
 
 
 def new_run_id() -> str:
-    """A sortable, unique enough id: ``YYYYmmdd-HHMMSS-xxxx``."""
-    return f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    """A sortable, unique id: ``YYYYmmdd-HHMMSS-xxxxxxxx`` (32 random bits: a server starting
+    hundreds of runs a second still gets no two alike)."""
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
+
+
+def run_log_dir(config: RunConfig, run_id: str) -> Path | None:
+    """Where the run ``run_id`` of ``config`` writes its log folder (``None``: its
+    ``ui.logging_enabled`` is off). Relative to the working directory, as the CLI's are."""
+    return DEFAULT_LOG_ROOT / run_id if config.ui.logging_enabled else None
 
 
 def _plain(_instance: Any, _field: Any, value: Any) -> Any:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -22,6 +22,9 @@ from ..runtime.coordination.result import RunResult
 from ..tools.workspace.paths import PathEscapeError, contained
 from .redaction import redact, redact_data
 from .runlog import new_run_id
+
+if TYPE_CHECKING:
+    from ..config.model import RunConfig
 
 __all__ = ["DEFAULT_SESSION_ROOT", "Session", "SessionStore", "TurnRecord", "TurnStatus"]
 
@@ -129,8 +132,15 @@ class SessionStore:
     def __init__(self, root: Path | str = DEFAULT_SESSION_ROOT) -> None:
         self.root = Path(root)
 
-    def create(self) -> Session:
-        session_id = new_run_id()
+    @classmethod
+    def of(cls, config: RunConfig) -> SessionStore:
+        """Where ``config``'s sessions go: its ``orchestrator.session_storage``, else the default."""
+        return cls(config.orchestrator.session_storage or DEFAULT_SESSION_ROOT)
+
+    def create(self, session_id: str | None = None) -> Session:
+        """A new, empty session (``session_id``: a new run id unless given, e.g. the id of the
+        run whose turn it will hold)."""
+        session_id = session_id or new_run_id()
         path = contained(self.root, session_id, what="session id")
         path.mkdir(parents=True, exist_ok=False)
         (path / "session.json").write_text(

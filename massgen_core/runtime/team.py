@@ -162,7 +162,8 @@ class Team:
             content), besides each agent's ``upload_files``.
         :raises AttachmentError: an attachment is missing, or an agent's backend or model cannot
             take it (checked before any agent starts).
-        :param history: earlier (question, final answer) turns to keep in context.
+        :param history: earlier (question, final answer) turns to keep in context (after the
+            session's own, when both are given).
         :param session: takes the history from this session and saves the turn to it (also when
             the run fails or is cancelled, with that status).
         :param log_dir: write the run's log folder (events, result, final answer) there.
@@ -172,7 +173,7 @@ class Team:
             raise RuntimeError("a Team answers one question at a time")
         given = self.attachments(attachments)
         self._busy = True
-        turns = session.history() if session is not None else list(history)
+        turns = [*(session.history() if session is not None else ()), *history]
         log = RunLog(log_dir) if log_dir is not None else None
         result: RunResult | None = None
         error: str | None = None
