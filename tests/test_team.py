@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from mcp_servers.registry import FAULT_SERVER
 
+import massgen_core
 from massgen_core import Team
 from massgen_core.plugin.stream import ToolResult
 from massgen_core.runtime.coordination import CoordinationEvent
@@ -137,3 +139,29 @@ def test_a_later_question_keeps_the_scratch_directory_its_commands_use(
     for events in (first, second):
         (output,) = tool_outputs(events)
         assert output.splitlines()[-1] == "scratch-ok", output  # the command's own output, not its echo
+
+
+def test_runs_at_once_in_one_process_each_log_only_their_own_records(tmp_path: Path) -> None:
+    """A server or a batch runs several questions in one process: each run's massgen.log.jsonl
+    holds its own records, not its neighbours' (one shared logger, a file handler per run)."""
+    from massgen_core.records.runlog import configure_logging
+
+    configure_logging(stream=io.StringIO())
+    config = {
+        "agents": [
+            {"id": a, "backend": {"type": "scripted", "then": "coordinate", "answer": a}} for a in "ab"
+        ]
+    }
+
+    async def main() -> None:
+        await asyncio.gather(
+            *(massgen_core.run(config, f"question {i}", log_dir=tmp_path / f"run{i}") for i in range(4))
+        )
+
+    asyncio.run(main())
+    for i in range(4):
+        records = [
+            json.loads(line) for line in (tmp_path / f"run{i}/massgen.log.jsonl").read_text().splitlines()
+        ]
+        questions = {r["question"] for r in records if "question" in r}
+        assert questions == {f"question {i}"}, questions

@@ -14,6 +14,8 @@ the span of one run.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 import secrets
@@ -49,6 +51,10 @@ __all__ = [
 
 DEFAULT_LOG_ROOT = Path(".massgen") / "logs"
 _LOGGER = "massgen"
+#: the run log file of the run going on in this context (see :func:`log_file`)
+_RUN_LOG: contextvars.ContextVar[logging.Handler | None] = contextvars.ContextVar(
+    "massgen_run_log", default=None
+)
 
 
 def new_run_id() -> str:
@@ -178,13 +184,18 @@ def configure_logging(*, debug: bool = False, stream: IO[str] | None = None) -> 
 
 @contextmanager
 def log_file(directory: Path) -> Iterator[Path]:
-    """Also write every ``massgen`` log record to ``directory/massgen.log.jsonl`` meanwhile."""
+    """Also write the ``massgen`` log records of this run to ``directory/massgen.log.jsonl``
+    meanwhile. "This run" is the code that runs in this context: the task inside the ``with``,
+    and the tasks and threads it starts (they copy its context). So runs going on at once in one
+    process (a server's requests) each get their own records only."""
     import structlog
 
     path = directory / "massgen.log.jsonl"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(_redacting_formatter()(processor=structlog.processors.JSONRenderer()))
+    handler.addFilter(lambda _record: _RUN_LOG.get() is handler)
+    token = _RUN_LOG.set(handler)
     logger = logging.getLogger(_LOGGER)
     logger.addHandler(handler)
     try:
@@ -192,3 +203,5 @@ def log_file(directory: Path) -> Iterator[Path]:
     finally:
         logger.removeHandler(handler)
         handler.close()
+        with contextlib.suppress(ValueError):  # reset in another context (a generator closed elsewhere)
+            _RUN_LOG.reset(token)

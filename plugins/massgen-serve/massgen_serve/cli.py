@@ -1,0 +1,175 @@
+"""``massgen serve``: the command's options, its safety checks, and uvicorn.
+
+Safe by default: it binds 127.0.0.1. Binding an address other machines can reach needs at least
+one API key (``--api-key`` or ``MASSGEN_SERVE_API_KEY``): without one it refuses to start, since
+anyone who can reach the port could run the teams on your providers' keys. Every config is
+validated before the port opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import re
+import sys
+from collections.abc import Sequence
+
+import massgen_core
+
+from .auth import ENV_VAR, Keys
+from .limits import Limits
+
+__all__ = ["build_parser", "is_loopback", "main", "parse_size"]
+
+_EXAMPLES = """\
+examples:
+  massgen serve --config team.yaml                    the team as model "team" on http://127.0.0.1:8000/v1
+  massgen serve --config teams/ --port 9000           every config of a folder, one model each
+  MASSGEN_SERVE_API_KEY=sk-local massgen serve --config team.yaml --host 0.0.0.0
+
+Clients use it as any OpenAI-compatible server: base URL http://HOST:PORT/v1, model = the team's
+name, the key as the API key. `extra_body={"massgen": {"progress": true}}` (or --progress for
+every request) streams the coordination's steps as reasoning_content; every reply carries a
+`massgen` field with the run id, winner and votes. Runs are saved and logged where `massgen`
+saves them (.massgen/sessions/<run id>, .massgen/logs/<run id>).
+"""
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)(i?b)?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """``4194304``, ``512K``, ``4M``, ``1GiB`` as bytes (binary units)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 4M, 512K, 1048576)")
+    number, unit = int(match.group(1)), match.group(2).lower()
+    return number * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return value or None
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0 (any free port) to 65535")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = Limits()
+    parser = argparse.ArgumentParser(
+        prog="massgen serve",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Serve MassGen teams as OpenAI-compatible models: POST /v1/chat/completions "
+        "and /v1/responses (streamed or not), GET /v1/models, GET /health.",
+        epilog=_EXAMPLES,
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        action="append",
+        required=True,
+        help="a team config (served as its `name:`, else its file stem), or a folder of them; repeatable",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=8000, help="port to bind (default 8000; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        action="append",
+        default=[],
+        help=f"a bearer key clients must send; repeatable (or {ENV_VAR}=KEY[,KEY...], which keeps "
+        "keys out of the process list); required unless the host is a loopback address",
+    )
+    parser.add_argument(
+        "--max-concurrent",
+        type=_positive_int,
+        default=defaults.max_concurrent,
+        metavar="N",
+        help=f"coordinations at once; more get 429 with Retry-After (default {defaults.max_concurrent})",
+    )
+    parser.add_argument(
+        "--max-body-size",
+        type=parse_size,
+        default=defaults.max_body_bytes,
+        metavar="SIZE",
+        help="largest request body, e.g. 512K, 16M (default 4M)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=defaults.request_timeout,
+        metavar="SECONDS",
+        help=f"cancel a coordination after this long, answering 504 (default {defaults.request_timeout:g}; 0: none)",
+    )
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="stream every request's coordination steps as reasoning_content (a request may still "
+        'say `"massgen": {"progress": false}`)',
+    )
+    parser.add_argument("--debug", action="store_true", help="log details to stderr; show tracebacks")
+    return parser
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach ``host``: ``localhost`` or a loopback address."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def main(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(argv)
+    massgen_core.prepare_command(debug=args.debug)
+    keys = Keys.gather(args.api_key, os.environ)
+    for key in keys.values:
+        massgen_core.remember_secret(key)
+    if not keys and not is_loopback(args.host):
+        raise massgen_core.MassgenError(
+            f"refusing to serve on {args.host} without an API key: anyone who can reach it could run "
+            f"your teams on your providers' keys. Set {ENV_VAR}=KEY (or --api-key KEY) and give clients "
+            f"the key, or bind --host 127.0.0.1"
+        )
+    from .catalog import load_catalog
+
+    catalog = load_catalog(args.config)
+    limits = Limits(
+        max_concurrent=args.max_concurrent,
+        max_body_bytes=args.max_body_size,
+        request_timeout=args.request_timeout,
+    )
+    from .server import serve
+
+    return serve(catalog, host=args.host, port=args.port, keys=keys, limits=limits, progress=args.progress)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))
