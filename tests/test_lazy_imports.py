@@ -1,4 +1,5 @@
-"""Startup guard: loading every installed plugin and listing them imports no provider SDK."""
+"""Startup guard: loading every installed plugin and listing them imports no provider SDK (nor
+a command plugin's heavy dependencies)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ SDKS = (
     "httpx2",
     "docker",
     "ray",
+    "starlette",  # massgen-serve's web stack: imported when `massgen serve` runs, not at load
+    "uvicorn",
 )
 
 PROBE = f"""
