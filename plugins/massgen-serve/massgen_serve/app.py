@@ -48,6 +48,12 @@ class ServerState:
         self.progress = progress
         self.admission = Admission(limits.max_concurrent)
 
+    def authorize(self, request: Request) -> None:
+        """Raise the 401 for a request without a valid key (when the server has keys)."""
+        refused = self.keys.check(request.headers.get("authorization"))
+        if refused is not None:
+            raise refused
+
     def model(self, name: str) -> ServedModel:
         try:
             return self.catalog.models[name]
@@ -168,9 +174,7 @@ async def _admitted(
     state: ServerState, request: Request, parse: Callable[[bytes], Any]
 ) -> tuple[Any, Coordination]:
     """Check the key, read and parse the body, find the team and take a place for its run."""
-    refused = state.keys.check(request.headers.get("authorization"))
-    if refused is not None:
-        raise refused
+    state.authorize(request)
     body = await read_body(
         request.headers.get("content-length"), request.stream(), state.limits.max_body_bytes
     )
@@ -229,16 +233,12 @@ async def health(state: ServerState, request: Request) -> Response:
 
 
 async def list_models(state: ServerState, request: Request) -> Response:
-    refused = state.keys.check(request.headers.get("authorization"))
-    if refused is not None:
-        raise refused
+    state.authorize(request)
     return JSONResponse(wire.model_list(state.catalog.names, created=state.catalog.created))
 
 
 async def get_model(state: ServerState, request: Request) -> Response:
-    refused = state.keys.check(request.headers.get("authorization"))
-    if refused is not None:
-        raise refused
+    state.authorize(request)
     name = request.path_params["name"]
     state.model(name)
     return JSONResponse(wire.model_list([name], created=state.catalog.created)["data"][0])
