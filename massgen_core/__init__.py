@@ -11,7 +11,7 @@ The Python API::
 iterator of result lines), ``load_config`` and the result types are loaded on first use, so that ``massgen --help`` and
 plugin loading stay fast. The events ``coordinate`` yields are in :mod:`massgen_core.events`.
 A run's records go where the CLI puts them with ``new_run_id``, ``run_log_dir(config,
-run_id)`` (the ``log_dir`` to pass) and ``SessionStore.of(config)`` (its ``create()`` gives the
+run_id)`` (the ``log_dir`` to pass; ``DEFAULT_LOG_ROOT`` is their folder) and ``SessionStore.of(config)`` (its ``create()`` gives the
 ``session``); ``prepare_command(debug=...)`` sets up the
 environment and logging as the built-in commands do; ``remember_secret(value)`` masks a value in everything MassGen prints or writes.
 Plugin authors import from :mod:`massgen_core.plugin`; a plugin that runs teams
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .config.uploads import AttachmentError
     from .plugin.errors import ConfigError, MassgenError
     from .records.redaction import remember_secret
-    from .records.runlog import new_run_id, run_log_dir
+    from .records.runlog import DEFAULT_LOG_ROOT, new_run_id, run_log_dir
     from .records.sessions import Session, SessionStore
     from .runtime.api import coordinate, run, run_sync
     from .runtime.coordination.result import CoordinationError, RunResult
@@ -55,11 +55,13 @@ _LOCATIONS = {
     "MassgenError": ".plugin.errors",
     "Session": ".records.sessions",
     "SessionStore": ".records.sessions",
+    "DEFAULT_LOG_ROOT": ".records.runlog",
     "new_run_id": ".records.runlog",
     "run_log_dir": ".records.runlog",
 }
 
 __all__ = [
+    "DEFAULT_LOG_ROOT",
     "AttachmentError",
     "ConfigError",
     "CoordinationError",

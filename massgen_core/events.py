@@ -14,11 +14,14 @@ presentation (:class:`PresentationStarted`, then its ``AgentOutput`` with ``phas
 winning answer as given (``RunResult.presented`` is then false and ``summary`` says why).
 
 :func:`event_record` turns any event into the plain JSON-ready data the run log writes;
-:class:`ProgressLines` says each step in one line, as ``ui.display_type: simple`` prints it.
+:class:`ProgressLines` says each step in one line, as ``ui.display_type: simple`` prints it;
+:func:`status_changes` says how a record changes the agents' statuses (*working*, *voted*...),
+the rules every display follows.
 """
 
 from __future__ import annotations
 
+from .display.board import EVERY_AGENT, AgentStatus, status_changes
 from .display.simple import ProgressLines
 from .plugin.stream import (
     BuiltinToolActivity,
@@ -50,10 +53,12 @@ from .runtime.coordination.events import (
 )
 
 __all__ = [
+    "EVERY_AGENT",
     "AgentFailed",
     "AgentInfo",
     "AgentNotice",
     "AgentOutput",
+    "AgentStatus",
     "AnswerSubmitted",
     "BuiltinToolActivity",
     "CoordinationEnded",
@@ -75,4 +80,5 @@ __all__ = [
     "VoteCast",
     "VotesCleared",
     "event_record",
+    "status_changes",
 ]

@@ -4,11 +4,20 @@
 what it is streaming, its tool activity) plus the run's outcome. Displays only read it, so the
 rich and the plain display agree on what happened. Appending a chunk is cheap (a list append,
 joined only when a display reads it): it runs for every streamed chunk.
+
+An agent's status follows from the events alone, by :func:`status_changes`, which reads an
+event's run-log record, so a view that only has the records (the web view, replaying a log)
+applies the same rules: ``turn_started`` makes its agent *working*, ``answer`` *answered*,
+``vote`` *voted*, ``agent_failed`` *failed*, ``presentation_started`` *presenting*;
+``votes_cleared`` makes each voter whose vote it cleared *reconsidering*; ``run_started`` makes
+every agent *working* when one agent answers directly (else they are *waiting*), and
+``run_finished`` every agent that has not failed *done*.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import attrs
 
@@ -22,6 +31,7 @@ from ..plugin.stream import (
     ToolCall,
     ToolResult,
 )
+from ..records.runlog import event_record
 from ..runtime.coordination.events import (
     AgentFailed,
     AgentInfo,
@@ -35,11 +45,10 @@ from ..runtime.coordination.events import (
     RunStarted,
     TurnStarted,
     VoteCast,
-    VotesCleared,
 )
 from ..runtime.coordination.result import RunResult
 
-__all__ = ["AgentStatus", "AgentView", "Board", "Tail"]
+__all__ = ["EVERY_AGENT", "AgentStatus", "AgentView", "Board", "Tail", "status_changes"]
 
 AgentStatus = Literal[
     "waiting", "working", "answered", "voted", "reconsidering", "failed", "presenting", "done"
@@ -48,6 +57,33 @@ AgentStatus = Literal[
 _KEEP = 6000  # characters of streamed text kept per agent
 _PIECES = 64  # streamed pieces kept before they are joined
 _ACTIVITY = 4  # tool activity lines kept per agent
+
+
+#: in :func:`status_changes`: every agent that has not failed
+EVERY_AGENT = "*"
+_STATUS_OF_ITS_AGENT: Mapping[str, AgentStatus] = {
+    "turn_started": "working",
+    "answer": "answered",
+    "vote": "voted",
+    "agent_failed": "failed",
+    "presentation_started": "presenting",
+}
+
+
+def status_changes(record: Mapping[str, Any]) -> list[tuple[str, AgentStatus]]:
+    """The statuses a run-log record (see :func:`~massgen_core.events.event_record`) gives:
+    ``(agent id, status)`` pairs, in order; the agent id :data:`EVERY_AGENT` means every agent
+    that has not failed. The rules are in the module docstring."""
+    kind = str(record.get("kind"))
+    if kind in _STATUS_OF_ITS_AGENT:
+        return [(record["agent_id"], _STATUS_OF_ITS_AGENT[kind])]
+    if kind == "votes_cleared":
+        return [(voter, "reconsidering") for voter in record["voters"]]
+    if kind == "run_started" and record.get("mode") == "single":
+        return [(EVERY_AGENT, "working")]
+    if kind == "run_finished":
+        return [(EVERY_AGENT, "done")]
+    return []
 
 
 def _clip(text: str, limit: int = 80) -> str:
@@ -117,8 +153,7 @@ class AgentView:
     #: why it is out (``AgentFailed.error_kind``: ``authentication``, ``timeout`` ...)
     failure: str | None = None
 
-    def new_turn(self, status: AgentStatus) -> None:
-        self.status = status
+    def new_turn(self) -> None:
         self.text = Tail()
         self.reasoning = Tail()
         self.activity = ()
@@ -145,44 +180,51 @@ class Board:
     def apply(self, event: CoordinationEvent) -> None:
         if isinstance(event, AgentOutput):
             self._output(event)
-        elif isinstance(event, RunStarted):
+            return
+        if isinstance(event, RunStarted):
             self.question, self.mode, self.planning_mode = event.question, event.mode, event.planning_mode
             self.agents = {a.agent_id: AgentView(info=a) for a in event.agents}
-            if event.mode == "single":
-                for view in self.agents.values():
-                    view.status = "working"
         elif isinstance(event, TurnStarted):
             view = self.agents[event.agent_id]
-            view.new_turn("working")
+            view.new_turn()
             view.round = event.round
             view.voted_for = None
         elif isinstance(event, AnswerSubmitted):
             view = self.agents[event.agent_id]
-            view.status, view.answers = "answered", event.revision
+            view.answers = event.revision
             view.note = f"answer {event.revision} given as {event.label}"
         elif isinstance(event, VoteCast):
             view = self.agents[event.agent_id]
-            view.status, view.voted_for = "voted", event.target_label
+            view.voted_for = event.target_label
             view.note = f"voted for {event.target_label}: {_clip(event.reason, 60)}"
-        elif isinstance(event, VotesCleared):
-            for voter in event.voters:
-                self.agents[voter].status = "reconsidering"
         elif isinstance(event, AgentNotice):
             self.agents[event.agent_id].note = event.message
         elif isinstance(event, AgentFailed):
             view = self.agents[event.agent_id]
-            view.status, view.note = "failed", f"{event.error_kind}: {event.reason}"
+            view.note = f"{event.error_kind}: {event.reason}"
             view.failure = event.error_kind
         elif isinstance(event, CoordinationEnded):
             self.summary = event.summary
         elif isinstance(event, PresentationStarted):
-            self.agents[event.agent_id].new_turn("presenting")
+            self.agents[event.agent_id].new_turn()
         elif isinstance(event, RunFinished):
             self.result = event.result
             self.summary = event.result.summary
+        self._set_statuses(event)
+
+    def _set_statuses(self, event: CoordinationEvent) -> None:
+        if isinstance(event, RunFinished):  # its record has the whole result: skip making it
+            changes: list[tuple[str, AgentStatus]] = [(EVERY_AGENT, "done")]
+        else:
+            changes = status_changes(event_record(event))
+        for agent_id, status in changes:
+            if agent_id != EVERY_AGENT:
+                if agent_id in self.agents:
+                    self.agents[agent_id].status = status
+                continue
             for view in self.agents.values():
                 if view.status != "failed":
-                    view.status = "done"
+                    view.status = status
 
     def _output(self, event: AgentOutput) -> None:
         view = self.agents.get(event.agent_id)

@@ -3,7 +3,11 @@
 ``<root>/<YYYYmmdd-HHMMSS>-<id>/`` holds:
 
 * ``events.jsonl``: every coordination event as one JSON object per line, with ``t``, the
-  seconds since the run started;
+  seconds since the run started. Each line is written whole as the event happens (the file is
+  line-buffered), so another process can follow a run as it goes (``massgen view``). A run that
+  ends without a result (it failed, or was cancelled) ends the file with a ``run_stopped``
+  line saying which; a file with neither it nor ``run_finished`` is a run still going, or one
+  whose process was killed;
 * ``result.json`` and ``final_answer.md`` once the run finished;
 * ``massgen.log.jsonl``: the structlog log of the run (when :func:`configure_logging` was called).
 
@@ -26,7 +30,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -102,7 +106,7 @@ class RunLog:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
-        self._events: IO[str] = (directory / "events.jsonl").open("w", encoding="utf-8")
+        self._events: IO[str] = (directory / "events.jsonl").open("w", encoding="utf-8", buffering=1)
         self._started = time.monotonic()
         self._prefixes: dict[tuple[str, str, str], str] = {}
 
@@ -138,7 +142,15 @@ class RunLog:
                 encoding="utf-8",
             )
 
-    def close(self) -> None:
+    def close(
+        self, *, stopped: Literal["failed", "cancelled"] | None = None, error: str | None = None
+    ) -> None:
+        """Close the file; ``stopped`` says why a run ended without its result (``error``: how it
+        failed), in a last ``run_stopped`` line."""
+        if stopped is not None and not self._events.closed:
+            t = round(time.monotonic() - self._started, 6)
+            record = {"kind": "run_stopped", "status": stopped, "error": error, "t": t}
+            self._events.write(redact(json.dumps(record, ensure_ascii=False)) + "\n")
         self._events.close()
 
 

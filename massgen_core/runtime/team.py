@@ -203,7 +203,7 @@ class Team:
         finally:
             self._busy = False
             if log is not None:
-                log.close()
+                log.close(stopped=None if result else ("failed" if error else "cancelled"), error=error)
             if session is not None:
                 status: TurnStatus = "completed" if result else ("failed" if error else "cancelled")
                 session.save_turn(question, result=result, status=status, error=error, log_dir=log_dir)

@@ -17,11 +17,13 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
+from pathlib import Path
 from typing import Any
 
 import massgen_core
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -31,6 +33,8 @@ from .auth import Keys
 from .catalog import Catalog, ServedModel
 from .limits import Admission, Limits, read_body
 from .runs import Content, Finished, Piece, Progress, ServedRun
+from .web.app import WebState, web_routes
+from .web.security import Access, SecurityHeaders
 
 __all__ = ["ServerState", "create_app", "extension", "usage_of"]
 
@@ -39,14 +43,24 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 class ServerState:
-    """What every request reads: the teams, the keys, the limits, the running coordinations."""
+    """What every request reads: the teams, the keys, the limits, the running coordinations, and
+    the web view of the runs (those of ``log_root``, where served runs write their logs)."""
 
-    def __init__(self, catalog: Catalog, *, keys: Keys, limits: Limits, progress: bool = False) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        keys: Keys,
+        limits: Limits,
+        progress: bool = False,
+        log_root: Path = massgen_core.DEFAULT_LOG_ROOT,
+    ) -> None:
         self.catalog = catalog
         self.keys = keys
         self.limits = limits
         self.progress = progress
         self.admission = Admission(limits.max_concurrent)
+        self.web = WebState(root=log_root, access=Access(keys))
 
     def authorize(self, request: Request) -> None:
         """Raise the 401 for a request without a valid key (when the server has keys)."""
@@ -184,7 +198,12 @@ async def _admitted(
     state.admission.enter()
     try:
         run = ServedRun(
-            model, parsed.question, history=parsed.history, images=parsed.images, progress=progress
+            model,
+            parsed.question,
+            history=parsed.history,
+            images=parsed.images,
+            progress=progress,
+            live=state.web.live,
         )
     except Exception as exc:
         state.admission.leave(0.0)
@@ -349,9 +368,11 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 def create_app(state: ServerState) -> Starlette:
-    """The application serving ``state``'s teams."""
+    """The application serving ``state``'s teams, and the web view of their runs at ``/``."""
     app = Starlette(
+        middleware=[Middleware(SecurityHeaders)],
         routes=[
+            *web_routes(state.web),
             Route("/health", endpoint(health), methods=["GET"]),
             Route("/v1/models", endpoint(list_models), methods=["GET"]),
             Route("/v1/models/{name:path}", endpoint(get_model), methods=["GET"]),

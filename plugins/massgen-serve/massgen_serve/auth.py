@@ -42,8 +42,12 @@ class Keys:
         scheme, _, token = (authorization or "").strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return missing_key()
-        presented = token.strip().encode()
+        return None if self.accepts(token.strip()) else invalid_key()
+
+    def accepts(self, presented: str) -> bool:
+        """Whether ``presented`` is one of the keys (compared with each of them)."""
+        raw = presented.encode()
         matched = False
         for key in self._keys:
-            matched |= hmac.compare_digest(presented, key)
-        return None if matched else invalid_key()
+            matched |= hmac.compare_digest(raw, key)
+        return matched

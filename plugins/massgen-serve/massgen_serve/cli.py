@@ -1,26 +1,22 @@
-"""``massgen serve``: the command's options, its safety checks, and uvicorn.
+"""``massgen serve``: the command's options, and its checks before the port opens.
 
-Safe by default: it binds 127.0.0.1. Binding an address other machines can reach needs at least
-one API key (``--api-key`` or ``MASSGEN_SERVE_API_KEY``): without one it refuses to start, since
-anyone who can reach the port could run the teams on your providers' keys. Every config is
-validated before the port opens.
+Safe by default (see :mod:`.listening`): it binds 127.0.0.1, and refuses an address other
+machines reach without a key. Every config is validated before the port opens.
 """
 
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import os
 import re
 import sys
 from collections.abc import Sequence
 
 import massgen_core
 
-from .auth import ENV_VAR, Keys
 from .limits import Limits
+from .listening import add_listening_options, keys_for
 
-__all__ = ["build_parser", "is_loopback", "main", "parse_size"]
+__all__ = ["build_parser", "main", "parse_size"]
 
 _EXAMPLES = """\
 examples:
@@ -32,7 +28,8 @@ Clients use it as any OpenAI-compatible server: base URL http://HOST:PORT/v1, mo
 name, the key as the API key. `extra_body={"massgen": {"progress": true}}` (or --progress for
 every request) streams the coordination's steps as reasoning_content; every reply carries a
 `massgen` field with the run id, winner and votes. Runs are saved and logged where `massgen`
-saves them (.massgen/sessions/<run id>, .massgen/logs/<run id>).
+saves them (.massgen/sessions/<run id>, .massgen/logs/<run id>); http://HOST:PORT/ shows them
+live in a browser, with the past runs of .massgen/logs.
 """
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)(i?b)?\s*$", re.IGNORECASE)
@@ -67,16 +64,6 @@ def _seconds(text: str) -> float | None:
     return value or None
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("a port is 0 (any free port) to 65535")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     defaults = Limits()
     parser = argparse.ArgumentParser(
@@ -93,18 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="a team config (served as its `name:`, else its file stem), or a folder of them; repeatable",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument(
-        "--port", type=_port, default=8000, help="port to bind (default 8000; 0 picks a free one)"
-    )
-    parser.add_argument(
-        "--api-key",
-        metavar="KEY",
-        action="append",
-        default=[],
-        help=f"a bearer key clients must send; repeatable (or {ENV_VAR}=KEY[,KEY...], which keeps "
-        "keys out of the process list); required unless the host is a loopback address",
-    )
+    add_listening_options(parser, port=8000)
     parser.add_argument(
         "--max-concurrent",
         type=_positive_int,
@@ -136,28 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach ``host``: ``localhost`` or a loopback address."""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
-
-
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     massgen_core.prepare_command(debug=args.debug)
-    keys = Keys.gather(args.api_key, os.environ)
-    for key in keys.values:
-        massgen_core.remember_secret(key)
-    if not keys and not is_loopback(args.host):
-        raise massgen_core.MassgenError(
-            f"refusing to serve on {args.host} without an API key: anyone who can reach it could run "
-            f"your teams on your providers' keys. Set {ENV_VAR}=KEY (or --api-key KEY) and give clients "
-            f"the key, or bind --host 127.0.0.1"
-        )
+    keys = keys_for(args, exposes="run your teams on your providers' keys")
     from .catalog import load_catalog
 
     catalog = load_catalog(args.config)

@@ -1,4 +1,4 @@
-"""The entry point: ``massgen serve``. Declared here; Starlette and uvicorn are imported only
+"""The entry point: ``massgen serve`` and ``massgen view``. Declared here; Starlette and uvicorn are imported only
 when the command runs."""
 
 from __future__ import annotations
@@ -15,5 +15,10 @@ def massgen_commands() -> Sequence[CommandSpec]:
             name="serve",
             help="serve teams as OpenAI-compatible models (chat completions, responses)",
             main="massgen_serve.cli:main",
-        )
+        ),
+        CommandSpec(
+            name="view",
+            help="browse runs (past and live) in a browser, from a log folder",
+            main="massgen_serve.view_cli:main",
+        ),
     ]

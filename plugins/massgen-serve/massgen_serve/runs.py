@@ -33,6 +33,7 @@ from massgen_core.events import AgentOutput, ProgressLines, Restart, RunFinished
 from massgen_core.plugin import MediaPart
 
 from .catalog import ServedModel
+from .web.tail import LiveRuns
 
 __all__ = ["Content", "Finished", "Piece", "Progress", "ServedRun", "correction"]
 
@@ -96,8 +97,10 @@ class ServedRun:
         history: Sequence[tuple[str, str]] = (),
         images: Sequence[str] = (),
         progress: bool = False,
+        live: LiveRuns | None = None,
     ) -> None:
         self.model = model
+        self.live = live
         self.question = question
         self.history = tuple(history)
         self.progress = progress
@@ -112,33 +115,42 @@ class ServedRun:
         session, log_dir = self.session, self.log_dir
         lines = ProgressLines() if self.progress else None
         written: list[str] = []  # the answer's text since the last restart
-        async with (
-            self.team as team,
-            aclosing(
-                team.coordinate(
-                    self.question,
-                    history=self.history,
-                    session=session,
-                    log_dir=log_dir,
-                    attachments=self.attachments,
-                )
-            ) as events,
-        ):
-            async for event in events:
-                if lines is not None and (line := lines.line(event)) is not None:
-                    yield Progress(line + "\n")
-                if isinstance(event, AgentOutput) and event.phase in _ANSWER_PHASES:
-                    if isinstance(event.event, TextDelta) and event.event.text:
-                        written.append(event.event.text)
-                        yield Content(event.event.text)
-                    elif isinstance(event.event, Restart):
-                        if written:
-                            yield Content("\n\n---\n[massgen: the reply broke off and is retried]\n\n")
-                        written.clear()
-                elif isinstance(event, RunFinished):
-                    extra = correction(event.result, "".join(written))
-                    if extra is not None:
-                        yield Content(extra)
-                    yield Finished(
-                        result=event.result, run_id=self.run_id, session=session.id, log_dir=log_dir
+        live = self.live if log_dir is not None else None  # the web view follows the run's log
+        if live is not None:
+            live.started(self.run_id)
+        try:
+            async with (
+                self.team as team,
+                aclosing(
+                    team.coordinate(
+                        self.question,
+                        history=self.history,
+                        session=session,
+                        log_dir=log_dir,
+                        attachments=self.attachments,
                     )
+                ) as events,
+            ):
+                async for event in events:
+                    if live is not None:
+                        live.poke(self.run_id)  # its log has the event's line by now
+                    if lines is not None and (line := lines.line(event)) is not None:
+                        yield Progress(line + "\n")
+                    if isinstance(event, AgentOutput) and event.phase in _ANSWER_PHASES:
+                        if isinstance(event.event, TextDelta) and event.event.text:
+                            written.append(event.event.text)
+                            yield Content(event.event.text)
+                        elif isinstance(event.event, Restart):
+                            if written:
+                                yield Content("\n\n---\n[massgen: the reply broke off and is retried]\n\n")
+                            written.clear()
+                    elif isinstance(event, RunFinished):
+                        extra = correction(event.result, "".join(written))
+                        if extra is not None:
+                            yield Content(extra)
+                        yield Finished(
+                            result=event.result, run_id=self.run_id, session=session.id, log_dir=log_dir
+                        )
+        finally:
+            if live is not None:
+                live.finished(self.run_id)  # its log is closed, with its last line

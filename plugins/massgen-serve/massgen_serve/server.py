@@ -12,15 +12,17 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Callable
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import ServerState, create_app
 from .auth import Keys
 from .catalog import Catalog
 from .limits import Limits
 
-__all__ = ["GRACE_SECONDS", "bind", "serve"]
+__all__ = ["GRACE_SECONDS", "bind", "run_app", "serve"]
 
 GRACE_SECONDS = 10
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
@@ -67,13 +69,13 @@ def _run_log() -> None:
     logger.propagate = False
 
 
-def serve(catalog: Catalog, *, host: str, port: int, keys: Keys, limits: Limits, progress: bool) -> int:
-    """Serve ``catalog`` until stopped; returns the exit status."""
+def run_app(app: ASGIApp, *, host: str, port: int, banner: Callable[[str], str]) -> int:
+    """Serve ``app`` on ``host:port`` until stopped; prints ``banner(base url)`` once the
+    socket listens. Returns the exit status."""
     sock = bind(host, port)
     bound = sock.getsockname()[1]
-    state = ServerState(catalog, keys=keys, limits=limits, progress=progress)
     config = uvicorn.Config(
-        create_app(state),
+        app,
         log_level="info",
         lifespan="off",
         timeout_graceful_shutdown=GRACE_SECONDS,
@@ -81,12 +83,7 @@ def serve(catalog: Catalog, *, host: str, port: int, keys: Keys, limits: Limits,
     )
     _run_log()
     shown = f"[{host.strip('[]')}]" if ":" in host else host
-    names = ", ".join(catalog.names)
-    print(
-        f"massgen serve: {len(catalog.models)} model(s) ({names}) on http://{shown}:{bound}/v1 "
-        f"· keys {'required' if keys else 'not required (loopback only)'} · Ctrl-C stops",
-        flush=True,
-    )
+    print(banner(f"http://{shown}:{bound}"), flush=True)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)  # uvicorn raises it again when it is done
     try:
         uvicorn.Server(config).run(sockets=[sock])
@@ -97,3 +94,18 @@ def serve(catalog: Catalog, *, host: str, port: int, keys: Keys, limits: Limits,
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def serve(catalog: Catalog, *, host: str, port: int, keys: Keys, limits: Limits, progress: bool) -> int:
+    """Serve ``catalog``'s teams (and the web view of their runs) until stopped."""
+    state = ServerState(catalog, keys=keys, limits=limits, progress=progress)
+    names = ", ".join(catalog.names)
+
+    def banner(url: str) -> str:
+        return (
+            f"massgen serve: {len(catalog.models)} model(s) ({names}) on {url}/v1 · runs in a "
+            f"browser at {url}/ · keys {'required' if keys else 'not required (loopback only)'} "
+            f"· Ctrl-C stops"
+        )
+
+    return run_app(create_app(state), host=host, port=port, banner=banner)

@@ -1,0 +1,85 @@
+"""The web view's defences: what a browser may do with its pages, and who may see them.
+
+Agent output is untrusted (an answer may hold ``<script>``, an ``onerror=`` attribute or a
+``javascript:`` link). The page only ever sets it as text (``textContent``), never as markup,
+and :class:`SecurityHeaders` adds a Content-Security-Policy that runs no script but the
+page's own files, loads nothing from elsewhere, and cannot be framed.
+
+With keys (``--api-key``), every page and its data need one: an ``Authorization: Bearer KEY``
+header (scripts), or the session cookie that signing in with a key at ``/login`` sets
+(browsers). The cookie is HttpOnly and SameSite=Strict, and holds a random token, not the key;
+tokens live as long as the server.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..auth import Keys
+
+__all__ = ["COOKIE", "CSP", "Access", "SecurityHeaders"]
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+COOKIE = "massgen_session"
+_MAX_SESSIONS = 1024
+
+
+class SecurityHeaders:
+    """ASGI middleware: the headers above on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+
+class Access:
+    """Who may see the web view: anyone (no keys), or holders of a key or of a session."""
+
+    def __init__(self, keys: Keys) -> None:
+        self.keys = keys
+        self._sessions: dict[str, None] = {}  # insertion-ordered: the oldest go first
+
+    @property
+    def open(self) -> bool:
+        return not self.keys
+
+    def allows(self, request: Request) -> bool:
+        if not self.keys:
+            return True
+        if self.keys.check(request.headers.get("authorization")) is None:
+            return True
+        token = request.cookies.get(COOKIE, "")
+        return bool(token) and any(secrets.compare_digest(token, t) for t in self._sessions)
+
+    def sign_in(self, key: str) -> str | None:
+        """A new session token for a valid ``key``; ``None`` for a wrong one."""
+        if not self.keys.accepts(key.strip()):
+            return None
+        token = secrets.token_urlsafe(32)
+        self._sessions[token] = None
+        while len(self._sessions) > _MAX_SESSIONS:
+            del self._sessions[next(iter(self._sessions))]
+        return token
