@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..display import Display, DisplayType
     from ..records.sessions import Session, SessionStore
     from ..runtime.team import Team
+    from .web_view import WebView
 
 __all__ = ["build_parser", "main"]
 
@@ -135,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--output-file", metavar="PATH", help="also write the final answer to PATH")
     parser.add_argument("--no-logs", action="store_true", help="do not write the run's log folder")
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="watch the run in a browser: prints its page (served by `massgen view`, from the "
+        "massgen-serve plugin, while massgen runs)",
+    )
     session = parser.add_mutually_exclusive_group()
     session.add_argument(
         "--continue", dest="continue_session", action="store_true", help="resume the latest session"
@@ -165,6 +172,7 @@ class _Runner:
         config = team.config
         self.store = store
         self.session: Session | None = None
+        self.web: WebView | None = None
         self.display_kind: DisplayType
         if args.no_display or not sys.stdout.isatty():
             self.display_kind = "silent" if config.ui.display_type == "silent" else "simple"
@@ -194,7 +202,12 @@ class _Runner:
 
         self.session = self.session or self.store.create()
         earlier = len(self.session.history())
-        log_dir = None if self.args.no_logs else run_log_dir(self.config, new_run_id())
+        run_id = new_run_id()
+        log_dir = None if self.args.no_logs else run_log_dir(self.config, run_id)
+        if self.web is not None:
+            problem = self.web.problem()
+            what = f"web view stopped: {problem}" if problem else f"watch it live: {self.web.page(run_id)}"
+            print(what, file=sys.stderr, flush=True)  # asked for with --web: said even when silent
         display = self._display()
         try:
             result = runner.run(
@@ -337,6 +350,15 @@ def main(argv: Sequence[str]) -> int:
             cli.session = store.latest()
             if cli.session is None:
                 raise MassgenError(f"no session to continue in {store.root}")
+        if args.web:
+            if args.no_logs or not config.ui.logging_enabled:
+                raise MassgenError(
+                    "--web shows the run's log folder: drop --no-logs (and ui.logging_enabled: false)"
+                )
+            from ..records.runlog import DEFAULT_LOG_ROOT
+            from .web_view import WebView
+
+            cli.web = WebView(DEFAULT_LOG_ROOT)
         with asyncio.Runner() as runner:
             try:
                 status = (
@@ -344,6 +366,8 @@ def main(argv: Sequence[str]) -> int:
                 )
             finally:  # the agents' backends and MCP servers, also after SIGTERM
                 runner.run(sigterm.guard(cli.team.aclose(), cancel=False))
+                if cli.web is not None:
+                    cli.web.close()
     except Terminated:
         return EXIT_TERMINATED
     finally:

@@ -42,7 +42,7 @@ NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
 #: Commands of MassGen's own plugins -> the distribution that adds them: ``massgen serve``
 #: without massgen-serve says what to install instead of taking "serve" for a question.
-KNOWN_COMMANDS: dict[str, str] = {"serve": "massgen-serve"}
+KNOWN_COMMANDS: dict[str, str] = {"serve": "massgen-serve", "view": "massgen-serve"}
 
 
 class PluginCommand(NamedTuple):

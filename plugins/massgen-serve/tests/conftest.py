@@ -29,3 +29,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Runs save their sessions and logs under the working directory, as the CLI's do."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+from web_support import browser, page  # noqa: E402, F401  (the browser tests' fixtures: one browser per session)

@@ -10,12 +10,12 @@ import openai
 import pytest
 from massgen_core.testing.fake_provider import FakeProviderServer
 from serve_support import serving, team, write_team
-from web_support import browser, page, screenshot, streaming  # noqa: F401  (fixtures)
+from web_support import screenshot, streaming
 
 #: the agents' answers; the longest wins. The winner's holds markup that must stay text.
 XSS = (
     'Paris. <script>window.__xss = "script"</script><img src=x onerror="window.__xss = \'img\'">'
-    ' <a href="javascript:window.__xss = \'link\'">more</a> [docs](javascript:alert(1))'
+    " <a href=\"javascript:window.__xss = 'link'\">more</a> [docs](javascript:alert(1))"
 )
 ANSWERS = {"m-short": "Paris.", "m-long": XSS, "m-mid": "Paris is the capital of France."}
 QUESTION = "What is the capital of France?"
@@ -33,11 +33,15 @@ def ask(url: str, question: str = QUESTION) -> threading.Thread:
 
 @pytest.fixture
 def slow_fake() -> Any:
-    with FakeProviderServer(responder=streaming(ANSWERS, chunks=15, chunk_delay=0.2), models=tuple(ANSWERS)) as server:
+    with FakeProviderServer(
+        responder=streaming(ANSWERS, chunks=15, chunk_delay=0.2), models=tuple(ANSWERS)
+    ) as server:
         yield server
 
 
-def test_a_run_is_watched_live_then_listed_and_replayed(slow_fake: FakeProviderServer, workdir: Path, page: Any) -> None:
+def test_a_run_is_watched_live_then_listed_and_replayed(
+    slow_fake: FakeProviderServer, workdir: Path, page: Any
+) -> None:
     config = write_team(workdir, "trio", team(slow_fake, tuple(ANSWERS)))
     with serving([config]) as served:
         page.goto(served.url + "/")

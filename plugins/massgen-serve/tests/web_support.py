@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-from massgen_core.testing.fake_provider import RecordedRequest, Reply, ToolCall
+from massgen_core.testing.fake_provider import HttpError, RecordedRequest, Reply, ToolCall
 from massgen_core.testing.scripted import coordination_reply
 
 #: where screenshots go: a folder CI keeps (MASSGEN_TEST_ARTIFACTS), else build/ in the repository
-ARTIFACTS = Path(
-    os.environ.get("MASSGEN_TEST_ARTIFACTS") or Path(__file__).resolve().parents[3] / "build" / "test-artifacts"
-) / "web"
+ARTIFACTS = (
+    Path(
+        os.environ.get("MASSGEN_TEST_ARTIFACTS")
+        or Path(__file__).resolve().parents[3] / "build" / "test-artifacts"
+    )
+    / "web"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
     "--disable-gpu",
@@ -70,13 +75,26 @@ def screenshot(page: Any, name: str) -> Path:
 
 
 def streaming(
-    answers: Mapping[str, str], *, chunks: int = 12, chunk_delay: float = 0.05
-) -> Callable[[RecordedRequest], Reply]:
+    answers: Mapping[str, str],
+    *,
+    chunks: int = 12,
+    chunk_delay: float = 0.05,
+    first: Mapping[str, Reply | HttpError] | None = None,
+) -> Callable[[RecordedRequest], Reply | HttpError]:
     """Agents (told apart by model) that coordinate as serve_support's do, but stream their
-    answer as text first, in ``chunks`` pieces ``chunk_delay`` apart."""
+    answer as text first, in ``chunks`` pieces ``chunk_delay`` apart. ``first``: what a model's
+    first request gets instead (a reply that breaks off, an error)."""
+    asked: set[str] = set()
+    lock = threading.Lock()
 
-    def reply(request: RecordedRequest) -> Reply:
-        answer = answers[request.model or ""]
+    def reply(request: RecordedRequest) -> Reply | HttpError:
+        model = request.model or ""
+        with lock:
+            first_time = model not in asked
+            asked.add(model)
+        if first_time and first and model in first:
+            return first[model]
+        answer = answers[model]
         spec = coordination_reply(request.last_user_text or "", request.tool_names, answer=answer)
         calls = tuple(ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ()))
         answering = any(c["name"] == "new_answer" for c in spec.get("tool_calls", ()))

@@ -13,8 +13,9 @@ a run whose process was killed: following it stops.
 
 Each record goes to the browser as the log has it (secrets already masked), with the statuses
 it gives (``status``: the core's :func:`~massgen_core.events.status_changes`, so the page
-follows the terminal display's rules instead of a copy of them), and without the providers'
-opaque replay state of tool calls, which no view shows.
+follows the terminal display's rules instead of a copy of them), and without what no view
+shows: the providers' opaque replay state of tool calls, and the whole message a reply's
+``done`` repeats.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ def for_view(record: dict[str, Any]) -> dict[str, Any]:
     call = record.get("call")
     if isinstance(call, dict) and "provider_state" in call:
         record["call"] = {k: v for k, v in call.items() if k != "provider_state"}
+    if record.get("kind") == "done":  # its message is what was streamed, already shown
+        record.pop("message", None)
+        record.pop("state", None)
     changes = status_changes(record)
     if changes:
         record["status"] = changes

@@ -55,7 +55,6 @@ function newTurn(parts) {
   parts.now.replaceChildren(parts.text);
   parts.reasoning.replaceChildren(parts.thought);
   parts.reasoningBox.hidden = true;
-  parts.activity.replaceChildren();
   parts.mark = parts.thoughtMark = 0;
 }
 
@@ -115,6 +114,7 @@ const handlers = {
     const parts = agent(r.agent_id);
     newTurn(parts);
     parts.round.textContent = `round ${r.round} · sees ${r.answers_seen} answer(s)`;
+    note(parts, `round ${r.round} · ${seconds(r.t)}`, "round-start");
   },
   text_delta(r) {
     if (r.phase === "coordination") agent(r.agent).text.appendData(r.text);
@@ -198,6 +198,7 @@ const handlers = {
   },
   presentation_started(r) {
     crown(r.agent_id);
+    note(agent(r.agent_id), `presenting the final answer · ${seconds(r.t)}`, "round-start");
     $("final").hidden = false;
     $("presenter").textContent = `presented by ${r.agent_id}`;
     $("final-text").replaceChildren();
