@@ -10,7 +10,7 @@ finished. Its status:
 * ``incomplete``: none of these (its process was killed).
 
 A run's id starts with the time it started (``YYYYmmdd-HHMMSS-xxxxxxxx``), so the newest come
-first when sorted by id.
+first when sorted by id (to the second: runs started in the same second are in id order).
 """
 
 from __future__ import annotations
