@@ -86,9 +86,11 @@ def install_embedded(session: nox.Session, extra: str = "") -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole suite with every plugin installed, the embedded local model included, and the
-    OpenAI-API clients massgen-serve is proven with (llm, LangChain)."""
-    sync_locked(session, "--group", "test", "--group", "serve-clients")
+    OpenAI-API clients massgen-serve is proven with (llm, LangChain), and the web view's browser
+    tests in Debian's chromium (scripts/browser/ensure_chromium.sh installs it, as root, if missing)."""
+    sync_locked(session, "--group", "test", "--group", "serve-clients", "--group", "browser")
     install_embedded(session)
+    session.run("bash", "scripts/browser/ensure_chromium.sh", external=True)
     test_dirs = ["tests", *(f"{p}/tests" for p in PLUGINS if (ROOT / p / "tests").is_dir())]
     session.run(
         "pytest",
@@ -154,9 +156,11 @@ def docker(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: startup time and memory of the CLI, coordination overhead."""
+    """Benchmarks: startup time and memory of the CLI, coordination overhead, massgen-serve's
+    overhead and latency, the web view's first paint and event latency (in chromium)."""
     session.env["UV_COMPILE_BYTECODE"] = "1"  # what a user's `pip install` gives
-    sync_locked(session, "--group", "test")
+    sync_locked(session, "--group", "test", "--group", "browser")
+    session.run("bash", "scripts/browser/ensure_chromium.sh", external=True)
     install_embedded(session)
     session.env.pop("PYTHONDONTWRITEBYTECODE", None)
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):

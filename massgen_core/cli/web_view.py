@@ -3,7 +3,8 @@
 The page is the ``massgen view`` command's (a plugin command, from massgen-serve): it runs in a
 child process over the log folder, on a free loopback port, for as long as this command runs.
 The core only starts the command by name, as a user would; it imports nothing of the plugin.
-A run's page is printed before the run starts; afterwards ``massgen view LOG_FOLDER`` shows it
+A run's page is printed before the run starts, once the page answers (the view starts while
+the team is assembled, so this rarely waits); afterwards ``massgen view LOG_FOLDER`` shows it
 again.
 """
 
@@ -13,11 +14,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ..plugin.errors import MassgenError
 
 __all__ = ["WebView"]
+
+#: how long the first run waits for the view to answer before saying it does not
+READY_SECONDS = 15.0
 
 
 def _free_port() -> int:
@@ -51,12 +56,25 @@ class WebView:
             stdout=subprocess.DEVNULL,
             stderr=self._output,
         )
+        self._ready = False
 
     def page(self, run_id: str) -> str:
         return f"{self.url}/runs/{run_id}"
 
     def problem(self) -> str | None:
-        """Why the page is not served, if its process ended (what it printed last)."""
+        """Why the page is not served: what its process printed last if it ended, or that it did
+        not answer within ``READY_SECONDS``; waits for the first answer (a link printed before
+        the page answers would be refused if followed at once)."""
+        port = int(self.url.rsplit(":", 1)[1])
+        deadline = time.monotonic() + READY_SECONDS
+        while not self._ready and self._process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                self._ready = True
+            except OSError:
+                if time.monotonic() > deadline:
+                    return f"massgen view did not answer on {self.url} within {READY_SECONDS:g} s"
+                time.sleep(0.02)
         if self._process.poll() is None:
             return None
         self._output.seek(0)
