@@ -103,7 +103,8 @@ def test_massgen_web_shows_a_cli_run_live_and_massgen_view_replays_it(
     failed = page.locator('article.agent[data-agent="down"]')
     assert "failed" in failed.get_attribute("class")
     assert failed.locator(".badge").inner_text() == "failed"
-    assert "authentication" in failed.locator(".activity .error").last.inner_text()
+    (error,) = failed.locator(".activity .error").all_inner_texts()  # said once, as its failure
+    assert error.startswith("✖ authentication") and "OPENAI_API_KEY" in error
     retried = page.locator('article.agent[data-agent="flaky"] .activity .retry')
     assert "retrying a reply that broke off" in retried.inner_text()
     screenshot(page, "cli-run-live-finished")

@@ -189,6 +189,8 @@ const handlers = {
   agent_failed(r) {
     const parts = agent(r.agent_id);
     parts.column.classList.add("failed");
+    const last = parts.activity.lastElementChild; // the error that ended it, said once
+    if (last?.classList.contains("error") && last.textContent.endsWith(r.reason)) last.remove();
     note(parts, `✖ ${r.error_kind}: ${r.reason}`, "error");
   },
   coordination_ended(r) {
