@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .lazy import lazy_attributes
-from .version import __version__
+from .version import PLUGIN_API, __version__
 
 if TYPE_CHECKING:
     from .batch.run import run_batch
@@ -62,6 +62,7 @@ _LOCATIONS = {
 
 __all__ = [
     "DEFAULT_LOG_ROOT",
+    "PLUGIN_API",
     "AttachmentError",
     "ConfigError",
     "CoordinationError",

@@ -13,7 +13,8 @@ def main(argv: Sequence[str]) -> int:
         description="List plugins (entry-point group 'massgen') with their status, hooks and errors.",
         epilog="Status: builtin or loaded (all is well), error (it loaded, but a declaration was "
         "rejected: see the error; the rest of what it declares works), failed (it could not be imported "
-        "or registered), disabled, skipped. The massgen_tools hook depends on the agent, so it is called "
+        "or registered), incompatible (made for other massgen-core releases than this one: not imported; the "
+        "error says what to install), disabled, skipped. The massgen_tools hook depends on the agent, so it is called "
         "only when a run builds its agents: a failure there is a warning at run time (stderr and the "
         "run log), not listed here. "
         "MASSGEN_LOAD_PLUGINS=a,b loads only those; MASSGEN_DISABLE_PLUGINS=a,b skips those; "
@@ -44,5 +45,8 @@ def main(argv: Sequence[str]) -> int:
         ]
         for r in records
     ]
+    from ..version import PLUGIN_API, __version__
+
+    print(f"massgen-core {__version__}, plugin API {PLUGIN_API}")
     print_table(["NAME", "DISTRIBUTION", "VERSION", "STATUS", "HOOKS / ERROR"], rows)
     return 0

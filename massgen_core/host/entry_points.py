@@ -6,8 +6,12 @@ more. The answer only changes when distributions are installed, upgraded or remo
 those adds or removes a ``*.dist-info`` folder, which changes the modification time of the
 ``sys.path`` folder that holds it. So the entry points of a group are cached in one small JSON
 file per interpreter, keyed by the interpreter, ``sys.path`` and the modification time of every
-``sys.path`` entry (the scheme stevedore uses). ``importlib.metadata`` stays the one source of
-truth: it is asked whenever the key changes.
+``sys.path`` entry (the scheme stevedore uses), and the core's version. ``importlib.metadata``
+stays the one source of truth: it is asked whenever the key changes.
+
+Each entry point also carries the range of massgen-core its distribution declares and whether
+this core is in it (:mod:`massgen_core.host.compatibility`), so that an incompatible plugin is
+known without importing it, and a warm start knows it without reading any metadata.
 
 The same file keeps the plugin commands' names and help lines for ``massgen --help``
 (:func:`remember_commands`, :func:`cached_commands`; see :mod:`massgen_core.host.commands`):
@@ -28,18 +32,23 @@ import sys
 from typing import Any, NamedTuple
 from zlib import crc32
 
+from ..version import __version__
+
 __all__ = ["FoundEntryPoint", "cache_dir", "cached_commands", "find_entry_points", "remember_commands"]
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 class FoundEntryPoint(NamedTuple):
-    """One entry point: its name, ``module:attr`` value and distribution."""
+    """One entry point: its name, ``module:attr`` value and distribution, with the range of
+    massgen-core the distribution declares (``None``: none) and whether this core is in it."""
 
     name: str
     value: str
     distribution: str | None
     version: str | None
+    core_range: str | None = None
+    compatible: bool = True
 
     def load(self) -> Any:
         """Import what the value names, ``module`` or ``module:attr`` (as ``EntryPoint.load``)."""
@@ -127,18 +136,23 @@ def _cache_key(group: str) -> list[Any]:
             entries.append([entry, os.stat(entry or ".").st_mtime_ns])
         except OSError:
             entries.append([entry, None])
-    return [_FORMAT, group, sys.executable, sys.version, entries]
+    return [_FORMAT, group, sys.executable, sys.version, __version__, entries]
 
 
 def _scan(group: str) -> list[FoundEntryPoint]:
     from importlib.metadata import entry_points
 
+    from .compatibility import admits, core_range
+
     found = []
     for ep in entry_points(group=group):
         dist = ep.dist
-        found.append(
-            FoundEntryPoint(ep.name, ep.value, dist.name if dist else None, dist.version if dist else None)
-        )
+        if dist is None:
+            found.append(FoundEntryPoint(ep.name, ep.value, None, None))
+            continue
+        wanted = core_range(dist.requires)
+        compatible = wanted is None or admits(wanted)
+        found.append(FoundEntryPoint(ep.name, ep.value, dist.name, dist.version, wanted, compatible))
     return sorted(found, key=lambda ep: (ep.distribution or "", ep.name))
 
 

@@ -15,6 +15,10 @@ Environment switches (read by :func:`get_host`):
 ``MASSGEN_STRICT_PLUGINS=1``
     any plugin failure is fatal (raises :class:`~massgen_core.plugin.errors.PluginError`).
 
+A plugin whose distribution declares a range of massgen-core that excludes this core (its
+``massgen-core>=X,<Y`` dependency, read from its metadata: the plugin is never imported) is
+``incompatible``: not loaded, with the reason and the fix (:mod:`.compatibility`).
+
 A plugin's status (``massgen plugins``) is ``builtin`` or ``loaded`` only while nothing it did was
 rejected: ``failed`` when it could not be imported or registered, ``error`` when it loaded but a
 hook raised or returned something unusable (a declaration that is not a ``BackendSpec``, a
@@ -39,6 +43,7 @@ import pluggy
 from ..plugin import hookspecs
 from ..plugin.errors import PluginError
 from ..version import __version__
+from .compatibility import incompatibility
 from .entry_points import GROUP, FoundEntryPoint, find_entry_points
 
 __all__ = [
@@ -53,7 +58,7 @@ __all__ = [
 
 ENTRY_POINT_GROUP = GROUP
 BUILTIN_PLUGINS: tuple[str, ...] = ("massgen_core.host.builtin",)
-Status = Literal["builtin", "loaded", "error", "failed", "disabled", "skipped"]
+Status = Literal["builtin", "loaded", "error", "failed", "incompatible", "disabled", "skipped"]
 #: ``(plugin name, message, exception)`` for a problem found while calling a hook
 ProblemSink = Callable[[str, str, BaseException | None], None]
 
@@ -71,7 +76,7 @@ def _split_env(value: str | None) -> list[str] | None:
 class PluginRecord:
     """What ``massgen plugins`` shows for one plugin."""
 
-    __slots__ = ("distribution", "errors", "hooks", "module", "name", "status", "version")
+    __slots__ = ("core_range", "distribution", "errors", "hooks", "module", "name", "status", "version")
 
     def __init__(
         self,
@@ -81,12 +86,15 @@ class PluginRecord:
         distribution: str | None = None,
         version: str | None = None,
         module: str | None = None,
+        core_range: str | None = None,
     ) -> None:
         self.name = name
         self.status: Status = status
         self.distribution = distribution
         self.version = version
         self.module = module
+        #: the range of massgen-core its distribution declares (``">=0.1,<0.2"``), if any
+        self.core_range = core_range
         self.hooks: list[str] = []
         self.errors: list[str] = []
 
@@ -100,6 +108,7 @@ class PluginRecord:
             "distribution": self.distribution,
             "version": self.version,
             "status": self.status,
+            "requires": None if self.core_range is None else f"massgen-core{self.core_range}",
             "hooks": list(self.hooks),
             "error": "; ".join(self.errors) or None,
         }
@@ -156,10 +165,27 @@ class PluginHost:
                     f"another plugin is already registered as {ep.name!r}",
                 )
                 continue
+            if not ep.compatible:
+                record = PluginRecord(
+                    ep.name,
+                    status="incompatible",
+                    distribution=dist,
+                    version=version,
+                    core_range=ep.core_range,
+                )
+                self._fail(record, incompatibility(dist or ep.name, version, ep.core_range or ""))
+                continue
             self._load_one(ep, dist, version)
 
     def _load_one(self, ep: FoundEntryPoint, dist: str | None, version: str | None) -> None:
-        record = PluginRecord(ep.name, status="loaded", distribution=dist, version=version, module=ep.value)
+        record = PluginRecord(
+            ep.name,
+            status="loaded",
+            distribution=dist,
+            version=version,
+            module=ep.value,
+            core_range=ep.core_range,
+        )
         try:
             plugin = ep.load()
         except Exception as exc:  # a broken plugin must not take the others down
@@ -209,7 +235,8 @@ class PluginHost:
         self.records[record.name] = record
 
     def _fail(self, record: PluginRecord, message: str, exc: BaseException | None = None) -> None:
-        record.status = "failed"
+        if record.status != "incompatible":
+            record.status = "failed"
         record.errors.append(message)
         self._add_record(record)
         if self.strict:

@@ -167,6 +167,11 @@ class Registry:
                     f"backend type {backend_type!r} is not available: {who} failed to load: {why}. "
                     f"Fix or reinstall it ({pip_install(dist, upgrade=True)}); `massgen plugins` shows its status"
                 )
+            if record.status == "incompatible":
+                return (
+                    f"backend type {backend_type!r} is not available: {who} is not loaded: "
+                    f"{'; '.join(record.errors)}"
+                )
             if record.status == "disabled":
                 return (
                     f"backend type {backend_type!r} is not available: {who} is disabled by "
@@ -218,12 +223,16 @@ class Registry:
         return f"{plugin!r} ({record.distribution}{version})"
 
     def _provider_of(self, backend_type: str, hint: str | None) -> tuple[PluginRecord, bool] | None:
-        """A plugin that is not loaded (failed, disabled, skipped) and provides ``backend_type``:
+        """A plugin that is not loaded (failed, incompatible, disabled, skipped) and provides ``backend_type``:
         by the known-types table (sure), else by its entry-point or distribution name (a guess).
 
         A plugin that failed to import never declared its types, so names are all there is.
         """
-        absent = [r for r in self.host.records.values() if r.status in ("failed", "disabled", "skipped")]
+        absent = [
+            r
+            for r in self.host.records.values()
+            if r.status in ("failed", "incompatible", "disabled", "skipped")
+        ]
         if hint is not None:
             for record in absent:
                 if record.distribution and _normalise(record.distribution) == hint:

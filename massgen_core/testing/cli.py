@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 __all__ = ["MakePlugin", "massgen_main", "run_massgen", "write_distribution"]
@@ -55,14 +55,25 @@ def massgen_main(*args: str) -> int:
 
 
 def write_distribution(
-    site: Path, dist: str, entry_name: str, source: str, *, version: str = "1.0", module: str | None = None
+    site: Path,
+    dist: str,
+    entry_name: str,
+    source: str,
+    *,
+    version: str = "1.0",
+    module: str | None = None,
+    requires: Sequence[str] = (),
 ) -> Path:
-    """Write module ``source`` as distribution ``dist`` with a ``massgen`` entry point; returns ``site``."""
+    """Write module ``source`` as distribution ``dist`` with a ``massgen`` entry point; returns ``site``.
+
+    :param requires: its ``Requires-Dist`` lines, e.g. ``["massgen-core>=0.1,<0.2"]``.
+    """
     module = module or dist.replace("-", "_")
     site.mkdir(parents=True, exist_ok=True)
     (site / f"{module}.py").write_text(textwrap.dedent(source))
     info = site / f"{module}-{version}.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    dependencies = "".join(f"Requires-Dist: {line}\n" for line in requires)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n{dependencies}")
     (info / "entry_points.txt").write_text(f"[massgen]\n{entry_name} = {module}\n")
     return site
