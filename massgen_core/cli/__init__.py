@@ -17,7 +17,9 @@ __all__ = ["SUBCOMMANDS", "main"]
 
 #: subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "plugins": ("massgen_core.cli.plugins_cmd", "list installed plugins, their status and hooks"),
+    "plugins": ("massgen_core.cli.plugins_cmd", "list installed plugins, their versions, status and hooks"),
+    "install": ("massgen_core.cli.install_cmd", "install plugins into the environment that runs massgen"),
+    "uninstall": ("massgen_core.cli.uninstall_cmd", "remove plugins from the environment that runs massgen"),
     "backends": ("massgen_core.cli.backends_cmd", "list backend types, their capabilities and env vars"),
     "capabilities": ("massgen_core.cli.capabilities_cmd", "print the feature-comparison table"),
     "validate": ("massgen_core.cli.validate_cmd", "check a config file without running it"),
