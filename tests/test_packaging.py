@@ -269,3 +269,36 @@ def test_installing_a_plugin_for_another_core_with_its_dependencies_is_refused(
     assert "massgen-core" in result.stderr
     assert "massgen-old" not in installed(venv)
     assert "massgen-core" in installed(venv)
+
+
+def test_the_readmes_install_lines_work_as_written(tmp_path: Path) -> None:
+    """The README's lines after `nox -s build`, run verbatim by bash in a folder whose dist/
+    holds what they install, built as `nox -s build` builds it (that session itself runs in CI)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Install\n", 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0]
+    lines = block.splitlines()
+    assert any("nox -s build" in line for line in lines[:2]), lines
+    commands = [line.split("  #", 1)[0].strip() for line in lines[2:]]
+    assert commands[0].startswith("python3 -m venv .venv"), commands
+    wanted = [word for line in commands for word in line.split() if word.startswith("massgen-")]
+    assert {"massgen-core", "massgen-claude"} <= set(wanted), commands
+    for package in wanted:
+        run(
+            uv(),
+            "build",
+            "--quiet",
+            "--wheel",
+            "--package",
+            package,
+            "--out-dir",
+            tmp_path / "dist",
+            cwd=ROOT,
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MASSGEN_", "PYTHON", "VIRTUAL_ENV"))}
+    env["MASSGEN_CACHE_DIR"] = str(tmp_path / "cache")
+    run(
+        "bash", "-euc", "\n".join([*commands, "massgen plugins --json > plugins.json"]), env=env, cwd=tmp_path
+    )
+    listed = {p["distribution"]: p for p in json.loads((tmp_path / "plugins.json").read_text())}
+    for package in set(wanted) - {"massgen-core"}:
+        assert listed[package]["status"] == "loaded", listed[package]

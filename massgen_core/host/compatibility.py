@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from ..version import PLUGIN_API, __version__
+from .known_plugins import pip_install
 
 __all__ = ["CORE", "admits", "core_range", "incompatibility"]
 
@@ -58,7 +59,6 @@ def admits(specifier: str, version: str = __version__) -> bool:
 
 def incompatibility(distribution: str, version: str | None, specifier: str) -> str:
     """Why a plugin is not loaded, and the two ways to fix it."""
-    from .registry import pip_install
 
     plugin = f"{distribution} {version}" if version else distribution
     return (
