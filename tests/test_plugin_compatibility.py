@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from massgen_core import PLUGIN_API, __version__
 from massgen_core.host.compatibility import admits, core_range
@@ -160,3 +162,40 @@ def test_ranges_admit_versions_as_pip_does() -> None:
     assert admits(">=0.1,<0.2", "0.1.7") and not admits(">=0.1,<0.2", "0.2.0")
     assert admits("", "5.0") and admits(">=0.1", "0.2.0.dev1")
     assert admits(f"=={__version__}")
+
+
+RELEASES = st.lists(st.integers(0, 3), min_size=1, max_size=3).map(lambda parts: ".".join(map(str, parts)))
+CLAUSES = st.tuples(st.sampled_from(["==", "!=", "<=", ">=", "<", ">", "~="]), RELEASES).filter(
+    lambda c: c[0] != "~=" or "." in c[1]
+)
+
+
+@settings(max_examples=300, deadline=None)
+# distinct clauses (packaging keeps a set of them: `==0, ==0.0` would be one, either way round)
+@given(st.lists(CLAUSES, max_size=3, unique_by=lambda c: (c[0], c[1].rstrip(".0"))), RELEASES, st.booleans())
+def test_the_fast_path_agrees_with_packaging(
+    clauses: list[tuple[str, str]], version: str, parenthesised: bool
+) -> None:
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    spec = ", ".join(op + bound for op, bound in clauses)
+    line = f"massgen-core ({spec})" if parenthesised and spec else f"massgen-core {spec}"
+    assert core_range([line]) == str(Requirement(line).specifier)
+    assert admits(spec.replace(" ", ""), version) == SpecifierSet(spec).contains(version, prereleases=True)
+
+
+def test_reading_plain_ranges_imports_no_packaging(make_plugin: MakePlugin, tmp_path: Path) -> None:
+    site = make_plugin("massgen-fitting", "fitting", GOOD, requires=["massgen-core>=0.1,<0.2"])
+    code = (
+        "import sys, json\n"
+        "from massgen_core.host.plugin_host import get_host\n"
+        "host = get_host()\n"
+        "print(json.dumps([host.records['fitting'].status, 'packaging' in sys.modules]))\n"
+    )
+    import subprocess
+    import sys
+
+    env = {"PYTHONPATH": str(site), "MASSGEN_PLUGIN_CACHE": "0", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(out.stdout) == ["loaded", False]
