@@ -96,7 +96,7 @@ def test_upload_problems_are_reported_at_their_position(tmp_path: Path) -> None:
             {"image_url": "photo.png"},  # line 9: not an upload key
         ],
     )
-    result = run_massgen("validate", str(config), cwd=tmp_path)
+    result = run_massgen("validate", "--strict", str(config), cwd=tmp_path)  # a missing file is an error
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if "team.yaml:" in line]
     assert len(lines) == 5, result.stderr

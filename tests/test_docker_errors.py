@@ -30,14 +30,21 @@ def config(**backend: object) -> str:
     return json.dumps({"agent": {"id": "boxed", "backend": block}}, indent=1)
 
 
-def test_without_the_sdk_validation_says_what_to_install(tmp_path: Path) -> None:
+def test_without_the_sdk_validation_warns_a_run_refuses_and_both_say_what_to_install(tmp_path: Path) -> None:
     hide = tmp_path / "hide"
     hide.mkdir()
     (hide / "sitecustomize.py").write_text(
         "import sys\nsys.modules['docker'] = None  # as if not installed\n"
     )
     (tmp_path / "team.json").write_text(config())
-    for args in (("validate", "team.json"), ("--config", "team.json", "--no-display", "q")):
+    warned = run_massgen("validate", "team.json", cwd=tmp_path, pythonpath=hide)  # the machine, not the file
+    assert warned.returncode == 0, warned.stderr
+    assert (
+        "warning: " in warned.stdout
+        and "team.json:7:35: agent.backend.command_line_execution_mode" in warned.stdout
+    )
+    assert "pip install 'massgen-core[docker]'" in warned.stdout
+    for args in (("validate", "--strict", "team.json"), ("--config", "team.json", "--no-display", "q")):
         run = run_massgen(*args, cwd=tmp_path, pythonpath=hide)
         assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
         assert "team.json:7:35: agent.backend.command_line_execution_mode" in run.stderr  # file:line:column
@@ -77,10 +84,13 @@ def test_without_a_daemon_the_run_stops_before_it_starts_and_says_how_to_start_o
     assert os.path.exists(dead)
 
 
-def test_the_docker_sdk_is_imported_only_when_a_command_runs_in_docker_mode(tmp_path: Path) -> None:
-    """Validating a docker-mode config, starting a local-mode server, `massgen sandbox --help`:
-    none imports the SDK (it is imported by the launcher's daemon check and the runner)."""
-    (tmp_path / "team.json").write_text(config())
+def test_the_docker_sdk_is_imported_only_when_a_config_uses_docker_mode(tmp_path: Path) -> None:
+    """Validating a local-mode config, importing the command server's modules, `massgen sandbox
+    --help`: none imports the SDK (it is imported by the daemon check that a docker-mode config
+    gets, and the runner)."""
+    (tmp_path / "team.json").write_text(
+        config(command_line_execution_mode="local", command_line_sandbox="off")
+    )
     code = (
         "import sys, io, contextlib\n"
         "from massgen_core.cli import main\n"

@@ -341,7 +341,7 @@ def validate_text(
             "did you mean 'allow_localhost'?",
         ),
         (
-            "        command: mcp-server-time\n        security: {level: paranoid}",
+            "        command: mcp-server-time\n        security: {level: 3}",  # a name it must be
             "8",
             "expected one of strict, moderate, permissive",
         ),

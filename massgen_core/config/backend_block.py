@@ -70,7 +70,9 @@ def structure_backend(
             + (f" (known models: {known})" if known else ""),
         )
         return None
-    notes = tuple(issues.note((*path, key), message) for key, message in options.config_notes(tools))
+    notes = tuple(issues.note((*path, *_below(key)), message) for key, message in options.config_notes(tools))
+    for key, message in options.machine_problems(tools):
+        issues.on_machine((*path, *_below(key)), message)
     return BackendConfig(type=backend_type, options=options, tools=tools, notes=notes)
 
 
@@ -221,10 +223,18 @@ def _check_mcp_servers(
         return True
     from ..tools.mcp.servers import mcp_servers_problems  # no MCP SDK import: parsing only
 
-    found = mcp_servers_problems(data["mcp_servers"])
+    machine: list[tuple[tuple[str | int, ...], str]] = []
+    found = mcp_servers_problems(data["mcp_servers"], machine=machine)
     for sub, message in found:
         issues.at_value((*path, "mcp_servers", *sub), message)
+    for sub, message in machine:
+        issues.on_machine((*path, "mcp_servers", *sub), message)
     return not found
+
+
+def _below(key: str | tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """A plugin's ``key`` (a block key, or a path below the block) as a path."""
+    return (key,) if isinstance(key, str) else key
 
 
 def _is_set(value: Any) -> bool:

@@ -8,7 +8,8 @@ before the config is structured:
   ``timeout_settings``, ``${cwd}`` in an MCP server's arguments is the agent's workspace, an MCP
   ``security:`` block with MassGen's keys is read with MassGen's meaning);
 * **ignored with a warning** that says why, when they are obsolete or mean nothing here (debug
-  switches, MassGen features this massgen does differently);
+  switches, MassGen features this massgen does differently, a top-level ``display:`` block,
+  which MassGen ignores too);
 * **refused** when they cannot be honoured (MassGen v1 keys, which MassGen itself refuses).
 
 Every such key gets a :class:`CompatNote` at its ``file:line:column``; the loader keeps them on
@@ -101,8 +102,10 @@ MASSGEN_KEYS: dict[str, tuple[str, ...]] = {
         "orchestrator.timeout",
         "mcp_servers[*].args/env/cwd: ${cwd}",
         "mcp_servers[*].security (MassGen keys)",
+        "mcp_servers[*].security.level: any other name (read as strict)",
     ),
     "ignored": (
+        "display",
         "ui.use_orchestrator_for_single_agent: true",
         *(f"agents[*].backend.{key}" for key in _BACKEND_IGNORED),
         *(".".join(path) for path in _IGNORED),
@@ -127,6 +130,16 @@ def translate(data: dict[str, Any], issues: IssueList) -> tuple[dict[str, Any], 
                 unknown=True,
             )
             del out[key]
+    if "display" in out:
+        del out["display"]
+        _note(
+            "ignored",
+            ("display",),
+            "MassGen's top-level `display:` block is ignored, as MassGen ignores it (MassGen reads the "
+            "display settings from `ui:`); to apply them, move its keys under `ui:`",
+            issues,
+            notes,
+        )
     if isinstance(out.get("ui"), dict):
         out["ui"] = _ui(dict(out["ui"]), issues, notes)
     if isinstance(out.get("orchestrator"), dict):
@@ -304,15 +317,26 @@ def _security(block: Mapping[str, Any], path: ConfigPath, issues: IssueList, not
     if not is_massgen_security(block):
         return
     env = block.get("env") or {}
-    if block.get("level", "strict") not in LEVELS or not isinstance(env, Mapping):
+    if not isinstance(block.get("level", "strict"), str) or not isinstance(env, Mapping):
         return  # reported where the servers are checked
-    if env.get("level", "strict") not in LEVELS or env.get("mode", "denylist") not in ENV_MODES:
+    if not isinstance(env.get("level", "strict"), str) or env.get("mode", "denylist") not in ENV_MODES:
         return
     try:
         policy = policy_for(block)
     except (TypeError, ValueError):
         return  # a wrong value type, reported where the servers are checked
-    level = block.get("level", "strict")
+    for where, section in ((path, block), ((*path, "env"), env)):
+        written = section.get("level")
+        if written is not None and written not in LEVELS:
+            _note(
+                "translated",
+                (*where, "level"),
+                f"MassGen's security level {written!r} is read as strict, as MassGen reads every level "
+                f"but {', '.join(LEVELS)}",
+                issues,
+                notes,
+            )
+    level = policy.massgen_level
     given = "" if "level" in block else " (MassGen's default level)"
     _note(
         "translated",

@@ -41,8 +41,12 @@ _BODY = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?", re
 
 
 class InterpolationError(Exception):
-    def __init__(self, message: str) -> None:
+    """A ``${...}`` reference that cannot be filled in; ``unset``: only because the variable is
+    not set on this machine (the reference itself is fine)."""
+
+    def __init__(self, message: str, *, unset: bool = False) -> None:
         self.message = message
+        self.unset = unset
         super().__init__(message)
 
 
@@ -103,19 +107,25 @@ def interpolate_string(text: str, environ: Mapping[str, str], *, workspace_field
         if value is None:
             raise InterpolationError(
                 f"environment variable {name} is not set (set it, put it in .env, "
-                f"or give a default: ${{{name}:-value}})"
+                f"or give a default: ${{{name}:-value}})",
+                unset=True,
             )
         out.append(value)
         pos = end + 1
 
 
 def interpolate(data: Any, environ: Mapping[str, str], issues: IssueList, path: ConfigPath = ()) -> Any:
-    """``data`` with every string value interpolated; undefined variables go to ``issues``."""
+    """``data`` with every string value interpolated; a variable that is not set goes to
+    ``issues`` as a problem of this machine (the value stays as written), a malformed reference
+    as an issue."""
     if isinstance(data, str):
         try:
             return interpolate_string(data, environ, workspace_field=is_workspace_field(path))
         except InterpolationError as exc:
-            issues.at_value(path, exc.message)
+            if exc.unset:
+                issues.on_machine(path, exc.message)
+            else:
+                issues.at_value(path, exc.message)
             issues.mark_reported(path)
             return data
     if isinstance(data, dict):

@@ -76,18 +76,28 @@ class IssueList:
     def __init__(self, positions: Positions) -> None:
         self.positions = positions
         self.issues: list[ConfigIssue] = []
+        #: what this machine lacks for the config (an unset variable, a missing file or program,
+        #: no Docker daemon): not a mistake in the file; the loader makes them errors or warnings
+        self.machine: list[ConfigIssue] = []
         self._reported: set[ConfigPath] = set()
         self.secrets: set[str] = set()
 
     def __bool__(self) -> bool:
         return bool(self.issues)
 
-    def _add(self, path: ConfigPath, message: str, where: Position | None, always: bool = False) -> None:
+    def _add(
+        self,
+        path: ConfigPath,
+        message: str,
+        where: Position | None,
+        always: bool = False,
+        into: list[ConfigIssue] | None = None,
+    ) -> None:
         # A value already reported (e.g. an undefined ${VAR}) is not reported again.
         if not always and any(path[: len(p)] == p for p in self._reported if len(p) <= len(path)):
             return
         line, column = where if where is not None else (None, None)
-        self.issues.append(
+        (self.issues if into is None else into).append(
             ConfigIssue(message, file=self.positions.file, line=line, column=column, path=format_path(path))
         )
 
@@ -101,6 +111,13 @@ class IssueList:
     def at_value(self, path: ConfigPath, message: str) -> None:
         """An issue with the value at ``path`` (wrong type, bad choice...)."""
         self._add(path, message, self.positions.value(path))
+
+    def on_machine(self, path: ConfigPath, message: str) -> None:
+        """A problem with the value at ``path`` that lies in this machine, not in the file (a
+        variable not set, a file or program missing here, no Docker daemon): kept apart, in
+        :attr:`machine`, so that ``massgen validate`` can warn where a run refuses. ``message``
+        says how to fix it."""
+        self._add(path, message, self.positions.value(path), into=self.machine)
 
     def note(self, path: ConfigPath, message: str) -> ConfigIssue:
         """A note about the key at ``path``, placed as an issue would be; it is not an issue
@@ -121,13 +138,17 @@ class IssueList:
 
     def error(self) -> ConfigError:
         """The issues as one error, sorted by position, with secret values masked."""
+        return ConfigError(self.ordered(self.issues))
+
+    def ordered(self, issues: Iterable[ConfigIssue]) -> list[ConfigIssue]:
+        """``issues`` sorted by position, with secret values masked."""
         ordered = sorted(
-            self.issues,
+            issues,
             key=lambda i: (i.line if i.line is not None else 0, i.column if i.column is not None else 0),
         )
         for issue in ordered:
             issue.message = mask_secrets(issue.message, self.secrets)
-        return ConfigError(ordered)
+        return ordered
 
     def raise_if_any(self) -> None:
         if self.issues:

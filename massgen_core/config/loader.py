@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
@@ -31,9 +31,12 @@ from .structure import report, structure
 if TYPE_CHECKING:
     from ..host.registry import Registry
 
-__all__ = ["ConfigSource", "load_config", "single_agent_config"]
+__all__ = ["ConfigSource", "MachineProblems", "load_config", "single_agent_config"]
 
 ConfigSource = str | os.PathLike[str] | Mapping[str, Any]
+#: what a problem of this machine (not of the file) is: an error (a run), or a warning kept on
+#: :attr:`RunConfig.machine <massgen_core.config.model.RunConfig.machine>` (``massgen validate``)
+MachineProblems = Literal["error", "warning"]
 T = TypeVar("T")
 
 TOP_LEVEL_KEYS = ("name", "agent", "agents", "backend", "orchestrator", "ui", "timeout_settings")
@@ -49,6 +52,7 @@ def load_config(
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    machine: MachineProblems = "error",
 ) -> RunConfig:
     """Load, interpolate and validate a config.
 
@@ -60,6 +64,11 @@ def load_config(
     :param base_dir: what relative ``context_paths`` and backend ``cwd`` are resolved against:
         by default the current working directory (not the config file's directory), as the
         MassGen docs say relative context paths are "resolved from current directory".
+    :param machine: what the problems of this machine rather than of the file are (a variable
+        not set, a context path, upload file or MCP server program missing here, no Docker
+        daemon, a package a backend needs for a setting): errors, as for a run (the default),
+        or ``"warning"``: kept on :attr:`RunConfig.machine
+        <massgen_core.config.model.RunConfig.machine>`, the config otherwise valid.
     :raises ConfigError: listing every problem found, each with ``file:line:column`` when the
         source is YAML. Secret values never appear in the messages.
     """
@@ -73,6 +82,7 @@ def load_config(
         base_dir=base_dir,
         source=label,
         config_dir=config_dir,
+        machine=machine,
     )
 
 
@@ -83,10 +93,13 @@ def load_config_text(
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    machine: MachineProblems = "error",
 ) -> RunConfig:
     """Like :func:`load_config` for YAML ``text`` (never taken as a file name); errors name ``filename``."""
     issues, data = _parse(text, filename)
-    return _build(data, issues, registry=registry, environ=environ, base_dir=base_dir, source=filename)
+    return _build(
+        data, issues, registry=registry, environ=environ, base_dir=base_dir, source=filename, machine=machine
+    )
 
 
 def single_agent_config(
@@ -204,6 +217,7 @@ def _build(
     base_dir: str | os.PathLike[str] | None,
     source: str | None,
     config_dir: Path | None = None,
+    machine: MachineProblems = "error",
 ) -> RunConfig:
     if registry is None:
         from ..host.registry import get_registry
@@ -246,7 +260,12 @@ def _build(
     timeouts = _section(timeouts_raw, timeouts_path, TimeoutSettings, issues)
     remember_config(secrets=issues.secrets)
     _check_storage(orchestrator, [a.id for a in agents], base, issues)
-    issues.raise_if_any()
+    if machine == "error":
+        issues.issues += issues.machine
+    if issues:
+        error = issues.error()
+        error.machine = tuple(issues.ordered(issues.machine)) if machine == "warning" else ()
+        raise error
     return RunConfig(
         name=name,
         agents=tuple(agents),
@@ -255,6 +274,7 @@ def _build(
         timeout_settings=timeouts,
         source=source,
         compat=tuple(compat),
+        machine=tuple(issues.ordered(issues.machine)) if machine == "warning" else (),
     )
 
 
@@ -290,8 +310,9 @@ def _orchestrator(raw: Any, issues: IssueList, base: Path) -> tuple[Orchestrator
     if paths:
         from ..tools.workspace.layout import check_context_paths
 
-        for where, message in check_context_paths(paths)[1]:
-            issues.at_value(("orchestrator", "context_paths", *where), message)
+        for where, message, on_machine in check_context_paths(paths)[1]:
+            add = issues.on_machine if on_machine else issues.at_value
+            add(("orchestrator", "context_paths", *where), message)
     return attrs.evolve(config, context_paths=paths), nested
 
 
@@ -450,6 +471,11 @@ def _check_tools(
     problems = backend.options.config_problems(backend.tools)
     for key, message in problems:
         issues.at_value((*path, key), message)
+    if backend.tools.enable_mcp_command_line or backend.options.runs_commands:
+        from ..tools.commands.availability import execution_problem
+
+        if (problem := execution_problem(backend.tools)) is not None:
+            issues.on_machine((*path, problem[0]), problem[1])
     return None if problems else backend
 
 

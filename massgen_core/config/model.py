@@ -184,6 +184,10 @@ class RunConfig:
     compat: tuple[CompatNote, ...] = attrs.field(default=(), eq=False, repr=False)
     """MassGen keys read differently from how they are written: translated, or ignored with a
     warning (:mod:`massgen_core.config.compat`)."""
+    machine: tuple[ConfigIssue, ...] = attrs.field(default=(), eq=False, repr=False)
+    """What this machine lacks for the config, each at its ``file:line:column`` with the fix (a
+    variable not set, a file or program missing, no Docker daemon), when it was loaded with
+    ``machine="warning"`` (``massgen validate``); a run refuses them instead."""
 
     def agent(self, agent_id: str) -> AgentConfig:
         """The agent with ``agent_id``; ``KeyError`` if there is none."""

@@ -169,6 +169,14 @@ def structure_uploads(
     for index, entry in enumerate(raw):
         where: ConfigPath = (*path, index)
         part = _entry(entry, where, base_dir, issues)
+        if part is _NOT_HERE:  # a problem of this machine; what the file is can still be checked
+            key = next(iter(entry))
+            if (
+                problem := _kind_problem(UPLOAD_KEYS[key], backend_type, model, capabilities, registry)
+            ) is not None:
+                issues.at_value((*where, key), problem)
+                ok = False
+            continue
         if part is None:
             ok = False
             continue
@@ -182,6 +190,24 @@ def structure_uploads(
             continue
         parts.append(part)
     return tuple(parts) if ok else None
+
+
+def _kind_problem(
+    kind: MediaKind, backend_type: str, model: str | None, capabilities: frozenset[str], registry: Registry
+) -> str | None:
+    """Whether the backend takes this kind of media at all (for a file that is not here to look at)."""
+    capability = _CAPABILITY.get(kind)
+    if capability is None or capability in capabilities:
+        return None
+    on = f"backend {backend_type!r}" + (f" with model {model!r}" if model else "")
+    return (
+        f"{on} does not accept {kind} input (no {capability!r} capability); "
+        f"{registry.where_capability(capability, backend_type)}"
+    )
+
+
+#: what :func:`_entry` returns for a local file that is not on this machine (reported there)
+_NOT_HERE: Any = object()
 
 
 def _entry(entry: Any, where: ConfigPath, base_dir: Path, issues: IssueList) -> MediaPart | None:
@@ -205,10 +231,15 @@ def _entry(entry: Any, where: ConfigPath, base_dir: Path, issues: IssueList) -> 
         return MediaPart.from_url(value, kind)
     local = Path(os.path.expanduser(value))
     local = local if local.is_absolute() else base_dir / local
-    if not local.is_file():
-        issues.at_value(
-            (*where, key), f"{value}: no such file" + ("" if not local.exists() else " (not a file)")
+    if not local.exists():
+        relative = "" if Path(os.path.expanduser(value)).is_absolute() else f" (looked for at {local})"
+        issues.on_machine(
+            (*where, key),
+            f"{value}: no such file{relative}: put the file there, or give the path of one on this machine",
         )
+        return _NOT_HERE  # type: ignore[no-any-return]
+    if not local.is_file():
+        issues.at_value((*where, key), f"{value}: no such file (not a file)")
         return None
     try:
         return MediaPart.from_path(local, kind)

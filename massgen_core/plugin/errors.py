@@ -97,6 +97,9 @@ class ConfigError(MassgenError):
         if isinstance(issues, str):
             issues = [ConfigIssue(issues)]
         self.issues: tuple[ConfigIssue, ...] = tuple(issues)
+        #: what this machine lacks besides (when loaded with ``machine="warning"``: they are
+        #: not among ``issues``)
+        self.machine: tuple[ConfigIssue, ...] = ()
         super().__init__("\n".join(str(i) for i in self.issues))
 
     @property

@@ -170,17 +170,9 @@ _MEMORY_SIZE = re.compile(r"[0-9]+(\.[0-9]+)?[bkmg]?", re.IGNORECASE)
 
 
 def _an_execution_mode(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    """Validator: ``local`` or ``docker``; docker mode needs the Docker SDK for Python installed."""
+    """Validator: ``local`` or ``docker`` (what docker mode needs of the machine, the SDK and a
+    daemon, is :func:`massgen_core.tools.commands.availability.execution_problem`'s)."""
     one_of(attribute.name, value, ("local", "docker"))
-    if value == "docker":
-        from importlib.util import find_spec
-
-        if find_spec("docker") is None:
-            raise InvalidValue(
-                attribute.name,
-                "docker needs the Docker SDK for Python, which is not installed: "
-                "pip install 'massgen-core[docker]'",
-            )
 
 
 def _a_memory_size(_instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
@@ -293,12 +285,22 @@ class BackendOptions:
         then gets a workspace and ``execute_command`` even without ``enable_mcp_command_line``."""
         return False
 
-    def config_notes(self, tools: ToolOptions) -> Sequence[tuple[str, str]]:
+    def config_notes(self, tools: ToolOptions) -> Sequence[tuple[str | tuple[str | int, ...], str]]:
         """Settings accepted as written that the backend applies differently (an out-of-date
         value mapped to its current equivalent, a tool that no longer exists left out...), as
-        ``(key, message)`` pairs, ``key`` being the block's key the note is about. ``massgen
+        ``(key, message)`` pairs, ``key`` being the block's key the note is about (or the path
+        below it, ``("agent_config", "llm_config", "cache_seed")``). ``massgen
         validate`` shows them at that key's file:line:column; a note never makes a config
         invalid. ``tools`` holds the agent's tool keys of the same block."""
+        return ()
+
+    def machine_problems(self, tools: ToolOptions) -> Sequence[tuple[str | tuple[str | int, ...], str]]:
+        """What this machine lacks for these settings, which are fine as written (a package the
+        backend needs for them, not installed), as ``(key, message)`` pairs, ``key`` being the
+        block's key or the path below it (``("agent_config", "llm_config", "api_type")``) and
+        ``message`` saying how to fix it. ``massgen validate`` shows them as warnings (errors
+        with ``--strict``) at that value's file:line:column; a run refuses them there.
+        Checked only once the options are valid."""
         return ()
 
     def config_problems(self, tools: ToolOptions) -> Sequence[tuple[str, str]]:

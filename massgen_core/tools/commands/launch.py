@@ -11,9 +11,10 @@ from ...plugin.errors import ConfigError, ConfigIssue
 from ...plugin.options import ToolOptions
 from ...plugin.specs import McpServerSpec
 from ..mcp.servers import ServerEntry
-from ..sandbox import available, hide_process_memory, unavailable_reason
+from ..sandbox import hide_process_memory
 from ..workspace.access import AgentAccess
 from ..workspace.paths import contained
+from .availability import execution_problem
 from .environment import scrub_environment
 from .policy import compile_patterns
 from .server import CommandSettings
@@ -42,20 +43,17 @@ def command_line_server(
     this is a :class:`ConfigError` unless the option is ``"off"``. With
     ``command_line_execution_mode: docker`` commands run in containers instead (the container is
     the sandbox): the daemon and the image are checked here, before the run starts, and their
-    absence is a :class:`ConfigError` that says how to fix it.
+    absence is a :class:`ConfigError` that says how to fix it (the check is
+    :func:`~.availability.execution_problem`, which the config loader runs too).
 
     :param secret_env_names: env vars never passed on (every backend's API-key variables).
     :param secret_values: secrets (the agent's configured API key) whose value is never passed on.
     """
     sandbox_mode = options.command_line_sandbox
     docker = options.command_line_execution_mode == "docker"
-    if docker:
-        _check_docker(options, origin=origin, source=source)
-    elif sandbox_mode == "landlock" and not available():
-        raise ConfigError(
-            f"{origin}.enable_mcp_command_line: {unavailable_reason()}. Set `command_line_sandbox: off` to run "
-            "commands unconfined (they could then write anywhere your user can)"
-        )
+    if (problem := execution_problem(options)) is not None:
+        key, message = problem
+        raise ConfigError([ConfigIssue(message, file=source, path=f"{origin}.{key}")])
     allowed = options.command_line_allowed_commands
     blocked = options.command_line_blocked_commands
     compile_patterns(allowed, option=f"{origin}.command_line_allowed_commands", source=source)
@@ -104,19 +102,3 @@ def _docker_settings(options: ToolOptions) -> dict[str, Any]:
         "cpu_limit": options.command_line_docker_cpu_limit,
         "memory_limit": options.command_line_docker_memory_limit,
     }
-
-
-def _check_docker(options: ToolOptions, *, origin: str, source: str | None) -> None:
-    """The daemon answers and has the image, or a :class:`ConfigError` saying how to fix it."""
-    from ..sandbox.docker import DockerUnavailable, connect, require_image
-
-    try:
-        client = connect()
-        try:
-            require_image(client, options.command_line_docker_image)
-        finally:
-            client.close()
-    except DockerUnavailable as exc:
-        raise ConfigError(
-            [ConfigIssue(str(exc), file=source, path=f"{origin}.command_line_execution_mode")]
-        ) from None

@@ -74,7 +74,9 @@ __all__ = [
     "check_spec",
     "describe_policy",
     "is_massgen_security",
+    "massgen_level",
     "policy_for",
+    "spec_problems",
 ]
 
 #: A position inside an ``mcp_servers`` value or one server: keys and list indices (``(1, "args", 0)``).
@@ -237,6 +239,12 @@ SECURITY_KEYS = (*OWN_SECURITY_KEYS, *MASSGEN_SECURITY_KEYS)
 ENV_POLICY_KEYS = ("mode", "allowed_vars", "denied_vars", "level")
 
 
+def massgen_level(level: str) -> str:
+    """A MassGen ``security.level`` as MassGen reads it: a name it does not know (``high``) is
+    ``strict``, as in MassGen's ``_normalize_security_level``."""
+    return level if level in LEVELS else "strict"
+
+
 def is_massgen_security(security: Mapping[str, Any] | None) -> bool:
     """Whether a ``security:`` block uses MassGen's keys (and is read with MassGen's meaning)."""
     return security is not None and any(key in security for key in MASSGEN_SECURITY_KEYS)
@@ -260,9 +268,9 @@ def policy_for(security: Mapping[str, Any] | None, base: LaunchPolicy = DEFAULT_
     named = frozenset(security.get("allowed_executables") or ())
     if not is_massgen_security(security):
         return attrs.evolve(policy, allowed_executables=base.allowed_executables | named)
-    level = str(security.get("level", "strict"))
+    level = massgen_level(str(security.get("level", "strict")))
     env: Mapping[str, Any] = security.get("env") or {}
-    env_level = str(env.get("level", level))
+    env_level = massgen_level(str(env.get("level", level)))
     denied_vars = frozenset(str(v).upper() for v in env.get("denied_vars") or ())
     allowed_vars = frozenset(str(v).upper() for v in env.get("allowed_vars") or ())
     allow_private = bool(security.get("allow_private_ips", False))
@@ -318,9 +326,33 @@ def find_executable(command: str, env: Mapping[str, str], cwd: str | None) -> st
 
 def check_spec(spec: McpServerSpec, policy: LaunchPolicy = DEFAULT_POLICY) -> Problems:
     """Problems with ``spec`` as ``(where in the server, message)`` pairs; empty when it may be launched."""
-    if spec.transport == "stdio":
-        return _check_stdio(spec, policy)
-    return _check_url(spec, policy)
+    written, machine = spec_problems(spec, policy)
+    return [*written, *machine]
+
+
+def spec_problems(spec: McpServerSpec, policy: LaunchPolicy = DEFAULT_POLICY) -> tuple[Problems, Problems]:
+    """:func:`check_spec`'s problems in two lists: those of the server as written, and those of
+    this machine (its program is not installed, its working directory does not exist here)."""
+    if spec.transport != "stdio":
+        return _check_url(spec, policy), []
+    written = _check_stdio(spec, policy)
+    machine: Problems = []
+    command = spec.command
+    if (
+        command
+        and not any(where == ("command",) for where, _ in written)
+        and find_executable(command, spec.env, spec.cwd) is None
+    ):
+        machine.append(
+            (
+                ("command",),
+                f"command {command!r} was not found (not on PATH, or not an executable file): "
+                "install it, or give the full path of the program",
+            )
+        )
+    if spec.cwd is not None and not Path(spec.cwd).is_dir():
+        machine.append((("cwd",), f"working directory {spec.cwd!r} does not exist: create it first"))
+    return written, machine
 
 
 def _check_stdio(spec: McpServerSpec, policy: LaunchPolicy) -> Problems:
@@ -344,10 +376,6 @@ def _check_stdio(spec: McpServerSpec, policy: LaunchPolicy) -> Problems:
                 f"{', '.join(policy.allowed_patterns)}); add it to the server's `security: {{allowed_executables: [...]}}`",
             )
         )
-    elif find_executable(command, spec.env, spec.cwd) is None:
-        problems.append(
-            (("command",), f"command {command!r} was not found (not on PATH, or not an executable file)")
-        )
     if len(spec.args) > MAX_ARGS:
         problems.append((("args",), f"too many arguments ({len(spec.args)}; at most {MAX_ARGS})"))
     for i, arg in enumerate(spec.args):
@@ -361,8 +389,6 @@ def _check_stdio(spec: McpServerSpec, policy: LaunchPolicy) -> Problems:
                     "probably a pasted command line (set `security: {allow_shell_metacharacters: true}` if it is meant)",
                 )
             )
-    if spec.cwd is not None and not Path(spec.cwd).is_dir():
-        problems.append((("cwd",), f"working directory {spec.cwd!r} does not exist"))
     problems += _check_env(spec.env, policy)
     return problems
 

@@ -54,6 +54,7 @@ from .policy import (
     SubPath,
     check_spec,
     policy_for,
+    spec_problems,
 )
 
 __all__ = [
@@ -210,11 +211,16 @@ def parse_mcp_servers(
     return entries
 
 
-def mcp_servers_problems(value: Any) -> list[tuple[SubPath, str]]:
+def mcp_servers_problems(
+    value: Any, *, machine: list[tuple[SubPath, str]] | None = None
+) -> list[tuple[SubPath, str]]:
     """Problems with an ``mcp_servers`` value as ``(path inside the option, message)`` pairs:
     its structure, then each well-formed server against its launch policy (the program exists
     and may be launched, arguments, URL, environment), as :func:`check_entries` checks them
     before a run. For the config loader, to report them at their ``file:line:column``.
+
+    :param machine: where those of this machine go instead (the program is not installed, the
+        working directory does not exist here: :func:`~.policy.spec_problems`).
     """
     problems = _Problems("mcp_servers", None)
     located = _parse_located(value, problems)
@@ -223,10 +229,14 @@ def mcp_servers_problems(value: Any) -> list[tuple[SubPath, str]]:
             # ${cwd} is the agent's workspace, made when the run starts: check the rest now
             pending = entry.spec.cwd is not None and WORKSPACE_REFERENCE in entry.spec.cwd
             bound = bind_workspace(entry, _PENDING_WORKSPACE)
-            for sub, message in check_spec(bound.spec, bound.policy):
-                if pending and sub == ("cwd",):
-                    continue
-                problems.add((*where, *sub), f"MCP server {entry.name!r}: {message}")
+            written, missing = spec_problems(bound.spec, bound.policy)
+            for pairs, into in (
+                (written, problems.found),
+                (missing, problems.found if machine is None else machine),
+            ):
+                for sub, message in pairs:
+                    if not (pending and sub == ("cwd",)):
+                        into.append(((*where, *sub), f"MCP server {entry.name!r}: {message}"))
     return problems.found
 
 
@@ -417,7 +427,7 @@ def _policy(value: Any, where: SubPath, problems: _Problems) -> LaunchPolicy:
     ):
         if flag in value and not isinstance(value[flag], bool):
             problems.add((*where, flag), "expected true or false")
-    _choice(value, "level", LEVELS, where, problems)
+    _level(value, where, problems)
     env = value.get("env")
     if env is not None:
         if not isinstance(env, Mapping):
@@ -433,12 +443,21 @@ def _policy(value: Any, where: SubPath, problems: _Problems) -> LaunchPolicy:
                         f"unknown security.env key {key!r}{suggestion(str(key), ENV_POLICY_KEYS)}",
                     )
             _choice(env, "mode", ENV_MODES, (*where, "env"), problems)
-            _choice(env, "level", LEVELS, (*where, "env"), problems)
+            _level(env, (*where, "env"), problems)
             for key in ("allowed_vars", "denied_vars"):
                 _str_list(env.get(key) or [], (*where, "env", key), problems)
     if len(problems.found) > before:
         return DEFAULT_POLICY
     return policy_for(value)
+
+
+def _level(value: Mapping[str, Any], where: SubPath, problems: _Problems) -> None:
+    """A MassGen ``level``: any name (MassGen reads those it does not know as strict:
+    :func:`~.policy.massgen_level`), but a name."""
+    if "level" in value and not isinstance(value["level"], str):
+        problems.add(
+            (*where, "level"), f"expected one of {', '.join(LEVELS)}, got {type(value['level']).__name__}"
+        )
 
 
 def _choice(

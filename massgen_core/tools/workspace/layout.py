@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ...plugin.errors import ConfigError, ConfigIssue
 from .access import AgentAccess, real_path
@@ -43,8 +43,13 @@ __all__ = [
 ContextPath = tuple[Path, bool, tuple[Path, ...]]
 
 
-#: (where inside ``orchestrator.context_paths``, message)
-ContextPathProblem = tuple[tuple[str | int, ...], str]
+class ContextPathProblem(NamedTuple):
+    """What is wrong with one context path; ``on_machine``: the path is not on this machine (the
+    config itself is fine)."""
+
+    where: tuple[str | int, ...]  # inside ``orchestrator.context_paths``
+    message: str
+    on_machine: bool = False
 
 
 def check_context_paths(
@@ -60,27 +65,39 @@ def check_context_paths(
     out: list[ContextPath] = []
     for i, entry in enumerate(entries):
         if (why := path_problem(str(entry.path))) is not None:
-            problems.append(((i, "path"), f"context path cannot be used: {why}"))
+            problems.append(ContextPathProblem((i, "path"), f"context path cannot be used: {why}"))
             continue
         try:
             exists = entry.path.exists()
         except OSError as exc:
-            problems.append(((i, "path"), f"context path {entry.path} cannot be used: {exc.strerror}"))
+            problems.append(
+                ContextPathProblem(
+                    (i, "path"), f"context path {entry.path} cannot be used: {exc.strerror}", True
+                )
+            )
             continue
         if not exists:
-            problems.append(((i, "path"), f"context path {entry.path} does not exist"))
+            problems.append(
+                ContextPathProblem(
+                    (i, "path"),
+                    f"context path {entry.path} does not exist",
+                    True,
+                )
+            )
             continue
         root = real_path(entry.path)
         base = root if root.is_dir() else root.parent
         protected: list[Path] = []
         for j, raw in enumerate(entry.protected_paths):
             if (why := path_problem(raw)) is not None:
-                problems.append(((i, "protected_paths", j), f"protected path cannot be used: {why}"))
+                problems.append(
+                    ContextPathProblem((i, "protected_paths", j), f"protected path cannot be used: {why}")
+                )
                 continue
             resolved = real_path(raw, base)
             if resolved != root and root not in resolved.parents:
                 problems.append(
-                    (
+                    ContextPathProblem(
                         (i, "protected_paths", j),
                         f"protected path {raw!r} resolves to {resolved}, which is not inside the context path {root}",
                     )
@@ -101,7 +118,7 @@ def context_paths_from_config(
         raise ConfigError(
             [
                 ConfigIssue(message, file=source, path=format_path(("orchestrator", "context_paths", *where)))
-                for where, message in problems
+                for where, message, _ in problems
             ]
         )
     return out
