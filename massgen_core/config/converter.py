@@ -216,6 +216,9 @@ def _union_hook(converter: cattrs.Converter, t: Any) -> Hook:
                 return converter.structure(value, others[0])
             except Mismatch as exc:
                 raise Mismatch(describe(t), value, hint=exc.hint) from None
+        shaped = _by_shape(others, value)
+        if shaped is not None:  # a section, or a list of sections: keep its detailed errors
+            return converter.structure(value, shaped)
         exact = [m for m in others if isinstance(m, type) and type(value) is m]
         for member in exact + [m for m in others if m not in exact]:
             try:
@@ -225,6 +228,18 @@ def _union_hook(converter: cattrs.Converter, t: Any) -> Hook:
         raise Mismatch(describe(t), value)
 
     return hook
+
+
+def _by_shape(members: list[Any], value: Any) -> Any:
+    """The one member that is a section (an attrs class) for a mapping, or a list of sections for
+    a list (``Settings | tuple[Settings, ...]``); ``None`` when it is not that clear."""
+    if isinstance(value, Mapping):
+        found = [m for m in members if attrs.has(m)]
+    elif isinstance(value, list | tuple):
+        found = [m for m in members if _is_sequence(m) and any(attrs.has(a) for a in typing.get_args(m))]
+    else:
+        return None
+    return found[0] if len(found) == 1 else None
 
 
 def _sequence_hook(converter: cattrs.Converter, t: Any) -> Hook:

@@ -28,7 +28,7 @@ from massgen_core.plugin import (
 from .bridge import Ag2Thread, MainLoop, RunCancelled
 from .events import install_usage_logger, quiet_ag2_output
 from .llm import KEY_ENV, resolve_llm
-from .options import Ag2Options
+from .options import Ag2Options, first_llm
 from .run import Ag2Run
 
 __all__ = ["Ag2Backend"]
@@ -49,7 +49,7 @@ class Ag2Backend:
     def _llms(self) -> list[Any]:
         single = self.options.single_agent
         if single is not None:
-            return [single.llm_config]
+            return [first_llm(single.llm_config)]
         group = self.options.group_config
         assert group is not None
         manager = group.manager_llm() if group.pattern.type == "auto" else None

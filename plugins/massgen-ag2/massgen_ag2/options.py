@@ -16,11 +16,12 @@ Shapes follow the seed's configs (and the original MassGen's AG2 adapter)::
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 import attrs
-from massgen_core.plugin import BackendOptions, InvalidValue, option
+from massgen_core.plugin import BackendOptions, InvalidValue, ToolOptions, option
 
 __all__ = [
     "EXECUTOR_TYPES",
@@ -31,8 +32,10 @@ __all__ = [
     "ExecutorSettings",
     "GroupManagerSettings",
     "GroupSettings",
+    "LlmConfig",
     "LlmSettings",
     "PatternSettings",
+    "first_llm",
 ]
 
 #: the executors MassGen runs (through the agent's ``execute_command``: same policy and sandbox)
@@ -113,20 +116,29 @@ class LlmSettings:
     price: tuple[float, float] | None = option(
         None, help="USD per 1000 prompt and completion tokens, for models AG2 has no price for."
     )
+    cache_seed: int | None = option(
+        None,
+        help="AG2's response cache seed (MassGen passes it to AG2); ignored here: AG2's cache is off, "
+        "every run asks the model.",
+    )
+
+    def machine_problem(self) -> str | None:
+        """What this machine lacks for this ``llm_config`` (``api_type: google``: the packages
+        AG2's Gemini client imports), with the fix."""
+        if self.api_type != "google":
+            return None
+        missing = [dist for dist, module in GEMINI_NEEDS if importlib.util.find_spec(module) is None]
+        if not missing:
+            return None
+        return (
+            f"google: AG2 0.14.1's Gemini client needs {' and '.join(missing)}, not installed with "
+            f"massgen-ag2 (pip install {' '.join(missing)}); or use MassGen's own gemini backend, or "
+            "api_type: openai with base_url: https://generativelanguage.googleapis.com/v1beta/openai/ "
+            "and your Gemini key as api_key (Gemini's OpenAI-compatible endpoint)"
+        )
 
     def __attrs_post_init__(self) -> None:
-        if self.api_type != "google":
-            return
-        missing = [dist for dist, module in GEMINI_NEEDS if importlib.util.find_spec(module) is None]
-        if missing:
-            raise InvalidValue(
-                "api_type",
-                f"google: AG2 0.14.1's Gemini client needs {' and '.join(missing)}, not installed with "
-                f"massgen-ag2 (pip install {' '.join(missing)}); or use MassGen's own gemini backend, or "
-                "api_type: openai with base_url: https://generativelanguage.googleapis.com/v1beta/openai/ "
-                "and your Gemini key as api_key (Gemini's OpenAI-compatible endpoint)",
-            )
-        if self.base_url is not None:
+        if self.api_type == "google" and self.base_url is not None:
             raise InvalidValue(
                 "base_url",
                 "api_type google takes no base_url: AG2's Gemini client calls Google's Gemini API, or the "
@@ -144,6 +156,23 @@ class LlmSettings:
             if f.name != "model" and getattr(self, f.name) == getattr(defaults, f.name)
         }
         return attrs.evolve(self, **changes)
+
+
+#: an ``llm_config``: one mapping, or AG2's list form (MassGen passes it to ``LLMConfig(*entries)``)
+LlmConfig = LlmSettings | tuple[LlmSettings, ...] | None
+
+
+def first_llm(value: LlmConfig) -> LlmSettings | None:
+    """The ``llm_config`` used: the mapping, or the list form's first entry (AG2 tries that one
+    first; the others, AG2's fallbacks, are not used here: :meth:`Ag2Options.config_notes`)."""
+    if isinstance(value, tuple):
+        return value[0] if value else None
+    return value
+
+
+def _entries(_instance: Any, attribute: attrs.Attribute[Any], value: LlmConfig) -> None:
+    if isinstance(value, tuple) and not value:
+        raise InvalidValue(attribute.name, "the list is empty: give the model as {api_type, model}")
 
 
 @attrs.frozen(kw_only=True)
@@ -184,7 +213,11 @@ class AgentSettings:
     description: str | None = option(
         None, help="What the agent does (the auto pattern picks speakers by it)."
     )
-    llm_config: LlmSettings | None = option(None, help="The agent's model: {api_type, model, base_url, ...}.")
+    llm_config: LlmConfig = option(
+        None,
+        validator=_entries,
+        help="The agent's model: {api_type, model, base_url, ...}, or AG2's list form (its first entry).",
+    )
     code_execution_config: CodeExecutionSettings | None = option(
         None, help="Run the code blocks the agent receives: {executor: {type, timeout, work_dir}}."
     )
@@ -208,8 +241,10 @@ def _agent_names(_instance: Any, attribute: attrs.Attribute[Any], value: tuple[A
 class GroupManagerSettings:
     """``pattern.group_manager_args``: the AG2 GroupChatManager."""
 
-    llm_config: LlmSettings | None = option(
-        None, help="The model that picks speakers (auto pattern); default: the group's llm_config."
+    llm_config: LlmConfig = option(
+        None,
+        validator=_entries,
+        help="The model that picks speakers (auto pattern); default: the group's llm_config.",
     )
     name: str | None = option(None, help="The manager's name.")
     system_message: str | None = option(None, help="The manager's instructions.")
@@ -231,7 +266,9 @@ class GroupSettings:
     """``group_config``: an AG2 group chat that acts as one MassGen agent."""
 
     agents: tuple[AgentSettings, ...] = option(validator=_agent_names, help="The group's agents.")
-    llm_config: LlmSettings | None = option(None, help="The model of agents that give none of their own.")
+    llm_config: LlmConfig = option(
+        None, validator=_entries, help="The model of agents that give none of their own."
+    )
     pattern: PatternSettings = option(
         factory=PatternSettings, help="{type: auto|round_robin, initial_agent, ...}."
     )
@@ -258,14 +295,15 @@ class GroupSettings:
 
     def llms(self) -> list[LlmSettings | None]:
         """Each agent's effective ``llm_config`` (``None``: an executor without a model)."""
+        shared = first_llm(self.llm_config)
         return [
-            a.llm_config.merged_over(self.llm_config) if a.llm_config else self.llm_config
-            for a in self.agents
+            (own.merged_over(shared) if (own := first_llm(a.llm_config)) else shared) for a in self.agents
         ]
 
     def manager_llm(self) -> LlmSettings | None:
-        manager = self.pattern.group_manager_args.llm_config
-        return manager.merged_over(self.llm_config) if manager else self.llm_config
+        manager = first_llm(self.pattern.group_manager_args.llm_config)
+        shared = first_llm(self.llm_config)
+        return manager.merged_over(shared) if manager else shared
 
 
 @attrs.frozen(kw_only=True)
@@ -306,9 +344,61 @@ class Ag2Options(BackendOptions):
         if self.model is None:
             object.__setattr__(self, "model", self._main_model())
 
+    def _llm_entries(self) -> list[tuple[tuple[str | int, ...], LlmSettings, bool]]:
+        """Every ``llm_config`` entry with its path in the block, and whether it is used (the
+        list form's entries after the first are not)."""
+        places: list[tuple[tuple[str | int, ...], LlmConfig]] = []
+        if self.agent_config is not None:
+            places.append((("agent_config", "llm_config"), self.agent_config.llm_config))
+        if self.group_config is not None:
+            group = self.group_config
+            places.append((("group_config", "llm_config"), group.llm_config))
+            places += [
+                (("group_config", "agents", i, "llm_config"), a.llm_config)
+                for i, a in enumerate(group.agents)
+            ]
+            manager = group.pattern.group_manager_args.llm_config
+            places.append((("group_config", "pattern", "group_manager_args", "llm_config"), manager))
+        out: list[tuple[tuple[str | int, ...], LlmSettings, bool]] = []
+        for path, value in places:
+            if isinstance(value, tuple):
+                out += [((*path, i), entry, i == 0) for i, entry in enumerate(value)]
+            elif value is not None:
+                out.append((path, value, True))
+        return out
+
+    def config_notes(self, tools: ToolOptions) -> Sequence[tuple[str | tuple[str | int, ...], str]]:
+        """AG2's ``cache_seed`` (AG2's cache is off here) and the list form's fallback entries."""
+        notes: list[tuple[str | tuple[str | int, ...], str]] = []
+        for path, llm, used in self._llm_entries():
+            if not used:
+                notes.append(
+                    (
+                        path,
+                        f"ignored: AG2 would try {llm.model!r} when the first entry fails; here the first "
+                        "entry is the model (the core retries it)",
+                    )
+                )
+            elif llm.cache_seed is not None:
+                notes.append(
+                    (
+                        (*path, "cache_seed"),
+                        "ignored: AG2's response cache is off here (every run asks the model)",
+                    )
+                )
+        return notes
+
+    def machine_problems(self, tools: ToolOptions) -> Sequence[tuple[str | tuple[str | int, ...], str]]:
+        """The packages ``api_type: google`` needs, for every ``llm_config`` that names it."""
+        return [
+            ((*path, "api_type"), problem)
+            for path, llm, used in self._llm_entries()
+            if used and (problem := llm.machine_problem()) is not None
+        ]
+
     def _main_model(self) -> str | None:
-        if self.agent_config is not None and self.agent_config.llm_config is not None:
-            return self.agent_config.llm_config.model
+        if self.agent_config is not None and (llm := first_llm(self.agent_config.llm_config)) is not None:
+            return llm.model
         if self.group_config is not None:
             return next((llm.model for llm in self.group_config.llms() if llm is not None), None)
         return None

@@ -44,7 +44,7 @@ from .conversation import oai_messages, system_text, transcript
 from .events import EventSink
 from .executor import CommandOutcome, MassGenCodeExecutor, Status, parse_command_output
 from .llm import ResolvedLlm, resolve_llm
-from .options import Ag2Options, CodeExecutionSettings, LlmSettings
+from .options import Ag2Options, CodeExecutionSettings, LlmSettings, first_llm
 
 __all__ = ["MAX_STEPS", "Ag2Run"]
 
@@ -94,11 +94,12 @@ class Ag2Run:
     # -- the single agent -------------------------------------------------------------------------
     async def _single(self) -> Done:
         settings = self.options.single_agent
-        assert settings is not None and settings.llm_config is not None
+        llm = first_llm(settings.llm_config) if settings is not None else None
+        assert settings is not None and llm is not None
         agent = build_agent(
             settings,
             settings.agent_name(),
-            self._llm(settings.llm_config),
+            self._llm(llm),
             instructions=system_text(self.request.messages),
             tool_schemas=self.request.tools,
         )
