@@ -119,6 +119,7 @@ def test_the_folders_are_the_architecture() -> None:
         "cli",
         "config",
         "display",
+        "eval",
         "host",
         "plugin",
         "records",

@@ -49,6 +49,7 @@ def test_every_block_is_executed_by_a_test() -> None:
         "test_acme_conformance.py",
         "scripted.yaml",
         "massgen_tally.py",
+        "massgen_anyorder.py",
     }
 
 
@@ -147,3 +148,36 @@ def test_a_backend_built_on_another_plugin_passes_the_conformance_kit(tmp_path: 
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert re.search(r"\b1[0-9] passed\b", result.stdout), result.stdout[-500:]
+
+
+def test_the_scorer_plugin_scores_an_eval(tmp_path: Path) -> None:
+    site = write_distribution(
+        tmp_path / "site", "massgen-anyorder", "anyorder", source("massgen_anyorder.py")
+    )
+    (tmp_path / "team.yaml").write_text(
+        "agents:\n  - id: a\n    backend: {type: scripted, then: coordinate, answer: 'Blue red'}\n"
+        "ui: {display_type: silent}\n"
+    )
+    lines = [
+        {"id": "colours", "question": "Name two colours.", "answer": "red, blue", "scorer": "anyorder"},
+        {"id": "other", "question": "Name two colours.", "answer": "red, green", "scorer": "anyorder"},
+    ]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = run_massgen(
+        "eval",
+        "--config",
+        "team.yaml",
+        "d.jsonl",
+        "-o",
+        "r.jsonl",
+        "--compare",
+        "single",
+        pythonpath=site,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    scored = {json.loads(x)["id"]: json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()}
+    assert (scored["colours"]["correct"], scored["other"]["correct"]) == (True, False)
+    assert scored["colours"]["extracted"] == "blue red"
+    without = run_massgen("eval", "--config", "team.yaml", "d.jsonl", cwd=tmp_path)
+    assert "unknown scorer 'anyorder'" in without.stderr

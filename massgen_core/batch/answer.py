@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..runtime.coordination.result import RunResult
     from .questions import Question
 
-__all__ = ["Places", "answer", "log_folder_name", "worker_info"]
+__all__ = ["Places", "answer", "answering_config", "log_folder_name", "worker_info"]
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +74,17 @@ def _new_session(store: SessionStore) -> Session:
     return store.create()
 
 
+def answering_config(config: RunConfig, question: Question) -> RunConfig:
+    """``config`` with only the agents ``question`` names (all of them when it names none)."""
+    if not question.agents:
+        return config
+    try:
+        agents = tuple(config.agent(agent_id) for agent_id in question.agents)
+    except KeyError as exc:
+        raise MassgenError(f"question {question.id}: the config has no agent {exc.args[0]!r}") from None
+    return attrs.evolve(config, agents=agents)
+
+
 async def answer(
     config: RunConfig,
     question: Question,
@@ -84,7 +95,8 @@ async def answer(
     environ: Mapping[str, str] | None = None,
     worker: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Answer ``question`` with the agents of ``config``; returns its output line.
+    """Answer ``question`` with the agents of ``config`` (those it names: :func:`answering_config`);
+    returns its output line.
 
     A failed question (every agent failed, a bad key...) is a ``failed`` line with the error;
     cancellation propagates (the question's turn is saved as ``cancelled`` and no line is made).
@@ -95,7 +107,7 @@ async def answer(
     result: RunResult | None = None
     error: str | None = None
     try:
-        async with Team(config, registry=registry, environ=environ) as team:
+        async with Team(answering_config(config, question), registry=registry, environ=environ) as team:
             result = await team.run(question.text, session=session, log_dir=log_dir)
     except MassgenError as exc:
         error = str(exc)

@@ -48,9 +48,9 @@ def _lines(path: Path) -> tuple[list[str], bool]:
     return text.splitlines(), text == "" or text.endswith("\n")
 
 
-def finished_statuses(path: Path) -> dict[str, str]:
+def finished_statuses(path: Path, *, key: str = "id") -> dict[str, str]:
     """The status of each id's latest line in the results file at ``path`` (``completed`` or
-    ``failed``); empty when there is no file yet."""
+    ``failed``); empty when there is no file yet. ``key``: the field holding the id."""
     lines, complete = _lines(path)
     status: dict[str, str] = {}
     for number, line in enumerate(lines, start=1):
@@ -64,11 +64,11 @@ def finished_statuses(path: Path) -> dict[str, str]:
             raise BatchInputError(
                 f"{path}:{number}: not a JSON line; fix or remove it before --resume"
             ) from None
-        if not isinstance(record, dict) or "id" not in record:
+        if not isinstance(record, dict) or key not in record:
             raise BatchInputError(
-                f'{path}:{number}: not a result line (no "id"); fix or remove it before --resume'
+                f'{path}:{number}: not a result line (no "{key}"); fix or remove it before --resume'
             )
-        status[id_key(record["id"])] = str(record.get("status", ""))
+        status[id_key(record[key])] = str(record.get("status", ""))
     return status
 
 

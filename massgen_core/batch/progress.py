@@ -53,8 +53,18 @@ class Tally:
 class BatchProgress:
     """The progress view for ``tally`` on ``stream`` (stderr); a live bar when it is a terminal."""
 
-    def __init__(self, tally: Tally, stream: IO[str] | None = None, *, live: bool | None = None) -> None:
+    def __init__(
+        self,
+        tally: Tally,
+        stream: IO[str] | None = None,
+        *,
+        live: bool | None = None,
+        label: str = "batch",
+        unit: str = "questions",
+    ) -> None:
         self.tally = tally
+        self.label = label
+        self.unit = unit
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
         self._bar: Any = None
@@ -66,7 +76,7 @@ class BatchProgress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._bar = Progress(
-                TextColumn("batch"),
+                TextColumn(self.label),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("[red]{task.fields[failed]} failed"),
@@ -78,7 +88,7 @@ class BatchProgress:
             )
             self._bar.start()
             self._task = self._bar.add_task(
-                "batch", total=self.tally.total - self.tally.skipped, **self._fields()
+                self.label, total=self.tally.total - self.tally.skipped, **self._fields()
             )
         return self
 
@@ -123,7 +133,7 @@ class BatchProgress:
         if left:
             parts.append(f"{left} not run")
         text = (
-            f"batch: {t.total} questions: {', '.join(parts)}; cost {t.cost_text()}; {elapsed:.1f}s; "
+            f"{self.label}: {t.total} {self.unit}: {', '.join(parts)}; cost {t.cost_text()}; {elapsed:.1f}s; "
             f"results in {output}"
         )
         if stopped:

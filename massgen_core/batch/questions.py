@@ -18,7 +18,15 @@ import attrs
 
 from ..plugin.errors import MassgenError
 
-__all__ = ["RESERVED_FIELDS", "BatchInputError", "Question", "id_key", "parse_questions", "read_questions"]
+__all__ = [
+    "RESERVED_FIELDS",
+    "BatchInputError",
+    "Question",
+    "check_unique",
+    "id_key",
+    "parse_questions",
+    "read_questions",
+]
 
 #: the fields ``massgen batch`` writes on each output line; an input line may not use them for its own data
 RESERVED_FIELDS = frozenset(
@@ -54,12 +62,15 @@ class Question:
     :param text: the question.
     :param extra: the input line's other fields, copied to the output line.
     :param line: where it is in the input file (1-based).
+    :param agents: the ids of the config's agents that answer it (``massgen eval`` asks each agent
+        alone); empty: the whole team.
     """
 
     id: str | int
     text: str
     extra: Mapping[str, Any] = attrs.field(factory=dict)
     line: int = 0
+    agents: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -109,6 +120,18 @@ def _parse_line(text: str, number: int, where: str) -> Question:
             "output line; rename them in the input"
         )
     return Question(id=qid, text=question, extra=extra, line=number)
+
+
+def check_unique(questions: Iterable[Question], where: str = "<questions>") -> list[Question]:
+    """``questions`` as a list; raises :class:`BatchInputError` when an id repeats."""
+    found: list[Question] = []
+    seen: set[str] = set()
+    for question in questions:
+        if question.key in seen:
+            raise BatchInputError(f"{where}: id {json.dumps(question.id)} is used twice; ids must be unique")
+        seen.add(question.key)
+        found.append(question)
+    return found
 
 
 def parse_questions(lines: Iterable[str], where: str = "<questions>") -> list[Question]:

@@ -29,7 +29,7 @@ from ..records.runlog import DEFAULT_LOG_ROOT, new_run_id
 from ..records.sessions import DEFAULT_SESSION_ROOT
 from .answer import Places
 from .engines import ENGINES, Engine
-from .questions import Question, parse_questions, read_questions
+from .questions import Question, check_unique, parse_questions, read_questions
 from .source import ConfigSource, needed_env
 
 if TYPE_CHECKING:
@@ -49,8 +49,11 @@ def as_questions(questions: QuestionsInput) -> list[Question]:
     strings (numbered from 1) or mappings like input lines (``{"id": ..., "question": ...}``)."""
     if isinstance(questions, str | os.PathLike):
         return read_questions(Path(questions))
+    items = list(questions)
+    if all(isinstance(item, Question) for item in items):  # kept whole (with their agents)
+        return check_unique(item for item in items if isinstance(item, Question))
     lines = []
-    for item in questions:
+    for item in items:
         if isinstance(item, Question):
             lines.append(json.dumps({"id": item.id, "question": item.text, **item.extra}))
         elif isinstance(item, str):

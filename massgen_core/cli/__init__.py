@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "build the container image for command_line_execution_mode: docker",
     ),
     "batch": ("massgen_core.cli.batch_cmd", "answer every question of a file, one coordination each"),
+    "eval": ("massgen_core.cli.eval_cmd", "score the team against each of its agents alone, on a dataset"),
 }
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..batch.progress import BatchProgress
     from ..batch.run import Batch
 
-__all__ = ["build_parser", "main"]
+__all__ = ["add_run_options", "build_parser", "check_run_args", "drive", "main"]
 
 _EXAMPLES = """\
 input: one question per line, a JSON object {"id": ..., "question": ..., ...} (other fields are
@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("questions", metavar="QUESTIONS", help="the questions file (.jsonl or plain text)")
     parser.add_argument("--config", metavar="FILE", required=True, help="a YAML config with the agents")
     parser.add_argument("-o", "--output", metavar="PATH", required=True, help="the results file (JSON lines)")
+    add_run_options(parser)
+    return parser
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options of how the questions run (concurrency, resume, engine, logs), shared with
+    ``massgen eval``."""
     parser.add_argument(
         "--concurrency",
         metavar="N",
@@ -75,10 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ray-cpus", metavar="N", type=int, help="the local Ray cluster's CPUs")
     parser.add_argument("--no-logs", action="store_true", help="do not write the questions' run logs")
     parser.add_argument("--debug", action="store_true", help="log details to stderr; show tracebacks")
-    return parser
 
 
-def _check_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+def check_run_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     if args.concurrency is not None and args.concurrency < 1:
         parser.error(f"--concurrency must be at least 1, not {args.concurrency}")
     if args.retry_failed and not args.resume:
@@ -89,7 +95,7 @@ def _check_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> No
         parser.error(f"--ray-cpus must be at least 1, not {args.ray_cpus}")
 
 
-async def _drive(batch: Batch, results: ResultsFile, progress: BatchProgress) -> str | None:
+async def drive(batch: Batch, results: ResultsFile, progress: BatchProgress) -> str | None:
     """Run the batch, writing each line as it comes; returns the signal that stopped it, if one did."""
     import asyncio
     from contextlib import aclosing
@@ -142,7 +148,7 @@ async def _drive(batch: Batch, results: ResultsFile, progress: BatchProgress) ->
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _check_args(args, parser)
+    check_run_args(args, parser)
 
     import asyncio
     import sys
@@ -181,7 +187,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"note: dropped an unfinished last line of {output} (cut short earlier)", file=sys.stderr)
     try:
         with BatchProgress(tally) as progress, asyncio.Runner() as runner:
-            stopped = runner.run(_drive(batch, results, progress))
+            stopped = runner.run(drive(batch, results, progress))
     finally:
         results.close()
     print(progress.summary(str(output), stopped=stopped), file=sys.stderr, flush=True)

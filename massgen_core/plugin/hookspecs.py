@@ -15,7 +15,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .capabilities import CapabilityKind
-    from .specs import BackendSpec, CommandSpec, McpServerSpec, ToolContext, ToolSpec
+    from .specs import BackendSpec, CommandSpec, McpServerSpec, ScorerSpec, ToolContext, ToolSpec
 
 PROJECT = "massgen"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -55,5 +55,16 @@ def massgen_commands() -> Sequence[CommandSpec]:
     Return :class:`~massgen_core.plugin.specs.CommandSpec` objects: the command's ``name``, a
     one-line ``help`` and a lazy ``"module:attr"`` ``main``. ``massgen --help`` lists them
     without importing ``main``'s module. A name taken by a built-in subcommand or by another
+    plugin is a reported conflict.
+    """
+
+
+@hookspec
+def massgen_scorers() -> Sequence[ScorerSpec]:
+    """Add scorers to ``massgen eval``.
+
+    Return :class:`~massgen_core.plugin.specs.ScorerSpec` objects: the scorer's ``name``, a
+    one-line ``help``, its ``score`` function (or a lazy ``"module:attr"``) and optionally an
+    ``extract`` function for majority voting. A name taken by a built-in scorer or by another
     plugin is a reported conflict.
     """

@@ -34,9 +34,12 @@ __all__ = [
     "BackendSpec",
     "CommandMain",
     "CommandSpec",
+    "ExtractFunction",
     "FileAccess",
     "McpServerSpec",
     "ModelSpec",
+    "ScoreFunction",
+    "ScorerSpec",
     "Timeouts",
     "ToolContext",
     "ToolFunction",
@@ -227,6 +230,39 @@ class CommandSpec:
     def load_main(self) -> CommandMain:
         main = self.main
         return import_object(main) if isinstance(main, str) else main
+
+
+#: ``score(response, expected, fields) -> bool``: whether ``response`` (an arm's answer) is right;
+#: ``fields`` are the dataset line's own fields (``choices``, ``tolerance``...)
+ScoreFunction = Callable[[str, str, Mapping[str, Any]], bool]
+#: ``extract(response, fields) -> str``: the answer a response gives, as the scorer compares it
+ExtractFunction = Callable[[str, Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScorerSpec:
+    """A way ``massgen eval`` tells a right answer from a wrong one (``--scorer NAME``, or a
+    dataset line's ``"scorer"`` field).
+
+    :param name: a lower-case word (letters, digits, ``-`` and ``_``), not a built-in scorer's.
+    :param help: one line for ``massgen eval --help``.
+    :param score: a :data:`ScoreFunction`, or ``"module:attr"`` naming one (imported when used).
+    :param extract: a :data:`ExtractFunction` (or ``"module:attr"``): the answer a response gives,
+        on which the ``majority`` arm votes; ``None``: the response's normalized text.
+    """
+
+    name: str
+    help: str
+    score: str | ScoreFunction
+    extract: str | ExtractFunction | None = None
+
+    def load_score(self) -> ScoreFunction:
+        score = self.score
+        return import_object(score) if isinstance(score, str) else score
+
+    def load_extract(self) -> ExtractFunction | None:
+        extract = self.extract
+        return import_object(extract) if isinstance(extract, str) else extract
 
 
 @dataclass(frozen=True, kw_only=True)
