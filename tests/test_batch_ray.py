@@ -24,7 +24,14 @@ import attrs
 import pytest
 from reliability_support import needs_openai
 
-from massgen_core.testing.fake_provider import FakeProviderServer, HttpError, RecordedRequest, Reply, Stall
+from massgen_core.testing.fake_provider import (
+    FakeProviderServer,
+    HttpError,
+    RecordedRequest,
+    Reply,
+    Stall,
+    ToolCall,
+)
 from massgen_core.testing.scripted import coordination_reply
 
 pytestmark = [pytest.mark.ray, needs_openai, pytest.mark.timeout(300)]
@@ -230,3 +237,67 @@ def test_sigterm_cancels_the_ray_tasks_and_keeps_the_finished_lines(
     assert process.returncode == 143, err
     assert "Traceback" not in err and "1 completed, 0 failed, 1 not run" in err
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["done"]
+
+
+def coordinating(request: RecordedRequest) -> Reply:
+    spec = coordination_reply(request.last_user_text or "", request.tool_names, answer="ray answer")
+    calls = tuple(ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ()))
+    return Reply(spec.get("text", ""), tool_calls=calls)
+
+
+def test_massgen_eval_runs_its_arms_as_ray_tasks(ray_cluster: Cluster, tmp_path: Path) -> None:
+    """``massgen eval --engine ray``: every arm's question is a Ray task, and the report scores them."""
+    with FakeProviderServer(responder=coordinating, models=["m-ray"], api_key=KEY) as server:
+        run_eval_on_ray(ray_cluster, server, tmp_path)
+
+
+def run_eval_on_ray(ray_cluster: Cluster, server: FakeProviderServer, tmp_path: Path) -> None:
+    team = write_team(tmp_path, server)
+    config = json.loads(team.read_text())
+    config["agents"].append({**config["agents"][0], "id": "duo"})
+    team.write_text(json.dumps(config))
+    dataset = write_questions(
+        tmp_path / "eval.jsonl",
+        {"id": "right", "question": "Say it.", "answer": "ray answer"},
+        {"id": "wrong", "question": "Say something else.", "answer": "another answer"},
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
+    env[KEY_VAR] = KEY
+    args = ["eval", "--config", str(team), str(dataset), "-o", "out.jsonl", "--scorer", "normalized"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "massgen_core",
+            *args,
+            "--engine",
+            "ray",
+            "--ray-address",
+            ray_cluster.address,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert sorted((line["arm"], line["agent"], line["id"]) for line in lines) == [
+        ("single", "duo", "right"),
+        ("single", "duo", "wrong"),
+        ("single", "solo", "right"),
+        ("single", "solo", "wrong"),
+        ("team", None, "right"),
+        ("team", None, "wrong"),
+    ]
+    workers = {line["worker"]["pid"] for line in lines}
+    assert all(line["worker"]["node_id"] == ray_cluster.node_id for line in lines)
+    assert os.getpid() not in workers
+    report = json.loads((tmp_path / "out.report.json").read_text())
+    assert {row["arm"]: (row["correct"], row["questions"]) for row in report["arms"]} == {
+        "single:solo": (1, 2),
+        "single:duo": (1, 2),
+        "majority": (1, 2),
+        "team": (1, 2),
+    }
