@@ -379,18 +379,18 @@ def test_a_backend_heading_does_not_repeat_its_provider(capsys: pytest.CaptureFi
 
 
 def test_install_hints_work_before_the_plugins_are_on_pypi() -> None:
-    from massgen_core.host.registry import pip_install
+    from massgen_core.host.registry import install_command
 
-    assert pip_install("massgen-claude") == (
-        "pip install massgen-claude (or, from a clone of the repository: pip install -e plugins/massgen-claude)"
+    assert install_command("massgen-claude") == (
+        "massgen install massgen-claude (or, from a clone of the repository: massgen install -e plugins/massgen-claude)"
     )
-    assert pip_install("massgen-claude", upgrade=True).startswith("pip install -U massgen-claude (")
-    assert pip_install("someone-elses-plugin") == "pip install someone-elses-plugin"
+    assert install_command("massgen-claude", upgrade=True).startswith("massgen install -U massgen-claude (")
+    assert install_command("someone-elses-plugin") == "massgen install someone-elses-plugin"
 
 
 def test_an_unknown_type_says_how_to_install_from_a_clone(capsys: pytest.CaptureFixture[str]) -> None:
     assert massgen_main("--backend", "nope", "hi") == 2
-    assert "pip install -e plugins/massgen-openai" in capsys.readouterr().err
+    assert "massgen install -e plugins/massgen-openai" in capsys.readouterr().err
 
 
 def test_the_fast_exit_loses_neither_the_answer_nor_the_records(tmp_path: Path) -> None:

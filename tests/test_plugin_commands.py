@@ -133,14 +133,14 @@ def test_a_command_whose_module_does_not_load_says_what_to_reinstall(
     ran = run_massgen("hello", pythonpath=site, env=env(tmp_path))
     assert ran.returncode == 1 and "Traceback" not in ran.stderr
     assert "`massgen hello` (plugin hello) could not be loaded: ModuleNotFoundError" in ran.stderr
-    assert "pip install -U massgen-hello" in ran.stderr
+    assert "massgen install -U massgen-hello" in ran.stderr
 
 
 def test_a_known_command_without_its_plugin_says_what_to_install(tmp_path: Path) -> None:
     ran = run_massgen("serve", "--config", "team.yaml", env=env(tmp_path, MASSGEN_LOAD_PLUGINS="none"))
     assert ran.returncode == 1
     assert "`massgen serve` comes from the massgen-serve plugin" in ran.stderr
-    assert "pip install massgen-serve" in ran.stderr
+    assert "massgen install massgen-serve" in ran.stderr
 
 
 def test_a_one_word_question_is_still_a_question(tmp_path: Path) -> None:

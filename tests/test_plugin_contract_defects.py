@@ -119,7 +119,7 @@ def test_4_the_type_of_a_plugin_that_failed_to_import_names_the_plugin_and_its_e
     assert result.returncode == 2
     assert "plugin 'acme' (massgen-acme 1.0), which may provide it, failed to load" in result.stderr
     assert "ModuleNotFoundError: No module named 'acme_sdk_that_is_missing'" in result.stderr
-    assert "pip install massgen-openai" not in result.stderr
+    assert "massgen install massgen-openai" not in result.stderr
 
     listing = run_massgen("backends", "acme", pythonpath=site)
     assert listing.returncode == 2 and "which may provide it, failed to load" in listing.stderr
@@ -135,12 +135,12 @@ def test_4_a_known_type_of_a_failed_first_party_plugin_is_attributed_for_sure() 
         "backend type 'gemini' is not available: plugin 'gemini' (massgen-gemini 0.1.0)"
     )
     assert "which provides it, failed to load: import failed: ImportError" in message
-    assert "pip install -U massgen-gemini" in message
+    assert "massgen install -U massgen-gemini" in message
 
 
 def test_4_a_known_type_whose_plugin_is_not_installed_says_what_to_install() -> None:
     message = Registry(PluginHost(entry_points=False)).unknown_type_message("claude_code")
-    assert "pip install massgen-claude" in message and "massgen-openai" not in message
+    assert "massgen install massgen-claude" in message and "massgen-openai" not in message
 
 
 def test_4_a_disabled_plugin_is_named(make_plugin: MakePlugin) -> None:

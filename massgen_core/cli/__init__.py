@@ -74,21 +74,21 @@ def _plugin_command(word: str) -> Callable[[Sequence[str]], int] | None:
         dist = KNOWN_COMMANDS.get(word)
         if dist is None:
             return None
-        from ..host.registry import pip_install
+        from ..host.registry import install_command
 
         raise MassgenError(
             f"`massgen {word}` comes from the {dist} plugin, which is not installed (or not loaded: "
-            f"`massgen plugins` shows it): {pip_install(dist)}"
+            f"`massgen plugins` shows it): {install_command(dist)}"
         )
     try:
         return command.spec.load_main()
     except Exception as exc:
-        from ..host.registry import pip_install
+        from ..host.registry import install_command
 
         dist = command.distribution or command.plugin
         raise MassgenError(
             f"`massgen {word}` (plugin {command.plugin}) could not be loaded: {type(exc).__name__}: "
-            f"{exc}; reinstall it: {pip_install(dist, upgrade=True)}"
+            f"{exc}; reinstall it: {install_command(dist, upgrade=True)}"
         ) from exc
 
 

@@ -57,9 +57,9 @@ def main(argv: Sequence[str]) -> int:
     for t, claimants in registry.conflicts.items():
         print(f"conflict: backend type {t!r} is declared by {', '.join(e.plugin for e in claimants)}")
     if not entries:
-        from ..host.registry import pip_install
+        from ..host.registry import install_command
 
-        print(f"no backends installed: {pip_install('massgen-openai')}, or another massgen plugin")
+        print(f"no backends installed: {install_command('massgen-openai')}, or another massgen plugin")
     return 0
 
 

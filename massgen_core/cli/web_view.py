@@ -40,11 +40,11 @@ class WebView:
         from . import SUBCOMMANDS
 
         if "view" not in installed_commands(SUBCOMMANDS).commands:
-            from ..host.registry import pip_install
+            from ..host.registry import install_command
 
             raise MassgenError(
                 f"--web shows the run with `massgen view`, from the massgen-serve plugin, which is not "
-                f"installed (or not loaded: `massgen plugins` shows it): {pip_install('massgen-serve')}"
+                f"installed (or not loaded: `massgen plugins` shows it): {install_command('massgen-serve')}"
             )
         root.mkdir(parents=True, exist_ok=True)
         self.root = root

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..plugin.capabilities import CapabilityKind
-from .registry import BackendEntry, Registry, pip_install
+from .registry import BackendEntry, Registry, install_command
 
 __all__ = ["DOC_BEGIN", "DOC_END", "backend_features", "render_json", "render_markdown", "table_rows"]
 
@@ -53,7 +53,7 @@ def render_markdown(registry: Registry) -> str:
     """The table as GitHub-flavoured Markdown."""
     columns = _columns(registry)
     if not columns:
-        return f"(no listed backends are installed: {pip_install('massgen-openai')}, or another massgen plugin)\n"
+        return f"(no listed backends are installed: {install_command('massgen-openai')}, or another massgen plugin)\n"
     header = "| Feature | " + " | ".join(e.spec.display_name for e in columns) + " |"
     rule = "|---|" + "---|" * len(columns)
     lines = [header, rule]

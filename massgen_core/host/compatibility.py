@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 
 from ..version import PLUGIN_API, __version__
-from .known_plugins import pip_install
+from .known_plugins import install_command
 
 __all__ = ["CORE", "admits", "core_range", "incompatibility"]
 
@@ -110,6 +110,6 @@ def incompatibility(distribution: str, version: str | None, specifier: str) -> s
     plugin = f"{distribution} {version}" if version else distribution
     return (
         f"{plugin} needs {CORE}{specifier}; this is {CORE} {__version__} (plugin API {PLUGIN_API}). "
-        f"Install a {distribution} made for this core ({pip_install(distribution, upgrade=True)}), "
-        f"or a core it works with (pip install '{CORE}{specifier}')"
+        f"Install a {distribution} made for this core ({install_command(distribution, upgrade=True)}), "
+        f"or a core it works with (massgen install '{CORE}{specifier}')"
     )

@@ -3,7 +3,7 @@ what error messages tell users to install (the registry, the CLI, the plugin loa
 
 from __future__ import annotations
 
-__all__ = ["KNOWN_TYPES", "pip_install"]
+__all__ = ["KNOWN_TYPES", "install_command"]
 
 #: Backend types of MassGen's own plugins -> the distribution that provides them: when a type is
 #: unknown, says what to install, or which failed or disabled plugin to look at.
@@ -34,10 +34,11 @@ KNOWN_TYPES: dict[str, str] = {
 }
 
 
-def pip_install(dist: str, *, upgrade: bool = False) -> str:
-    """The command that installs ``dist``; for MassGen's own plugins, which are not on PyPI yet,
-    also how to install one from a clone of the repository."""
-    command = f"pip install {'-U ' if upgrade else ''}{dist}"
+def install_command(dist: str, *, upgrade: bool = False) -> str:
+    """The command that installs ``dist`` where this ``massgen`` finds it (``massgen install``, not
+    whichever ``pip`` is first on PATH); for MassGen's own plugins, which are not on PyPI yet, also
+    how to install one from a clone of the repository."""
+    command = f"massgen install {'-U ' if upgrade else ''}{dist}"
     if dist in KNOWN_TYPES.values():
-        command += f" (or, from a clone of the repository: pip install -e plugins/{dist})"
+        command += f" (or, from a clone of the repository: massgen install -e plugins/{dist})"
     return command

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..plugin.capabilities import CapabilityKind
 from ..plugin.errors import BackendConflictError, BackendUnavailableError, ConfigError
 from ..plugin.specs import BackendSpec
-from .known_plugins import KNOWN_TYPES, pip_install
+from .known_plugins import KNOWN_TYPES, install_command
 from .plugin_host import PluginHost, PluginRecord, get_host
 
 if TYPE_CHECKING:  # the listing commands never need these; building a backend does
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the listing commands never need these; building a backend d
     from ..plugin.options import BackendOptions
     from ..plugin.specs import BackendContext, FileAccess, Timeouts
 
-__all__ = ["KNOWN_TYPES", "BackendEntry", "Registry", "get_registry", "pip_install"]
+__all__ = ["KNOWN_TYPES", "BackendEntry", "Registry", "get_registry", "install_command"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,7 +129,7 @@ class Registry:
                 why = "; ".join(record.errors) or "unknown error"
                 return (
                     f"backend type {backend_type!r} is not available: {who} failed to load: {why}. "
-                    f"Fix or reinstall it ({pip_install(dist, upgrade=True)}); `massgen plugins` shows its status"
+                    f"Fix or reinstall it ({install_command(dist, upgrade=True)}); `massgen plugins` shows its status"
                 )
             if record.status == "incompatible":
                 return (
@@ -157,11 +157,11 @@ class Registry:
             if installed is not None:
                 return (
                     f"unknown backend type {backend_type!r}: the installed {hint} {installed.version or ''} "
-                    f"does not declare it; upgrade it: {pip_install(hint, upgrade=True)}"
+                    f"does not declare it; upgrade it: {install_command(hint, upgrade=True)}"
                 )
             return (
                 f"unknown backend type {backend_type!r}: it comes from the {hint} plugin, which is not "
-                f"installed: {pip_install(hint)}"
+                f"installed: {install_command(hint)}"
             )
         known = sorted(self.backends)
         import difflib
@@ -170,7 +170,7 @@ class Registry:
         did_you_mean = f" Did you mean {close[0]!r}?" if close else ""
         message = (
             f"unknown backend type {backend_type!r}.{did_you_mean} Installed types: "
-            f"{', '.join(known) or 'none'}. Backends come from plugins: e.g. {pip_install('massgen-openai')}; "
+            f"{', '.join(known) or 'none'}. Backends come from plugins: e.g. {install_command('massgen-openai')}; "
             f"`massgen backends` lists them"
         )
         failed = [r for r in self.host.records.values() if r.status == "failed"]
@@ -341,7 +341,7 @@ class Registry:
             dist = entry.distribution or entry.plugin
             raise BackendUnavailableError(
                 f"backend {backend_type!r} from {dist} {entry.version or ''} is installed but cannot be "
-                f"loaded: {type(exc).__name__}: {exc}. Try: {pip_install(dist, upgrade=True)}"
+                f"loaded: {type(exc).__name__}: {exc}. Try: {install_command(dist, upgrade=True)}"
             ) from exc
         return factory(options, context)
 
