@@ -65,7 +65,10 @@ def test_an_incompatible_plugin_is_listed_with_the_reason_and_the_fix_and_never_
             f"massgen-oldone 0.9 needs massgen-core<0.1,>=0.0.1; this is massgen-core {__version__}" in error
         )
         assert f"plugin API {PLUGIN_API}" in error
-        assert "massgen install -U massgen-oldone" in error and "massgen install 'massgen-core<0.1,>=0.0.1'" in error
+        assert (
+            "massgen install -U massgen-oldone" in error
+            and "massgen install 'massgen-core<0.1,>=0.0.1'" in error
+        )
         assert by_name["testplugin"]["status"] == "loaded"
         assert not (tmp_path / "mark").exists()
     assert list((tmp_path / "cache").glob("entry-points-*.json"))
@@ -107,7 +110,8 @@ def test_its_backend_type_says_why_it_is_not_available(old_site: Path, tmp_path:
     assert "Traceback" not in result.stderr
     assert "backend type 'oldone' is not available" in result.stderr
     assert (
-        "needs massgen-core<0.1,>=0.0.1" in result.stderr and "massgen install -U massgen-oldone" in result.stderr
+        "needs massgen-core<0.1,>=0.0.1" in result.stderr
+        and "massgen install -U massgen-oldone" in result.stderr
     )
 
 
