@@ -5,7 +5,13 @@ tokens, costs and the McNemar test are known in advance and checked against hand
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -16,7 +22,7 @@ import pytest
 from reliability_support import needs_openai
 
 from massgen_core.testing.cli import massgen_main, run_massgen
-from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, Usage
+from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, Stall, Usage
 from massgen_core.testing.scripted import coordination_reply
 
 pytestmark = needs_openai
@@ -229,6 +235,56 @@ def test_resume_runs_only_what_is_missing(workdir: Path, server: FakeProviderSer
     report = json.loads((workdir / "r.report.json").read_text())
     assert [(r["arm"], r["correct"]) for r in report["arms"]] == [("team", 9)]
     assert report["paired"] == []  # no single agents to compare with
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_stops_cleanly_reports_what_finished_and_resume_completes(tmp_path: Path) -> None:
+    stall = threading.Event()  # while set, question 10 stalls at the provider
+    stall.set()
+
+    def stalling(request: RecordedRequest) -> Reply:
+        if stall.is_set() and "Q10:" in json.dumps(request.json):
+            return Reply("", fault=Stall(after=0))
+        return respond(request)
+
+    with FakeProviderServer(responder=stalling, models=list(MODELS.values())) as server:
+        team, dataset = write_setup(tmp_path, server)
+        out = tmp_path / "r.jsonl"
+        args = ["eval", "--config", str(team), str(dataset), "-o", str(out), "--compare", "team"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "massgen_core", *args, "--concurrency", "4"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while not (out.exists() and len(out.read_text().splitlines()) == 11):
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "the other questions did not finish"
+                time.sleep(0.05)
+            process.send_signal(signal.SIGINT)
+            printed, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert process.returncode == 130, err
+        assert "Traceback" not in err and "run again with --resume" in err
+        assert "11 completed, 0 failed, 1 not run" in err
+        partial = json.loads((tmp_path / "r.report.json").read_text())
+        # the report of what finished: the team was right on 1,4,5,6,7,8,9,11,12 and 10 did not run
+        assert [(r["arm"], r["questions"], r["correct"]) for r in partial["arms"]] == [("team", 11, 9)]
+        assert "team" in printed
+
+        stall.clear()  # the provider answers now: --resume runs question 10 alone
+        done = run_massgen(*args, "--resume", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [line["task"] for line in read_lines(out)][11:] == ["q10@team"]
+    whole = json.loads((tmp_path / "r.report.json").read_text())
+    assert [(r["arm"], r["questions"], r["correct"]) for r in whole["arms"]] == [("team", 12, 9)]
 
 
 def test_bad_input_is_a_clear_error(workdir: Path) -> None:
