@@ -86,3 +86,31 @@ def test_the_statistics_match_hand_computed_values() -> None:
     assert mcnemar(5, 0) == (pytest.approx(2 / 32), "exact")
     p, method = mcnemar(20, 10)  # (|20-10| - 1)^2 / 30 = 2.7 on 1 df
     assert method == "chi-square" and p == pytest.approx(0.1003482465)
+
+
+def test_answers_with_nothing_to_score_are_wrong_not_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scripted agents answer "Paris." to arithmetic: every arm is wrong, and no arm failed
+    (failed is for answers that never came)."""
+    import json
+
+    from massgen_core.testing.cli import massgen_main
+
+    monkeypatch.chdir(tmp_path)
+    agents = [
+        {"id": a, "backend": {"type": "scripted", "then": "coordinate", "answer": "Paris.", "chunk_delay": 0}}
+        for a in "ab"
+    ]
+    (tmp_path / "team.yaml").write_text(json.dumps({"agents": agents, "ui": {"display_type": "silent"}}))
+    (tmp_path / "d.jsonl").write_text(
+        "".join(json.dumps({"id": n, "question": f"{n} + 1?", "answer": n + 1}) + "\n" for n in range(3))
+    )
+    assert massgen_main("eval", "--config", "team.yaml", "d.jsonl", "-o", "r.jsonl") == 0
+    report = json.loads((tmp_path / "r.report.json").read_text())
+    assert {r["arm"]: (r["questions"], r["correct"], r["failed"]) for r in report["arms"]} == {
+        "single:a": (3, 0, 0),
+        "single:b": (3, 0, 0),
+        "majority": (3, 0, 0),
+        "team": (3, 0, 0),
+    }

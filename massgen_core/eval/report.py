@@ -84,7 +84,8 @@ def _majority(lines: Sequence[Mapping[str, Any]], agents: Sequence[str]) -> _Out
         sum(t for t in tokens if t is not None) if any(t is not None for t in tokens) else None,
         None if any(not isinstance(c, int | float) for c in costs) else float(sum(c for c in costs if c)),
         max((float(one.get("duration") or 0.0) for one in lines), default=None),
-        won is None,
+        # failed when no agent answered; answers with nothing the scorer reads are wrong, not failed
+        all(one.get("status") != "completed" for one in lines),
     )
 
 
