@@ -256,6 +256,11 @@ def test_reply_timings_show_the_servers_own_lateness(fake_provider: FakeProvider
     for model in ("idle", "busy"):
         body = {**CHAT, "model": model}
         httpx2.post(fake_provider.url + "/v1/chat/completions", json=body, timeout=10.0)
+    # a reply's timing is recorded once its handler is done, which can be just after the client
+    # has read the last bytes
+    deadline = time.monotonic() + 5
+    while len(fake_provider.reply_timings) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
     idle, busy = fake_provider.reply_timings
     assert (idle.model, busy.model) == ("idle", "busy")
     assert idle.due - idle.arrived == pytest.approx(0.5)  # delay + stream time

@@ -120,12 +120,27 @@ class LlamaCppOptions(SamplingOptions):
     )
 
     def config_problems(self, tools: ToolOptions) -> Sequence[tuple[str, str]]:
-        """A ``model:`` path that is no GGUF file (missing, a directory, another kind of file)."""
+        """A ``model:`` path to something that is no GGUF file (a directory, another kind of file)."""
+        return [] if self._model_missing(tools) else self._model_problem(tools)
+
+    def machine_problems(self, tools: ToolOptions) -> Sequence[tuple[str | tuple[str | int, ...], str]]:
+        """A ``model:`` path with no file there (yet): a warning, an error with ``--strict`` or a run."""
+        return list(self._model_problem(tools)) if self._model_missing(tools) else []
+
+    def _model_missing(self, tools: ToolOptions) -> bool:
+        from pathlib import Path
+
+        from .embedded.catalog import model_file_missing
+
+        base_dir = Path(tools.cwd) if tools.cwd else None
+        return self.model is not None and model_file_missing(self.model, base_dir=base_dir)
+
+    def _model_problem(self, tools: ToolOptions) -> list[tuple[str, str]]:
         if self.model is None:
-            return ()
+            return []
         from pathlib import Path
 
         from .embedded.catalog import model_path_problem
 
         problem = model_path_problem(self.model, base_dir=Path(tools.cwd) if tools.cwd else None)
-        return [("model", f"llamacpp: {problem}")] if problem else ()
+        return [("model", f"llamacpp: {problem}")] if problem else []

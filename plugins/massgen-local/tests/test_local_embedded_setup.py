@@ -150,19 +150,37 @@ def config(tmp_path: Path, backend: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("lines", "message"),
-    [
-        ("      model: models/missing.gguf\n", "no GGUF file at"),
-        ("      model: /nowhere/missing.gguf\n", "no GGUF file at '/nowhere/missing.gguf'"),
-        ("      model: models\n", "is a directory, not a GGUF model file"),
-        ("      model: notes.txt\n", "not a GGUF file"),
-        ("      cwd: sub\n      model: missing.gguf\n", "sub/missing.gguf"),
-    ],
-)
+MISSING = [
+    ("      model: models/missing.gguf\n", "no GGUF file at"),
+    ("      model: /nowhere/missing.gguf\n", "no GGUF file at '/nowhere/missing.gguf'"),
+    ("      cwd: sub\n      model: missing.gguf\n", "sub/missing.gguf"),
+]
+NOT_GGUF = [
+    ("      model: models\n", "is a directory, not a GGUF model file"),
+    ("      model: notes.txt\n", "not a GGUF file"),
+]
+
+
+@pytest.mark.parametrize(("lines", "message"), MISSING)
+def test_a_model_file_not_on_this_machine_is_a_warning_and_an_error_with_strict(
+    tmp_path: Path, lines: str, message: str
+) -> None:
+    (tmp_path / "sub").mkdir()
+    path = config(tmp_path, lines)
+    line = 5 + lines.count("\n") - 1
+    where = f"{path}:{line}:14: agents[0].backend.model: llamacpp: "
+    warned = massgen("validate", str(path), cwd=tmp_path)
+    assert warned.returncode == 0, warned.stderr
+    assert f"warning: {where}" in warned.stdout + warned.stderr and message in warned.stdout + warned.stderr
+    for strict in (("validate", "--strict", str(path)), ("--config", str(path), "hi")):
+        refused = massgen(*strict, cwd=tmp_path)
+        assert refused.returncode == 2 and where in refused.stderr and message in refused.stderr
+        assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize(("lines", "message"), NOT_GGUF)
 def test_validate_refuses_a_model_path_that_is_no_gguf_file(tmp_path: Path, lines: str, message: str) -> None:
     (tmp_path / "models").mkdir()
-    (tmp_path / "sub").mkdir()
     (tmp_path / "notes.txt").write_text("not a model")
     path = config(tmp_path, lines)
     done = massgen("validate", str(path), cwd=tmp_path)

@@ -16,7 +16,14 @@ from massgen_core.plugin import ModelNotFoundError, ModelSpec
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "PackagedModel", "model_path_problem", "resolve_model_path"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "KNOWN_MODELS",
+    "PackagedModel",
+    "model_file_missing",
+    "model_path_problem",
+    "resolve_model_path",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +79,12 @@ def _candidate(model: str, base_dir: Path | None) -> Path:
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     return path
+
+
+def model_file_missing(model: str, *, base_dir: Path | None = None) -> bool:
+    """Whether ``model`` is a GGUF path (not a packaged model's name) with nothing there: what
+    this machine lacks, not a mistake in the config."""
+    return _packaged(model) is None and not _candidate(model, base_dir).exists()
 
 
 def model_path_problem(model: str, *, base_dir: Path | None = None) -> str | None:
