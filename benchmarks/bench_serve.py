@@ -70,6 +70,7 @@ REQUESTS = int(os.environ.get("BENCH_SERVE_REQUESTS", "100"))
 WARM_UPS = 10
 BURSTS = int(os.environ.get("BENCH_SERVE_BURSTS", "3"))
 BURST_SIZE = 50
+BURST_WORKERS = int(os.environ.get("BENCH_SERVE_WORKERS", "2"))  # this machine's cores
 LATENCY = 0.5  # seconds per fake-provider reply
 CRITICAL_PATH_S = 3 * LATENCY  # answer round, vote round, presentation
 SOAK = int(os.environ.get("BENCH_SERVE_SOAK", "1000"))
@@ -440,12 +441,24 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bursts(servers: list[Server], url: str, *, logging: bool) -> list[dict[str, Any]]:
-    """``BURSTS`` bursts at a ``--max-concurrent 50`` server of the provider team (run logs on or off)."""
+def processes(pid: int) -> list[int]:
+    """``pid`` and its child processes (a ``--workers`` server's workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+def server_cpu(pid: int) -> dict[int, float]:
+    """The CPU seconds each process of the server at ``pid`` has used."""
+    return {p: cpu_s(p) for p in processes(pid)}
+
+
+def bursts(servers: list[Server], url: str, *, logging: bool, workers: int) -> list[dict[str, Any]]:
+    """``BURSTS`` bursts at a ``--max-concurrent 50 --workers N`` server of the provider team
+    (run logs on or off)."""
     rows: list[dict[str, Any]] = []
     config = provider_team(url)
     config["ui"]["logging_enabled"] = logging
-    limits = ("--max-concurrent", str(BURST_SIZE), "--request-timeout", "120")
+    limits = ("--max-concurrent", str(BURST_SIZE), "--request-timeout", "120", "--workers", str(workers))
     with massgen_serve("team", config, *limits) as server:
         servers.append(server)
         base_url = f"{server.url}/v1"
@@ -454,13 +467,15 @@ def bursts(servers: list[Server], url: str, *, logging: bool) -> list[dict[str, 
             raise SystemExit(f"the warm-up request failed: {warm}")
         for k in range(BURSTS):
             time.sleep(0.5)  # the last burst's connections closed, the server idle
-            server_cpu, bench_cpu = cpu_s(server.pid), time.process_time()
+            cpu_before, bench_cpu = server_cpu(server.pid), time.process_time()
             outcomes, began, ended = asyncio.run(burst(base_url, BURST_SIZE, str(k)))
-            server_cpu, bench_cpu = cpu_s(server.pid) - server_cpu, time.process_time() - bench_cpu
+            cpu_after, bench_cpu = server_cpu(server.pid), time.process_time() - bench_cpu
+            cpu = [cpu_after[p] - cpu_before.get(p, 0.0) for p in cpu_after]
             latencies = [o["latency"] for o in outcomes if "error" not in o]
             errors = [o["error"] for o in outcomes if "error" in o]
             p50 = statistics.median(latencies) if latencies else float("nan")
             row: dict[str, Any] = {
+                "workers": workers,
                 "run_logs": "on" if logging else "off",
                 "burst": k + 1,
                 "p50_s": round(p50, 3),
@@ -469,7 +484,8 @@ def bursts(servers: list[Server], url: str, *, logging: bool) -> list[dict[str, 
                 "p50_x_critical_path": round(p50 / CRITICAL_PATH_S, 2),
                 "winner_answers": sum(o.get("answer") == PROVIDER_WINNER for o in outcomes),
                 "errors": len(errors),
-                "server_cpu_s": round(server_cpu, 2),
+                "server_cpu_s": round(sum(cpu), 2),
+                "worker_cpu_s": "/".join(f"{c:.2f}" for c in cpu[1:]) or None,
                 "bench_cpu_s": round(bench_cpu, 2),
                 "window": (began, ended),
             }
@@ -485,9 +501,11 @@ def bursts(servers: list[Server], url: str, *, logging: bool) -> list[dict[str, 
 
 def concurrent(servers: list[Server]) -> dict[str, Any]:
     with fake_provider(LATENCY) as (url, stats):
-        measured = bursts(servers, url, logging=True)
-        without_logs = bursts(servers, url, logging=False)  # diagnostic: what the run logs cost
-    for row in [*measured, *without_logs]:
+        measured = bursts(servers, url, logging=True, workers=BURST_WORKERS)
+        # diagnostics: what one process does, what the run logs cost
+        one_worker = bursts(servers, url, logging=True, workers=1)
+        without_logs = bursts(servers, url, logging=False, workers=BURST_WORKERS)
+    for row in [*measured, *one_worker, *without_logs]:
         began, ended = row.pop("window")
         late = [f - d for a, d, f in stats.get("timings", ()) if began <= a <= ended]
         row["provider_replies"] = len(late)
@@ -503,8 +521,10 @@ def concurrent(servers: list[Server]) -> dict[str, Any]:
         "latency_s": LATENCY,
         "critical_path_s": CRITICAL_PATH_S,
         "goal_x": BURST_GOAL_RATIO,
+        "workers": BURST_WORKERS,
         "bursts": measured,
         "median_burst": median(measured),
+        "diagnostic_one_worker": {"bursts": one_worker, "median_burst": median(one_worker)},
         "diagnostic_without_run_logs": {"bursts": without_logs, "median_burst": median(without_logs)},
     }
 
@@ -613,11 +633,11 @@ def main() -> None:
         f" (critical path {CRITICAL_PATH_S:g} s), {BURSTS} bursts"
     )
     results["concurrent"] = two = concurrent(servers)
-    diagnostic = two["diagnostic_without_run_logs"]
-    print(table([*two["bursts"], *diagnostic["bursts"]]))
+    diagnostic, single = two["diagnostic_without_run_logs"], two["diagnostic_one_worker"]
+    print(table([*two["bursts"], *single["bursts"], *diagnostic["bursts"]]))
     best = two["median_burst"]
     print(
-        f"   median burst: p50 {best['p50_s']} s = {best['p50_x_critical_path']}x the critical path"
+        f"   median burst, --workers {BURST_WORKERS}: p50 {best['p50_s']} s = {best['p50_x_critical_path']}x the critical path"
         f"  goal <= {BURST_GOAL_RATIO:g}x  {verdict(best['p50_x_critical_path'] <= BURST_GOAL_RATIO)};"
         f" {best['winner_answers']}/{BURST_SIZE} answered with the winner's answer"
         f"  {verdict(best['winner_answers'] == BURST_SIZE)}"
@@ -626,6 +646,8 @@ def main() -> None:
         f"   run logs: {best['logs_with_other_runs']}/{BURST_SIZE} runs' massgen.log.jsonl hold other"
         f" requests' records (up to {best['most_runs_in_one_log']} runs in one; goal 0: each run logs"
         f" itself)  {verdict(best['logs_with_other_runs'] == 0)}\n"
+        f"   diagnostic, one worker: p50 {single['median_burst']['p50_s']} s ="
+        f" {single['median_burst']['p50_x_critical_path']}x the critical path\n"
         f"   diagnostic, run logs off: p50 {diagnostic['median_burst']['p50_s']} s ="
         f" {diagnostic['median_burst']['p50_x_critical_path']}x the critical path"
     )

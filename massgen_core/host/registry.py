@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..plugin.capabilities import CapabilityKind
 from ..plugin.errors import BackendConflictError, BackendUnavailableError, ConfigError
-from ..plugin.specs import BackendSpec
+from ..plugin.specs import BackendFactory, BackendSpec
 from .known_plugins import KNOWN_TYPES, install_command
 from .plugin_host import PluginHost, PluginRecord, get_host
 
@@ -331,19 +331,25 @@ class Registry:
             logger=structlog.get_logger("massgen.backend").bind(backend=backend_type, agent=agent_id),
         )
 
-    def build(self, backend_type: str, options: BackendOptions, **kwargs: Any) -> Backend:
-        """Build a backend: resolve its context, import its implementation, construct it."""
+    def factory(self, backend_type: str) -> BackendFactory[Any]:
+        """The backend's implementation, imported (with its provider SDK) on first use.
+
+        :raises BackendUnavailableError: it is installed but cannot be imported.
+        """
         entry = self.entry(backend_type)
-        context = self.context_for(backend_type, options, **kwargs)
         try:
-            factory = entry.spec.load_factory()
+            return entry.spec.load_factory()
         except Exception as exc:
             dist = entry.distribution or entry.plugin
             raise BackendUnavailableError(
                 f"backend {backend_type!r} from {dist} {entry.version or ''} is installed but cannot be "
                 f"loaded: {type(exc).__name__}: {exc}. Try: {install_command(dist, upgrade=True)}"
             ) from exc
-        return factory(options, context)
+
+    def build(self, backend_type: str, options: BackendOptions, **kwargs: Any) -> Backend:
+        """Build a backend: resolve its context, import its implementation, construct it."""
+        context = self.context_for(backend_type, options, **kwargs)
+        return self.factory(backend_type)(options, context)
 
 
 def _normalise(name: str) -> str:

@@ -121,6 +121,17 @@ class Team:
             self._stack = stack
         return self._assembled
 
+    def load_backends(self) -> None:
+        """Import every agent's backend implementation, and its provider SDK, now rather than
+        for the first question. A server does it before it starts: a broken install is refused
+        at once, worker processes forked after it share the imported code, and no first request
+        waits for imports.
+
+        :raises BackendUnavailableError: a backend is installed but cannot be imported.
+        """
+        for backend_type in dict.fromkeys(agent.backend.type for agent in self.config.agents):
+            self.registry.factory(backend_type)
+
     def attachments(self, attachments: Sequence[Attachment] = ()) -> dict[str, tuple[Part, ...]]:
         """What each agent is given with a question: its ``upload_files``, then ``attachments``
         (checked against its backend and model), as its backend is sent them.

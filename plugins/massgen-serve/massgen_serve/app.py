@@ -54,12 +54,13 @@ class ServerState:
         limits: Limits,
         progress: bool = False,
         log_root: Path = massgen_core.DEFAULT_LOG_ROOT,
+        workers: int = 1,
     ) -> None:
         self.catalog = catalog
         self.keys = keys
         self.limits = limits
         self.progress = progress
-        self.admission = Admission(limits.max_concurrent)
+        self.admission = Admission(limits.max_concurrent, workers=workers)
         self.web = WebState(root=log_root, access=Access(keys))
 
     def authorize(self, request: Request) -> None:

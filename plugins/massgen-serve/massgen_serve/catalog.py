@@ -3,7 +3,8 @@
 ``massgen serve --config FILE_OR_FOLDER`` (repeatable): a folder stands for every ``*.yaml``
 and ``*.yml`` file in it. Every config is loaded and validated before the server starts, with
 the CLI's file:line:column errors; two configs with the same name are refused (rename one, or
-give it a ``name:``).
+give it a ``name:``). Their backends (and provider SDKs) are imported then too, so a broken
+install is refused before the port opens, and no first request waits for imports.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def load_catalog(paths: Sequence[str | Path]) -> Catalog:
     """Load every config ``paths`` name (see the module docstring).
 
     :raises ConfigError: a config is invalid (file:line:column).
-    :raises MassgenError: a path does not exist, or two configs have the same name.
+    :raises MassgenError: a path does not exist, two configs have the same name, or a backend
+        is installed but cannot be imported.
     """
     models: dict[str, ServedModel] = {}
     for file in config_files(paths):
@@ -75,6 +77,7 @@ def load_catalog(paths: Sequence[str | Path]) -> Catalog:
                 f"two configs are served as the model {name!r}: {models[name].source} and {file}; "
                 f"rename one, or give one a `name:` key"
             )
+        massgen_core.Team(config).load_backends()
         models[name] = ServedModel(name=name, config=config, source=file)
     if not models:
         raise massgen_core.MassgenError("no team to serve: give --config FILE (or a folder of configs)")

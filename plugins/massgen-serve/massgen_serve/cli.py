@@ -7,6 +7,7 @@ machines reach without a key. Every config is validated before the port opens.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ examples:
   massgen serve --config team.yaml                    the team as model "team" on http://127.0.0.1:8000/v1
   massgen serve --config teams/ --port 9000           every config of a folder, one model each
   MASSGEN_SERVE_API_KEY=sk-local massgen serve --config team.yaml --host 0.0.0.0
+  massgen serve --config team.yaml --workers 2 --max-concurrent 64   many requests at once
 
 Clients use it as any OpenAI-compatible server: base URL http://HOST:PORT/v1, model = the team's
 name, the key as the API key. `extra_body={"massgen": {"progress": true}}` (or --progress for
@@ -108,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="stream every request's coordination steps as reasoning_content (a request may still "
         'say `"massgen": {"progress": false}`)',
     )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="serve from N processes, which share the port and --max-concurrent: more "
+        "coordinations at once before one CPU core is the limit (default 1; e.g. the number of "
+        "cores)",
+    )
     parser.add_argument("--debug", action="store_true", help="log details to stderr; show tracebacks")
     return parser
 
@@ -115,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     massgen_core.prepare_command(debug=args.debug)
+    if args.workers > 1 and not hasattr(os, "fork"):
+        raise massgen_core.MassgenError(
+            f"--workers {args.workers} needs a system that can fork processes (Linux, macOS); "
+            "leave it out to serve from one process"
+        )
     keys = keys_for(args, exposes="run your teams on your providers' keys")
     from .catalog import load_catalog
 
@@ -126,7 +142,15 @@ def main(argv: Sequence[str]) -> int:
     )
     from .server import serve
 
-    return serve(catalog, host=args.host, port=args.port, keys=keys, limits=limits, progress=args.progress)
+    return serve(
+        catalog,
+        host=args.host,
+        port=args.port,
+        keys=keys,
+        limits=limits,
+        progress=args.progress,
+        workers=args.workers,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,14 +36,18 @@ def _on_sigterm(_signum: int, _frame: object) -> None:
     raise _Terminated
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     """A listening TCP socket on ``host:port`` (IPv6 when ``host`` is an IPv6 address): clients
-    that connect as soon as the address is printed wait in its backlog until uvicorn accepts."""
+    that connect as soon as the address is printed wait in its backlog until uvicorn accepts.
+    ``reuse_port``: one of several sockets on the same port, among which Linux spreads the
+    connections (``SO_REUSEPORT``)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP named, so asyncio sets TCP_NODELAY on each connection: a stream's small chunks
     # then leave at once, not after the client's delayed ACK (~40 ms)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host.strip("[]"), port))
         sock.listen(2048)  # uvicorn's default backlog
@@ -58,22 +62,20 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _run_log() -> None:
-    """The server's own lines (one per run) to stderr, beside uvicorn's."""
+def _run_log(worker: int | None = None) -> None:
+    """The server's own lines (one per run) to stderr, beside uvicorn's; a worker's say which."""
     logger = logging.getLogger("massgen_serve")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
-        logger.addHandler(handler)
+        logger.addHandler(logging.StreamHandler(sys.stderr))
+    which = "" if worker is None else f"worker {worker}: "
+    for handler in logger.handlers:
+        handler.setFormatter(logging.Formatter(f"%(levelname)s:     {which}%(message)s"))
     logger.setLevel(logging.INFO)
     logger.propagate = False
 
 
-def run_app(app: ASGIApp, *, host: str, port: int, banner: Callable[[str], str]) -> int:
-    """Serve ``app`` on ``host:port`` until stopped; prints ``banner(base url)`` once the
-    socket listens. Returns the exit status."""
-    sock = bind(host, port)
-    bound = sock.getsockname()[1]
+def _serve_socket(app: ASGIApp, sock: socket.socket) -> int:
+    """Serve ``app`` on the listening ``sock`` until stopped; returns the exit status."""
     config = uvicorn.Config(
         app,
         log_level="info",
@@ -81,9 +83,6 @@ def run_app(app: ASGIApp, *, host: str, port: int, banner: Callable[[str], str])
         timeout_graceful_shutdown=GRACE_SECONDS,
         server_header=False,
     )
-    _run_log()
-    shown = f"[{host.strip('[]')}]" if ":" in host else host
-    print(banner(f"http://{shown}:{bound}"), flush=True)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)  # uvicorn raises it again when it is done
     try:
         uvicorn.Server(config).run(sockets=[sock])
@@ -96,16 +95,90 @@ def run_app(app: ASGIApp, *, host: str, port: int, banner: Callable[[str], str])
     return 0
 
 
-def serve(catalog: Catalog, *, host: str, port: int, keys: Keys, limits: Limits, progress: bool) -> int:
-    """Serve ``catalog``'s teams (and the web view of their runs) until stopped."""
-    state = ServerState(catalog, keys=keys, limits=limits, progress=progress)
+def run_app(
+    app: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    banner: Callable[[str], str],
+    workers: int = 1,
+    worker_started: Callable[[int], None] = lambda index: None,
+    worker_replaced: Callable[[int], None] = lambda index: None,
+) -> int:
+    """Serve ``app`` on ``host:port`` until stopped; prints ``banner(base url)`` once the
+    socket listens. With ``workers`` > 1, from that many forked processes (see
+    :mod:`.workers`), each of which calls ``worker_started(index)`` first. Returns the exit
+    status."""
+    sockets = _listen(host, port, workers)
+    bound = sockets[0].getsockname()[1]
+    _run_log()
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    print(banner(f"http://{shown}:{bound}"), flush=True)
+    if workers == 1:
+        return _serve_socket(app, sockets[0])
+
+    def worker(index: int) -> int:
+        _run_log(worker=index)
+        worker_started(index)
+        return _serve_socket(app, sockets[index % len(sockets)])
+
+    from .workers import supervise
+
+    stopped_by: dict[int, int] = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
+    try:
+        return supervise(workers, worker, stopped_by=stopped_by, replaced=worker_replaced)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _listen(host: str, port: int, workers: int) -> list[socket.socket]:
+    """The listening sockets of ``workers`` workers on ``host:port``. On Linux, one per worker on
+    the same port: the kernel spreads new connections evenly among them. Elsewhere one socket
+    that all share, where whichever worker is first takes every connection waiting (so under a
+    burst, one worker may get all of it)."""
+    if workers == 1 or not sys.platform.startswith("linux"):
+        return [bind(host, port)]
+    sockets = [bind(host, port, reuse_port=True)]
+    try:
+        bound = sockets[0].getsockname()[1]
+        sockets += [bind(host, bound, reuse_port=True) for _ in range(workers - 1)]
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def serve(
+    catalog: Catalog,
+    *,
+    host: str,
+    port: int,
+    keys: Keys,
+    limits: Limits,
+    progress: bool,
+    workers: int = 1,
+) -> int:
+    """Serve ``catalog``'s teams (and the web view of their runs) until stopped, from
+    ``workers`` processes."""
+    state = ServerState(catalog, keys=keys, limits=limits, progress=progress, workers=workers)
     names = ", ".join(catalog.names)
+    processes = f" · {workers} worker processes" if workers > 1 else ""
 
     def banner(url: str) -> str:
         return (
             f"massgen serve: {len(catalog.models)} model(s) ({names}) on {url}/v1 · runs in a "
-            f"browser at {url}/ · keys {'required' if keys else 'not required (loopback only)'} "
-            f"· Ctrl-C stops"
+            f"browser at {url}/ · keys {'required' if keys else 'not required (loopback only)'}"
+            f"{processes} · Ctrl-C stops"
         )
 
-    return run_app(create_app(state), host=host, port=port, banner=banner)
+    return run_app(
+        create_app(state),
+        host=host,
+        port=port,
+        banner=banner,
+        workers=workers,
+        worker_started=state.admission.take_slot,
+        worker_replaced=state.admission.forget,
+    )

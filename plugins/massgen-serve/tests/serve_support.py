@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -116,3 +122,60 @@ def serving(
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+_LISTENING = re.compile(r"on (http://\S+)/v1 ")
+
+
+@attrs.frozen
+class ServeProcess:
+    """A ``massgen serve`` child process: where it listens, the process, its stderr's file."""
+
+    url: str
+    proc: subprocess.Popen[str]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def workers(self) -> list[int]:
+        """The pids of its worker processes (``--workers``)."""
+        return [
+            int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        ]
+
+
+@contextmanager
+def massgen_serve(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, new_session: bool = False
+) -> Iterator[ServeProcess]:
+    """``massgen serve ARGS`` in a child process (its stderr to a file, so no pipe ever fills);
+    yields it once it listens. ``new_session``: in a process group of its own, as a terminal's
+    foreground job is. On leaving: SIGINT, then killed if still there after 15 s."""
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")} | dict(env or {})
+    with tempfile.NamedTemporaryFile("w+", prefix="massgen-serve-", suffix=".log", delete=False) as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "massgen_core", "serve", *args],
+            cwd=cwd,
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            start_new_session=new_session,
+        )
+    log_path = Path(log.name)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = _LISTENING.search(line)
+        assert match, f"no address in {line!r}; stderr: {log_path.read_text()}"
+        yield ServeProcess(url=match.group(1), proc=proc, log_path=log_path)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log_path.unlink(missing_ok=True)

@@ -7,12 +7,15 @@ page's own files, loads nothing from elsewhere, and cannot be framed.
 
 With keys (``--api-key``), every page and its data need one: an ``Authorization: Bearer KEY``
 header (scripts), or the session cookie that signing in with a key at ``/login`` sets
-(browsers). The cookie is HttpOnly and SameSite=Strict, and holds a random token, not the key;
-tokens live as long as the server.
+(browsers). The cookie is HttpOnly and SameSite=Strict, and holds a token, not the key: a random
+nonce and its HMAC under a secret the server draws when it starts (before it forks its workers,
+so every worker accepts the tokens of every other). Tokens live as long as the server.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 
 from starlette.requests import Request
@@ -33,7 +36,6 @@ _HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 COOKIE = "massgen_session"
-_MAX_SESSIONS = 1024
 
 
 class SecurityHeaders:
@@ -56,30 +58,30 @@ class SecurityHeaders:
 
 
 class Access:
-    """Who may see the web view: anyone (no keys), or holders of a key or of a session."""
+    """Who may see the web view: anyone (no keys), or holders of a key or of a session token."""
 
     def __init__(self, keys: Keys) -> None:
         self.keys = keys
-        self._sessions: dict[str, None] = {}  # insertion-ordered: the oldest go first
+        self._secret = secrets.token_bytes(32)
 
     @property
     def open(self) -> bool:
         return not self.keys
+
+    def _signature(self, nonce: str) -> str:
+        return hmac.new(self._secret, nonce.encode(), hashlib.sha256).hexdigest()  # ASCII
 
     def allows(self, request: Request) -> bool:
         if not self.keys:
             return True
         if self.keys.check(request.headers.get("authorization")) is None:
             return True
-        token = request.cookies.get(COOKIE, "")
-        return bool(token) and any(secrets.compare_digest(token, t) for t in self._sessions)
+        nonce, _, signature = request.cookies.get(COOKIE, "").partition(".")
+        return bool(nonce) and hmac.compare_digest(signature.encode(), self._signature(nonce).encode())
 
     def sign_in(self, key: str) -> str | None:
         """A new session token for a valid ``key``; ``None`` for a wrong one."""
         if not self.keys.accepts(key.strip()):
             return None
-        token = secrets.token_urlsafe(32)
-        self._sessions[token] = None
-        while len(self._sessions) > _MAX_SESSIONS:
-            del self._sessions[next(iter(self._sessions))]
-        return token
+        nonce = secrets.token_urlsafe(16)
+        return f"{nonce}.{self._signature(nonce)}"
