@@ -13,7 +13,9 @@ plugin loading stay fast. The events ``coordinate`` yields are in :mod:`massgen_
 A run's records go where the CLI puts them with ``new_run_id``, ``run_log_dir(config,
 run_id)`` (the ``log_dir`` to pass; ``DEFAULT_LOG_ROOT`` is their folder) and ``SessionStore.of(config)`` (its ``create()`` gives the
 ``session``); ``prepare_command(debug=...)`` sets up the
-environment and logging as the built-in commands do; ``remember_secret(value)`` masks a value in everything MassGen prints or writes.
+environment and logging as the built-in commands do; ``async with keep_clients():`` around many
+runs on one event loop keeps each agent's provider client, and its connections, from one run to
+the next (see :mod:`massgen_core.plugin.clients`); ``remember_secret(value)`` masks a value in everything MassGen prints or writes.
 Plugin authors import from :mod:`massgen_core.plugin`; a plugin that runs teams
 (a command) also uses this API.
 """
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from .cli.setup import prepare_command
     from .config import RunConfig, load_config
     from .config.uploads import AttachmentError
+    from .plugin.clients import keep_clients
     from .plugin.errors import ConfigError, MassgenError
     from .records.redaction import remember_secret
     from .records.runlog import DEFAULT_LOG_ROOT, new_run_id, run_log_dir
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 _LOCATIONS = {
     "AttachmentError": ".config.uploads",
     "prepare_command": ".cli.setup",
+    "keep_clients": ".plugin.clients",
     "remember_secret": ".records.redaction",
     "run": ".runtime.api",
     "run_sync": ".runtime.api",
@@ -74,6 +78,7 @@ __all__ = [
     "Team",
     "__version__",
     "coordinate",
+    "keep_clients",
     "load_config",
     "new_run_id",
     "prepare_command",

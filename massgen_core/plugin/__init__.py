@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         parse_tool_arguments,
     )
     from .capabilities import CapabilityKind
+    from .clients import ClientLease, keep_clients, lease_client
     from .errors import (
         AuthenticationError,
         BackendError,
@@ -164,6 +165,9 @@ _LOCATIONS: dict[str, str] = {
     "sniff_mime": ".media_types",
     "hookimpl": ".hookspecs",
     "shared_ssl_context": ".http",
+    "ClientLease": ".clients",
+    "keep_clients": ".clients",
+    "lease_client": ".clients",
     "http_timeout": ".http",
     "map_http_error": ".provider_errors",
     "missing_api_key": ".provider_errors",
@@ -193,6 +197,7 @@ __all__ = [
     "CapabilityKind",
     "ChatRequest",
     "Citation",
+    "ClientLease",
     "CommandSpec",
     "ConfigError",
     "ConnectionFailedError",
@@ -244,6 +249,8 @@ __all__ = [
     "is_pdf",
     "is_text_mime",
     "is_url",
+    "keep_clients",
+    "lease_client",
     "map_http_error",
     "missing_api_key",
     "not_taken",

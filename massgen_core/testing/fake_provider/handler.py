@@ -226,6 +226,7 @@ class FakeProviderHandler(BaseHTTPRequestHandler):
             wire_format=route.wire_format if route else None,
             model=_model_of(route, body),
             stream=_is_streaming(route, body),
+            client_port=self.client_address[1],
         )
         self.owner._record(recorded)
         if route is not None:

@@ -24,7 +24,8 @@ class RecordedRequest:
 
     ``headers`` has lower-cased names; ``query`` maps each name to its last value; ``body`` is the
     parsed JSON body (None when absent or not JSON). ``wire_format``/``model``/``stream`` are None/False
-    for requests that are not model calls (e.g. ``GET /v1/models``).
+    for requests that are not model calls (e.g. ``GET /v1/models``). ``client_port``: the port of
+    the client's end of the connection, which tells connections apart.
     """
 
     method: str
@@ -36,6 +37,7 @@ class RecordedRequest:
     wire_format: WireFormat | None = None
     model: str | None = None
     stream: bool = False
+    client_port: int = 0
 
     @property
     def json(self) -> dict[str, Any]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
-from massgen_core.plugin import BackendContext, BackendError, ChatRequest, StreamEvent
+from massgen_core.plugin import (
+    BackendContext,
+    BackendError,
+    ChatRequest,
+    ClientLease,
+    StreamEvent,
+    lease_client,
+)
 
 from .client import SDK_ERRORS, anthropic_client, open_message_stream
 from .errors import ErrorContext, map_sdk_error
@@ -32,7 +39,20 @@ class ClaudeBackend:
             api_key_env=context.api_key_env,
             known_models=tuple(m.name for m in context.spec.models),
         )
-        self.client = client if client is not None else self.make_client()
+        if client is not None:  # injected: closed with the backend
+            self.lease = ClientLease(client, client.close)
+        else:
+            headers = tuple(sorted((options.extra_headers or {}).items()))
+            key = (
+                "massgen_claude",
+                context.agent_id,
+                context.base_url,
+                context.api_key,
+                context.timeouts,
+                headers,
+            )
+            self.lease = lease_client(key, self.make_client, _close)
+        self.client = self.lease.client
 
     def make_client(self) -> Any:
         return anthropic_client(
@@ -72,4 +92,8 @@ class ClaudeBackend:
             yield out
 
     async def aclose(self) -> None:
-        await self.client.close()
+        await self.lease.release()
+
+
+async def _close(client: Any) -> None:
+    await client.close()

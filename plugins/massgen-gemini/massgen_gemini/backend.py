@@ -23,15 +23,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import httpx2
 from massgen_core.plugin import (
     BackendContext,
     ChatRequest,
     Citation,
+    ClientLease,
     Done,
     Message,
     MessageBuilder,
     StopReason,
     StreamEvent,
+    lease_client,
 )
 
 from .client import SDK_ERRORS, gemini_client, split_api_version
@@ -150,15 +153,33 @@ class GeminiBackend:
         self.combine = mode == "combined" or (
             mode == "auto" and combines_builtin_tools(context.model, capabilities)
         )
-        self.http: Any = None
+        #: the SDK client and the HTTP client under it (which the SDK leaves open); an injected
+        #: client is the test's to close
+        self.lease: ClientLease[Any] | None = None
+        self.http: httpx2.AsyncClient | None = None
         if client is None:
-            client, self.http = gemini_client(
-                api_key=context.api_key or "",
-                base_url=base_url,
-                api_version=api_version,
-                timeouts=context.timeouts,
-                headers=options.extra_headers,
+            headers = options.extra_headers
+            key = (
+                "massgen_gemini",
+                context.agent_id,
+                base_url,
+                api_version,
+                context.api_key,
+                context.timeouts,
+                tuple(sorted((headers or {}).items())),
             )
+            self.lease = lease_client(
+                key,
+                lambda: gemini_client(
+                    api_key=context.api_key or "",
+                    base_url=base_url,
+                    api_version=api_version,
+                    timeouts=context.timeouts,
+                    headers=headers,
+                ),
+                _close,
+            )
+            client, self.http = self.lease.client
         self.client = client
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
@@ -245,5 +266,9 @@ class GeminiBackend:
             raise map_sdk_error(exc, self.errors) from exc
 
     async def aclose(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        if self.lease is not None:
+            await self.lease.release()
+
+
+async def _close(clients: tuple[Any, httpx2.AsyncClient]) -> None:
+    await clients[1].aclose()

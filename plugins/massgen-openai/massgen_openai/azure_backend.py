@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -150,6 +150,9 @@ class AzureResponsesBackend(ResponsesBackend):
         super().__init__(options, context, client=client)
         self.errors = _error_context(context, self.target)
 
+    def client_built_from(self) -> tuple[Hashable, ...]:
+        return (self.target,)
+
     def make_client(self) -> Any:
         return azure_client(self.target, self.context, self.options.extra_headers)
 
@@ -183,6 +186,9 @@ class AzureChatBackend(ChatCompletionsBackend):
             stream_usage=modern,
             extra_body=dict(options.extra_body or {}),
         )
+
+    def client_built_from(self) -> tuple[Hashable, ...]:
+        return (self.target,)
 
     def make_client(self) -> Any:
         return azure_client(self.target, self.context, self.options.extra_headers)

@@ -8,14 +8,14 @@ Built to be reused: ``massgen-local`` (LM Studio, vLLM, SGLang) subclasses it, s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from typing import Any, ClassVar
 
-from massgen_core.plugin import BackendContext, BackendEvent, ChatRequest
+from massgen_core.plugin import BackendContext, BackendEvent, ChatRequest, ClientLease
 
 from .chat_request import ChatSettings, build_chat_params
 from .chat_stream import ChatStreamConverter
-from .client import open_event_stream, openai_client
+from .client import lease_sdk_client, open_event_stream, openai_client
 from .errors import ErrorContext
 from .options import ChatCompletionOptions
 from .presets import CHAT_PRESETS, ChatPreset, match_preset, resolve_chat_api_key
@@ -47,7 +47,11 @@ class ChatCompletionsBackend:
             known_models=tuple(m.name for m in context.spec.models),
         )
         self.settings = self.settings_from(options)
-        self.client = client if client is not None else self.make_client()
+        if client is not None:  # injected: closed with the backend
+            self.lease = ClientLease(client, client.close)
+        else:
+            self.lease = lease_sdk_client(self, self.make_client, self.api_key, *self.client_built_from())
+        self.client = self.lease.client
 
     # -- extension points ---------------------------------------------------------------------
     def resolve_api_key(self) -> str:
@@ -77,6 +81,10 @@ class ChatCompletionsBackend:
         """
         return {}
 
+    def client_built_from(self) -> tuple[Hashable, ...]:
+        """What :meth:`make_client` reads besides the context, the API key and the headers."""
+        return ()
+
     def make_client(self) -> Any:
         return openai_client(
             api_key=self.api_key,
@@ -100,4 +108,4 @@ class ChatCompletionsBackend:
             yield event
 
     async def aclose(self) -> None:
-        await self.client.close()
+        await self.lease.release()

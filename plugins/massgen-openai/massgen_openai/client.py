@@ -7,14 +7,14 @@ falls back to its own environment variables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import httpx2
 import openai
-from massgen_core.plugin import Timeouts, http_timeout, shared_ssl_context
+from massgen_core.plugin import ClientLease, Timeouts, http_timeout, lease_client, shared_ssl_context
 
-__all__ = ["SDK_ERRORS", "as_dict", "open_event_stream", "openai_client"]
+__all__ = ["SDK_ERRORS", "as_dict", "lease_sdk_client", "open_event_stream", "openai_client"]
 
 #: Exceptions the SDK (and its HTTP client) raise, mapped by :func:`massgen_openai.errors.map_sdk_error`.
 SDK_ERRORS: tuple[type[BaseException], ...] = (openai.OpenAIError, httpx2.HTTPError)
@@ -37,6 +37,30 @@ def openai_client(
             verify=shared_ssl_context(), timeout=http_timeout(timeouts)
         ),
     )
+
+
+def lease_sdk_client(backend: Any, make_client: Callable[[], Any], *built_from: Hashable) -> ClientLease[Any]:
+    """``backend``'s SDK client: ``make_client()``, or the one kept for the same agent and the same
+    settings (see :mod:`massgen_core.plugin.clients`). ``built_from``: what ``make_client`` reads
+    beyond the backend's context (base URL, API key, timeouts) and its options' headers."""
+    context = backend.context
+    headers = getattr(backend.options, "extra_headers", None) or {}
+    key = (
+        "massgen_openai",
+        type(backend).__qualname__,
+        context.agent_id,
+        context.backend_type,
+        context.base_url,
+        context.api_key,
+        context.timeouts,
+        tuple(sorted(headers.items())),
+        *built_from,
+    )
+    return lease_client(key, make_client, _close)
+
+
+async def _close(client: Any) -> None:
+    await client.close()
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from typing import Any
 
 import attrs
-from massgen_core.plugin import BackendContext, BackendEvent, ChatRequest
+from massgen_core.plugin import BackendContext, BackendEvent, ChatRequest, ClientLease
 
-from .client import open_event_stream, openai_client
+from .client import lease_sdk_client, open_event_stream, openai_client
 from .errors import ErrorContext
 from .file_search import FileSearch
 from .models import is_reasoning_model
@@ -55,11 +55,19 @@ class ResponsesBackend:
             image_generation=options.enable_image_generation,
         )
         self.media_dir = context.workspace
-        self.client = client if client is not None else self.make_client()
+        if client is not None:  # injected: closed with the backend
+            self.lease = ClientLease(client, client.close)
+        else:
+            self.lease = lease_sdk_client(self, self.make_client, *self.client_built_from())
+        self.client = self.lease.client
         #: documents given with the question go to file search where the backend declares it
         self.file_search = (
             FileSearch(self.client, self.errors) if "file_search" in context.capabilities else None
         )
+
+    def client_built_from(self) -> tuple[Hashable, ...]:
+        """What :meth:`make_client` reads besides the context and the headers."""
+        return ()
 
     def make_client(self) -> Any:
         return openai_client(
@@ -93,4 +101,4 @@ class ResponsesBackend:
             if self.file_search is not None:
                 await self.file_search.aclose()
         finally:
-            await self.client.close()
+            await self.lease.release()

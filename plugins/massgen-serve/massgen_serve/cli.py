@@ -119,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
         "coordinations at once before one CPU core is the limit (default 1; e.g. the number of "
         "cores)",
     )
+    parser.add_argument(
+        "--loop",
+        choices=("auto", "asyncio"),
+        default="auto",
+        help="the event loop: auto (uvloop, where it is installed) or asyncio (Python's own, should "
+        "a library of your team's backends not work on uvloop)",
+    )
     parser.add_argument("--debug", action="store_true", help="log details to stderr; show tracebacks")
     return parser
 
@@ -149,6 +156,7 @@ def main(argv: Sequence[str]) -> int:
         keys=keys,
         limits=limits,
         progress=args.progress,
+        loop=args.loop,
         workers=args.workers,
     )
 

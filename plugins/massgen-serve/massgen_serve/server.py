@@ -74,12 +74,13 @@ def _run_log(worker: int | None = None) -> None:
     logger.propagate = False
 
 
-def _serve_socket(app: ASGIApp, sock: socket.socket) -> int:
+def _serve_socket(app: ASGIApp, sock: socket.socket, loop: str) -> int:
     """Serve ``app`` on the listening ``sock`` until stopped; returns the exit status."""
     config = uvicorn.Config(
         app,
+        loop=loop,  # "auto": uvloop where it is installed
         log_level="info",
-        lifespan="off",
+        lifespan="on",  # the application's own setup (see create_app): started before it serves
         timeout_graceful_shutdown=GRACE_SECONDS,
         server_header=False,
     )
@@ -101,12 +102,14 @@ def run_app(
     host: str,
     port: int,
     banner: Callable[[str], str],
+    loop: str = "auto",
     workers: int = 1,
     worker_started: Callable[[int], None] = lambda index: None,
     worker_replaced: Callable[[int], None] = lambda index: None,
 ) -> int:
     """Serve ``app`` on ``host:port`` until stopped; prints ``banner(base url)`` once the
-    socket listens. With ``workers`` > 1, from that many forked processes (see
+    socket listens. ``loop``: uvicorn's event loop (``auto``: uvloop where it is installed,
+    ``asyncio``: Python's own). With ``workers`` > 1, from that many forked processes (see
     :mod:`.workers`), each of which calls ``worker_started(index)`` first. Returns the exit
     status."""
     sockets = _listen(host, port, workers)
@@ -115,12 +118,12 @@ def run_app(
     shown = f"[{host.strip('[]')}]" if ":" in host else host
     print(banner(f"http://{shown}:{bound}"), flush=True)
     if workers == 1:
-        return _serve_socket(app, sockets[0])
+        return _serve_socket(app, sockets[0], loop)
 
     def worker(index: int) -> int:
         _run_log(worker=index)
         worker_started(index)
-        return _serve_socket(app, sockets[index % len(sockets)])
+        return _serve_socket(app, sockets[index % len(sockets)], loop)
 
     from .workers import supervise
 
@@ -158,6 +161,7 @@ def serve(
     keys: Keys,
     limits: Limits,
     progress: bool,
+    loop: str = "auto",
     workers: int = 1,
 ) -> int:
     """Serve ``catalog``'s teams (and the web view of their runs) until stopped, from
@@ -178,6 +182,7 @@ def serve(
         host=host,
         port=port,
         banner=banner,
+        loop=loop,
         workers=workers,
         worker_started=state.admission.take_slot,
         worker_replaced=state.admission.forget,

@@ -112,3 +112,15 @@ def test_a_backend_that_cannot_be_imported_is_refused_before_anything_listens(
     assert "backend 'broken' from massgen-broken 1.0 is installed but cannot be loaded" in result.stderr
     assert "No module named 'a_provider_sdk_that_is_not_installed'" in result.stderr
     assert "massgen serve:" not in result.stdout
+
+
+def test_the_server_runs_on_uvloop_unless_told_asyncio(fake: FakeProviderServer, workdir: Path) -> None:
+    write_team(workdir, "trio", team(fake))
+    for loop, on_uvloop in (("auto", True), ("asyncio", False)):
+        with massgen_serve("--config", "trio.yaml", "--port", "0", "--loop", loop, cwd=workdir) as served:
+            reply = openai.OpenAI(base_url=f"{served.url}/v1", api_key="x").chat.completions.create(
+                model="trio", messages=[{"role": "user", "content": "Capital of France?"}]
+            )
+            assert reply.choices[0].message.content == WINNER_ANSWER
+            loaded = Path(f"/proc/{served.proc.pid}/maps").read_text()
+            assert ("uvloop" in loaded) is on_uvloop, loop

@@ -111,6 +111,20 @@ def test_the_async_client_runs_requests_at_once(served: Any, fake: FakeProviderS
     assert len(fake.model_calls()) == 4 * 7
 
 
+def test_each_agent_keeps_its_provider_connection_from_request_to_request(
+    served: Any, fake: FakeProviderServer
+) -> None:
+    for _ in range(2):
+        assert (
+            client(served).chat.completions.create(model="trio", messages=QUESTION).choices[0].message.content
+        )
+    ports: dict[str | None, set[int]] = {}
+    for call in fake.model_calls():
+        ports.setdefault(call.model, set()).add(call.client_port)
+    assert ports.keys() == set(ANSWERS)
+    assert all(len(p) == 1 for p in ports.values()), ports  # the second request skipped the handshakes
+
+
 def test_earlier_turns_and_the_system_message_reach_the_agents(served: Any, fake: FakeProviderServer) -> None:
     messages = [
         {"role": "system", "content": "Answer in one word."},
