@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,4 +130,18 @@ def test_runs_at_once_each_take_a_connection_that_later_runs_reuse(fake: FakePro
     together, later = ports_by_model(fake, 0, calls[0]), ports_by_model(fake, calls[0])
     for model in ANSWERS:
         assert later[model] <= together[model], model  # the later run found its agent's connections open
+    assert fake.wait_idle(5)
+
+
+def test_a_batch_keeps_each_agent_s_connection_from_question_to_question(
+    fake: FakeProviderServer, tmp_path: Path
+) -> None:
+    questions = [{"id": str(i), "question": f"Capital of France? ({i})"} for i in range(3)]
+
+    async def batch() -> list[dict[str, Any]]:
+        return [line async for line in massgen_core.run_batch(config(fake), questions, concurrency=1)]
+
+    lines = asyncio.run(batch())
+    assert [line["final_answer"] for line in lines] == [ANSWERS["gpt-responses"]] * 3
+    assert all(len(p) == 1 for p in ports_by_model(fake).values())
     assert fake.wait_idle(5)

@@ -1,10 +1,14 @@
-"""The default engine: questions run in this process, on its asyncio loop."""
+"""The default engine: questions run in this process, on its asyncio loop, where each agent
+keeps its provider client, and its connections, from one question to the next (see
+:mod:`massgen_core.plugin.clients`)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ...plugin.clients import keep_clients
 from ..answer import Places, answer, worker_info
 
 if TYPE_CHECKING:
@@ -45,9 +49,10 @@ class LocalEngine:
         self.registry = registry
         self.environ = environ
         self._worker = worker_info()
+        self._clients = contextlib.AsyncExitStack()
 
     async def start(self) -> None:
-        return None
+        await self._clients.enter_async_context(keep_clients())
 
     def default_concurrency(self) -> int:
         return 1 if shares_workspaces(self.config) else DEFAULT_CONCURRENCY
@@ -64,4 +69,4 @@ class LocalEngine:
         )
 
     async def close(self) -> None:
-        return None
+        await self._clients.aclose()
