@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from reliability_support import needs_openai
 
-from massgen_core.testing.cli import massgen_main, run_massgen
+from massgen_core.testing.cli import interrupt_massgen, massgen_main, run_massgen
 from massgen_core.testing.fake_provider import FakeProviderServer, HttpError, RecordedRequest, Reply, Stall
 from massgen_core.testing.scripted import coordination_reply
 
@@ -362,30 +362,16 @@ def test_a_signal_stops_cleanly_keeping_every_finished_line(tmp_path: Path, sig:
             {"id": "later", "question": "fast two"},
         )
         out = tmp_path / "out.jsonl"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
         args = ["batch", "--config", str(team), str(questions), "-o", str(out), "--concurrency", "2"]
-        process = subprocess.Popen(
-            [sys.executable, "-m", "massgen_core", *args],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not (out.exists() and len(out.read_text().splitlines()) == 2):
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the fast questions did not finish"
-                time.sleep(0.05)
-            # the slow question's request is pending at the provider
-            assert any("slow" in the_question(r) for r in server.requests)
-            process.send_signal(sig)
-            _, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-        assert process.returncode == (143 if sig == signal.SIGTERM else 130), err
+
+        def fast_ones_done() -> bool:
+            return out.exists() and len(out.read_text().splitlines()) == 2
+
+        stopped = interrupt_massgen(*args, until=fast_ones_done, sig=sig, cwd=tmp_path)
+        # the slow question's request was pending at the provider
+        assert any("slow" in the_question(r) for r in server.requests)
+        err = stopped.stderr
+        assert stopped.returncode == (143 if sig == signal.SIGTERM else 130), err
         assert "Traceback" not in err
         assert "run again with --resume" in err and "2 completed, 0 failed, 1 not run" in err
         lines = read_results(out)

@@ -5,13 +5,9 @@ tokens, costs and the McNemar test are known in advance and checked against hand
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
 import sys
 import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -21,7 +17,7 @@ from typing import Any
 import pytest
 from reliability_support import needs_openai
 
-from massgen_core.testing.cli import massgen_main, run_massgen
+from massgen_core.testing.cli import interrupt_massgen, massgen_main, run_massgen
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, Stall, Usage
 from massgen_core.testing.scripted import coordination_reply
 
@@ -251,27 +247,13 @@ def test_ctrl_c_stops_cleanly_reports_what_finished_and_resume_completes(tmp_pat
         team, dataset = write_setup(tmp_path, server)
         out = tmp_path / "r.jsonl"
         args = ["eval", "--config", str(team), str(dataset), "-o", str(out), "--compare", "team"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "massgen_core", *args, "--concurrency", "4"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while not (out.exists() and len(out.read_text().splitlines()) == 11):
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the other questions did not finish"
-                time.sleep(0.05)
-            process.send_signal(signal.SIGINT)
-            printed, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-        assert process.returncode == 130, err
+
+        def others_done() -> bool:
+            return out.exists() and len(out.read_text().splitlines()) == 11
+
+        stopped = interrupt_massgen(*args, "--concurrency", "4", until=others_done, cwd=tmp_path, timeout=90)
+        printed, err = stopped.stdout, stopped.stderr
+        assert stopped.returncode == 130, err
         assert "Traceback" not in err and "run again with --resume" in err
         assert "11 completed, 0 failed, 1 not run" in err
         partial = json.loads((tmp_path / "r.report.json").read_text())

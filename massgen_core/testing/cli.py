@@ -1,7 +1,8 @@
 """Helpers for testing plugins through the real ``massgen`` command and real entry points.
 
 :func:`run_massgen` runs ``python -m massgen_core`` in a fresh process, so plugin discovery is
-exactly what a user gets. :func:`write_distribution` writes a synthetic installed distribution
+exactly what a user gets; :func:`interrupt_massgen` stops one with a signal once it has got
+somewhere, as Ctrl-C does. :func:`write_distribution` writes a synthetic installed distribution
 (a module plus a ``*.dist-info`` folder with an ``entry_points.txt``) into a folder that can be
 put on ``PYTHONPATH``: ``importlib.metadata`` finds it like any installed package, so broken or
 conflicting plugins can be tested without installing them.
@@ -10,13 +11,15 @@ conflicting plugins can be tested without installing them.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["MakePlugin", "massgen_main", "run_massgen", "write_distribution"]
+__all__ = ["MakePlugin", "interrupt_massgen", "massgen_main", "run_massgen", "write_distribution"]
 
 #: ``make_plugin(dist, entry_name, source)``: the ``make_plugin`` fixture's type.
 MakePlugin = Callable[..., Path]
@@ -44,6 +47,38 @@ def run_massgen(
         input=input,
         timeout=timeout,
     )
+
+
+def interrupt_massgen(
+    *args: str,
+    until: Callable[[], bool],
+    sig: signal.Signals = signal.SIGINT,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``massgen ARGS`` in a subprocess until ``until()`` holds (polled; the command must still
+    be running then, within ``timeout`` seconds), send it ``sig`` and wait for it to exit."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MASSGEN_")}
+    command = [sys.executable, "-m", "massgen_core", *args]
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not until():
+            if process.poll() is not None:
+                out, err = process.communicate()
+                raise AssertionError(f"massgen exited with {process.returncode} first:\n{out}\n{err}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not there after {timeout:g} s")
+            time.sleep(0.05)
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def massgen_main(*args: str) -> int:
