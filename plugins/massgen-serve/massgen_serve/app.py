@@ -13,10 +13,9 @@ at once, whichever comes first.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -369,18 +368,9 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_response(wire.server_error("the server failed on this request; its log has the details"))
 
 
-@contextlib.asynccontextmanager
-async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    """For the server's life, each agent keeps its provider client and its connections from one
-    request to the next: a request's first provider call skips the TCP and TLS handshakes."""
-    async with massgen_core.keep_clients():
-        yield
-
-
 def create_app(state: ServerState) -> Starlette:
     """The application serving ``state``'s teams, and the web view of their runs at ``/``."""
     app = Starlette(
-        lifespan=_lifespan,
         middleware=[Middleware(SecurityHeaders)],
         routes=[
             *web_routes(state.web),

@@ -8,12 +8,14 @@ port and says which). Ctrl-C or SIGTERM stops accepting requests, gives the runn
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
 import sys
 from collections.abc import Callable
 
+import massgen_core
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -22,18 +24,10 @@ from .auth import Keys
 from .catalog import Catalog
 from .limits import Limits
 
-__all__ = ["GRACE_SECONDS", "bind", "run_app", "serve"]
+__all__ = ["GRACE_SECONDS", "bind", "run_app", "serve", "serve_kept"]
 
 GRACE_SECONDS = 10
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
-
-
-class _Terminated(BaseException):
-    """SIGTERM, raised again by uvicorn once it has shut down."""
-
-
-def _on_sigterm(_signum: int, _frame: object) -> None:
-    raise _Terminated
 
 
 def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
@@ -74,26 +68,63 @@ def _run_log(worker: int | None = None) -> None:
     logger.propagate = False
 
 
+async def serve_kept(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
+    """Run ``server`` on ``sockets``; for its whole life, each agent of the teams it serves keeps
+    its provider client and connections from one request to the next (a request's first
+    provider call skips the TCP and TLS handshakes), closed when it stops."""
+    async with massgen_core.keep_clients():
+        await server.serve(sockets=sockets)
+
+
+def _new_loop(loop: str) -> asyncio.AbstractEventLoop:
+    """uvloop's event loop for ``auto`` where it is installed, else Python's own."""
+    if loop == "auto":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
 def _serve_socket(app: ASGIApp, sock: socket.socket, loop: str) -> int:
-    """Serve ``app`` on the listening ``sock`` until stopped; returns the exit status."""
-    config = uvicorn.Config(
-        app,
-        loop=loop,  # "auto": uvloop where it is installed
-        log_level="info",
-        lifespan="on",  # the application's own setup (see create_app): started before it serves
-        timeout_graceful_shutdown=GRACE_SECONDS,
-        server_header=False,
+    """Serve ``app`` on the listening ``sock`` until stopped; returns the exit status.
+
+    uvicorn stops on SIGINT and SIGTERM, then sends itself the signal again for the handler it
+    found. That handler is ours: it notes the signal, so the exit status says which, and no
+    exception unwinds the closing of the kept clients. (One that comes before uvicorn is up
+    stops it as soon as it is.)"""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="info",
+            lifespan="off",
+            timeout_graceful_shutdown=GRACE_SECONDS,
+            server_header=False,
+        )
     )
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)  # uvicorn raises it again when it is done
+    stopped_by: list[int] = []
+
+    def stopping(signum: int, _frame: object) -> None:
+        stopped_by.append(signum)
+        server.should_exit = True
+
+    async def main() -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, stopping)
+        await serve_kept(server, [sock])
+
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except _Terminated:
-        return EXIT_TERMINATED
+        with asyncio.Runner(loop_factory=lambda: _new_loop(loop)) as runner:
+            runner.run(main())
     finally:
-        signal.signal(signal.SIGTERM, previous)
-    return 0
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if not stopped_by:
+        return 0
+    return EXIT_INTERRUPTED if stopped_by[0] == signal.SIGINT else EXIT_TERMINATED
 
 
 def run_app(

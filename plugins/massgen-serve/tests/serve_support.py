@@ -26,7 +26,7 @@ from massgen_serve.app import ServerState, create_app
 from massgen_serve.auth import Keys
 from massgen_serve.catalog import Catalog, load_catalog
 from massgen_serve.limits import Limits
-from massgen_serve.server import bind
+from massgen_serve.server import bind, serve_kept
 
 #: each agent (told apart by its model) answers this, then votes for the longest answer
 ANSWERS = {
@@ -105,10 +105,10 @@ def serving(
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        create_app(state), log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+        create_app(state), log_level="warning", lifespan="off", timeout_graceful_shutdown=2
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread = threading.Thread(target=lambda: asyncio.run(serve_kept(server, [sock])), daemon=True)
     thread.start()
     try:
         for _ in range(500):

@@ -193,3 +193,35 @@ def test_workers_that_die_as_they_start_stop_the_server(caplog: pytest.LogCaptur
         status = supervise(2, lambda index: 3, stopped_by={signal.SIGINT: 130})
     assert status == 1
     assert "stopped as it started (exit status 3): stopping the server" in caplog.text
+
+
+def test_a_signal_to_every_process_at_once_stops_cleanly(fake: FakeProviderServer, workdir: Path) -> None:
+    """As ``pkill -INT -f 'massgen serve'`` does: each worker hears it twice (and forces its stop)."""
+    write_team(workdir, "trio", team(fake))
+    with massgen_serve("--config", "trio.yaml", "--port", "0", "--workers", "2", cwd=workdir) as served:
+        wait_for(lambda: len(served.workers()) == 2)
+        assert ask(served.url).choices[0].message.content == WINNER_ANSWER  # its agents' clients kept
+        for pid in [served.proc.pid, *served.workers()]:
+            os.kill(pid, signal.SIGINT)
+        assert served.proc.wait(30) == 130
+        log = served.log()
+    assert "Traceback" not in log and "ERROR" not in log
+
+
+def test_workers_stop_when_the_server_is_killed_outright(fake: FakeProviderServer, workdir: Path) -> None:
+    write_team(workdir, "trio", team(fake))
+    with massgen_serve("--config", "trio.yaml", "--port", "0", "--workers", "2", cwd=workdir) as served:
+        wait_for(lambda: len(served.workers()) == 2)
+        workers = served.workers()
+        served.proc.kill()
+        served.proc.wait(10)
+        for pid in workers:  # Linux sends each SIGTERM as its parent dies
+            wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists() or _zombie(pid))
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has exited and waits to be reaped (by init, once its parent is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
