@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -80,9 +81,9 @@ def tiny_project(folder: Path, dist: str, version: str, requires: str, backend_t
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Wheels and sdists of massgen-core, massgen-openai and two tiny plugins."""
+    """Wheels and sdists of massgen-core, massgen-openai, massgen-serve and two tiny plugins."""
     out = tmp_path_factory.mktemp("dist")
-    for package in ("massgen-core", "massgen-openai"):
+    for package in ("massgen-core", "massgen-openai", "massgen-serve"):
         run(uv(), "build", "--quiet", "--package", package, "--out-dir", out, cwd=ROOT)
     projects = tmp_path_factory.mktemp("projects")
     for project in (
@@ -183,26 +184,35 @@ def test_core_and_one_plugin_install_from_the_built_wheels_with_only_that_plugin
     assert location.startswith(str(venv)), location  # the installed wheel, not this tree
 
 
+ANSWERS = {"m-0": "Paris.", "m-1": "The capital of France is Paris."}
+
+
+def respond(request: RecordedRequest) -> Reply:
+    spec = coordination_reply(
+        request.last_user_text or "", request.tool_names, answer=ANSWERS[request.model or ""]
+    )
+    calls = tuple(ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ()))
+    return Reply(spec.get("text", ""), tool_calls=calls)
+
+
+def write_team(folder: Path, server: FakeProviderServer) -> Path:
+    """Two massgen-openai agents on the fake provider; the longer answer wins."""
+    agents = [
+        {
+            "id": model,
+            "backend": {"type": kind, "model": model, "base_url": server.openai_base_url, "api_key": "k"},
+        }
+        for model, kind in zip(ANSWERS, ("openai", "chatcompletion"), strict=True)
+    ]
+    config = folder / "team.yaml"
+    config.write_text(json.dumps({"agents": agents, "ui": {"display_type": "simple"}}))
+    return config
+
+
 def test_the_installed_massgen_runs_a_team_against_the_fake_provider(venv: Path) -> None:
-    answers = {"m-0": "Paris.", "m-1": "The capital of France is Paris."}
-
-    def respond(request: RecordedRequest) -> Reply:
-        spec = coordination_reply(
-            request.last_user_text or "", request.tool_names, answer=answers[request.model or ""]
-        )
-        calls = tuple(ToolCall(c["name"], c["arguments"]) for c in spec.get("tool_calls", ()))
-        return Reply(spec.get("text", ""), tool_calls=calls)
-
+    answers = ANSWERS
     with FakeProviderServer(responder=respond, models=list(answers)) as server:
-        agents = [
-            {
-                "id": model,
-                "backend": {"type": kind, "model": model, "base_url": server.openai_base_url, "api_key": "k"},
-            }
-            for model, kind in zip(answers, ("openai", "chatcompletion"), strict=True)
-        ]
-        config = venv.parent / "team.yaml"
-        config.write_text(json.dumps({"agents": agents, "ui": {"display_type": "simple"}}))
+        config = write_team(venv.parent, server)
         result = massgen(venv, "--config", str(config), "--no-display", "What is the capital of France?")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "The capital of France is Paris."
@@ -302,3 +312,66 @@ def test_the_readmes_install_lines_work_as_written(tmp_path: Path) -> None:
     listed = {p["distribution"]: p for p in json.loads((tmp_path / "plugins.json").read_text())}
     for package in set(wanted) - {"massgen-core"}:
         assert listed[package]["status"] == "loaded", listed[package]
+
+
+@pytest.fixture(scope="module")
+def serve_venv(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
+    """A fresh venv of the built massgen-core, massgen-serve and massgen-openai: the issue's
+    ``pip install massgen-core massgen-serve`` plus a backend plugin."""
+    location = tmp_path_factory.mktemp("serve-venv") / "venv"
+    run(uv(), "venv", "--quiet", "--python", sys.executable, location)
+    run(
+        uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        location / "bin" / "python",
+        "--find-links",
+        dist,
+        "massgen-core",
+        "massgen-serve",
+        "massgen-openai",
+    )
+    return location
+
+
+def test_the_installed_massgen_serve_answers_the_openai_sdk_and_plain_http(serve_venv: Path) -> None:
+    import httpx2
+    import openai
+
+    assert {"massgen-serve", "uvicorn", "starlette", "uvloop", "httptools"} <= installed(serve_venv)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MASSGEN_", "PYTHON", "VIRTUAL_ENV"))}
+    with FakeProviderServer(responder=respond, models=list(ANSWERS)) as server:
+        config = write_team(serve_venv.parent, server)
+        process = subprocess.Popen(
+            [serve_venv / "bin" / "massgen", "serve", "--config", config, "--port", "0", "--workers", "2"],
+            cwd=serve_venv.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            banner = process.stdout.readline()
+            assert " on http://127.0.0.1:" in banner, process.stderr.read() if process.stderr else banner
+            url = banner.split(" on ", 1)[1].split("/v1", 1)[0]
+            reply = openai.OpenAI(base_url=f"{url}/v1", api_key="unused").chat.completions.create(
+                model="team", messages=[{"role": "user", "content": "What is the capital of France?"}]
+            )
+            plain = httpx2.post(
+                f"{url}/v1/chat/completions",
+                json={"model": "team", "messages": [{"role": "user", "content": "And of Italy?"}]},
+                timeout=60,
+            ).json()
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert reply.choices[0].message.content == ANSWERS["m-1"]
+    assert plain["choices"][0]["message"]["content"] == ANSWERS["m-1"]
+    assert plain["massgen"]["winner"] == "m-1"
+    assert process.returncode == 130 and "Traceback" not in err
