@@ -8,7 +8,7 @@ one after another or at once (``massgen serve`` does, for its whole life), opens
 built on that loop with the same key the same client (built the first time); releasing it
 leaves it open for the next run; the scope closes them all when it ends.
 
-A backend's key says everything its client is built from (its type, endpoint, API key, headers,
+A client's key is everything it is built from (the backend type, endpoint, API key, headers,
 timeouts), so only identical clients are shared, and the agent it serves. An agent's runs share
 a client; two agents do not, even with one endpoint and key: an HTTP pool looks through all of
 its connections for each request, so one pool for every agent of every run would cost more
@@ -20,8 +20,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from .specs import BackendContext
 
 __all__ = ["ClientLease", "keep_clients", "lease_client"]
 
@@ -69,15 +72,36 @@ def _kept() -> _Kept | None:
         return None
 
 
+def _hashable(value: object) -> Hashable:
+    """A key part: a mapping as its sorted items (a part that cannot be hashed fails the lookup)."""
+    return tuple(sorted(value.items())) if isinstance(value, Mapping) else value
+
+
 def lease_client(
-    key: Hashable, build: Callable[[], C], close: Callable[[C], Awaitable[object]]
+    context: BackendContext,
+    build: Callable[[], C],
+    close: Callable[[C], Awaitable[object]],
+    *built_from: object,
 ) -> ClientLease[C]:
-    """The client for ``key``: the one kept on this event loop (built by ``build`` the first
-    time), or, outside :func:`keep_clients`, a new one that ``release()`` closes with ``close``."""
+    """The client of ``context``'s backend: the one kept on this event loop for the same key
+    (built by ``build`` the first time), or, outside :func:`keep_clients`, a new one that
+    ``release()`` closes with ``close``.
+
+    The key is the agent (``context.agent_id``) and the backend type, the context's base URL,
+    API key and timeouts, and ``built_from``: whatever else ``build`` reads (headers, as a
+    mapping, or values of the backend's own)."""
     kept = _kept()
     if kept is None:
         client = build()
         return ClientLease(client, lambda: close(client))
+    key = (
+        context.backend_type,
+        context.agent_id,
+        context.base_url,
+        context.api_key,
+        context.timeouts,
+        *map(_hashable, built_from),
+    )
     found = kept.clients.get(key)
     if found is None:
         client = build()

@@ -42,16 +42,7 @@ class ClaudeBackend:
         if client is not None:  # injected: closed with the backend
             self.lease = ClientLease(client, client.close)
         else:
-            headers = tuple(sorted((options.extra_headers or {}).items()))
-            key = (
-                "massgen_claude",
-                context.agent_id,
-                context.base_url,
-                context.api_key,
-                context.timeouts,
-                headers,
-            )
-            self.lease = lease_client(key, self.make_client, _close)
+            self.lease = lease_client(context, self.make_client, _close, options.extra_headers or {})
         self.client = self.lease.client
 
     def make_client(self) -> Any:

@@ -159,17 +159,8 @@ class GeminiBackend:
         self.http: httpx2.AsyncClient | None = None
         if client is None:
             headers = options.extra_headers
-            key = (
-                "massgen_gemini",
-                context.agent_id,
-                base_url,
-                api_version,
-                context.api_key,
-                context.timeouts,
-                tuple(sorted((headers or {}).items())),
-            )
             self.lease = lease_client(
-                key,
+                context,
                 lambda: gemini_client(
                     api_key=context.api_key or "",
                     base_url=base_url,
@@ -178,6 +169,9 @@ class GeminiBackend:
                     headers=headers,
                 ),
                 _close,
+                base_url,
+                api_version,
+                headers or {},
             )
             client, self.http = self.lease.client
         self.client = client

@@ -7,7 +7,7 @@ falls back to its own environment variables.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx2
@@ -39,24 +39,13 @@ def openai_client(
     )
 
 
-def lease_sdk_client(backend: Any, make_client: Callable[[], Any], *built_from: Hashable) -> ClientLease[Any]:
-    """``backend``'s SDK client: ``make_client()``, or the one kept for the same agent and the same
-    settings (see :mod:`massgen_core.plugin.clients`). ``built_from``: what ``make_client`` reads
-    beyond the backend's context (base URL, API key, timeouts) and its options' headers."""
-    context = backend.context
+def lease_sdk_client(backend: Any, make_client: Callable[[], Any], *built_from: object) -> ClientLease[Any]:
+    """``backend``'s SDK client, leased (see :func:`massgen_core.plugin.lease_client`): built by
+    ``make_client`` from the context, the options' headers and ``built_from``."""
     headers = getattr(backend.options, "extra_headers", None) or {}
-    key = (
-        "massgen_openai",
-        type(backend).__qualname__,
-        context.agent_id,
-        context.backend_type,
-        context.base_url,
-        context.api_key,
-        context.timeouts,
-        tuple(sorted(headers.items())),
-        *built_from,
+    return lease_client(
+        backend.context, make_client, _close, type(backend).__qualname__, headers, *built_from
     )
-    return lease_client(key, make_client, _close)
 
 
 async def _close(client: Any) -> None:
