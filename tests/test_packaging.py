@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import textwrap
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 
 from massgen_core import __version__
+from massgen_core.testing.cli import stop_process
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
 from massgen_core.testing.scripted import coordination_reply
 
@@ -98,21 +98,17 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def venv(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
     """A fresh venv (with pip) holding the built massgen-core and massgen-openai and their
     dependencies, nothing else."""
-    location = tmp_path_factory.mktemp("venv") / "venv"
-    run(uv(), "venv", "--quiet", "--seed", "--python", sys.executable, location)
-    python = location / "bin" / "python"
-    run(
-        uv(),
-        "pip",
-        "install",
-        "--quiet",
-        "--python",
-        python,
-        "--find-links",
-        dist,
-        "massgen-core",
-        "massgen-openai",
+    return fresh_venv(
+        tmp_path_factory.mktemp("venv") / "venv", dist, "massgen-core", "massgen-openai", pip=True
     )
+
+
+def fresh_venv(location: Path, dist: Path, *packages: str, pip: bool = False) -> Path:
+    """A new venv at ``location`` (with pip in it when ``pip``), holding ``packages`` as built in
+    ``dist`` and their dependencies; returns ``location``."""
+    run(uv(), "venv", "--quiet", *(["--seed"] if pip else []), "--python", sys.executable, location)
+    python = location / "bin" / "python"
+    run(uv(), "pip", "install", "--quiet", "--python", python, "--find-links", dist, *packages)
     return location
 
 
@@ -319,21 +315,7 @@ def serve_venv(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
     """A fresh venv of the built massgen-core, massgen-serve and massgen-openai: the issue's
     ``pip install massgen-core massgen-serve`` plus a backend plugin."""
     location = tmp_path_factory.mktemp("serve-venv") / "venv"
-    run(uv(), "venv", "--quiet", "--python", sys.executable, location)
-    run(
-        uv(),
-        "pip",
-        "install",
-        "--quiet",
-        "--python",
-        location / "bin" / "python",
-        "--find-links",
-        dist,
-        "massgen-core",
-        "massgen-serve",
-        "massgen-openai",
-    )
-    return location
+    return fresh_venv(location, dist, "massgen-core", "massgen-serve", "massgen-openai")
 
 
 def test_the_installed_massgen_serve_answers_the_openai_sdk_and_plain_http(serve_venv: Path) -> None:
@@ -365,13 +347,10 @@ def test_the_installed_massgen_serve_answers_the_openai_sdk_and_plain_http(serve
                 json={"model": "team", "messages": [{"role": "user", "content": "And of Italy?"}]},
                 timeout=60,
             ).json()
-            process.send_signal(signal.SIGINT)
-            _, err = process.communicate(timeout=30)
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            stopped = stop_process(process, timeout=30)
+    err = process.stderr.read() if process.stderr else ""
     assert reply.choices[0].message.content == ANSWERS["m-1"]
     assert plain["choices"][0]["message"]["content"] == ANSWERS["m-1"]
     assert plain["massgen"]["winner"] == "m-1"
-    assert process.returncode == 130 and "Traceback" not in err
+    assert stopped == 130 and "Traceback" not in err

@@ -19,7 +19,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["MakePlugin", "interrupt_massgen", "massgen_main", "run_massgen", "write_distribution"]
+__all__ = [
+    "MakePlugin",
+    "interrupt_massgen",
+    "massgen_main",
+    "run_massgen",
+    "stop_process",
+    "write_distribution",
+]
 
 #: ``make_plugin(dist, entry_name, source)``: the ``make_plugin`` fixture's type.
 MakePlugin = Callable[..., Path]
@@ -47,6 +54,19 @@ def run_massgen(
         input=input,
         timeout=timeout,
     )
+
+
+def stop_process(process: subprocess.Popen[str], timeout: float = 15) -> int:
+    """Stop ``process`` as Ctrl-C does (SIGINT), killing it if it is still there after ``timeout``
+    seconds; returns its exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
 
 def interrupt_massgen(

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from typing import Any
 import attrs
 import pytest
 import uvicorn
+from massgen_core.testing.cli import stop_process
 from massgen_core.testing.fake_provider import FakeProviderServer, RecordedRequest, Reply, ToolCall
 from massgen_core.testing.scripted import coordination_reply
 
@@ -171,11 +171,5 @@ def massgen_serve(
         assert match, f"no address in {line!r}; stderr: {log_path.read_text()}"
         yield ServeProcess(url=match.group(1), proc=proc, log_path=log_path)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc)
         log_path.unlink(missing_ok=True)

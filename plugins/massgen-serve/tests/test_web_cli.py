@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from massgen_core.testing.cli import run_massgen
+from massgen_core.testing.cli import run_massgen, stop_process
 from massgen_core.testing.fake_provider import Disconnect, FakeProviderServer, HttpError, Reply
 from serve_support import team, write_team
 from web_support import screenshot, streaming
@@ -63,13 +62,7 @@ def child(
         else:
             pytest.fail(f"no address printed: {''.join(seen)}; {proc.communicate()[1]}")
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture
