@@ -27,7 +27,8 @@ from .limits import Limits
 __all__ = ["GRACE_SECONDS", "bind", "run_app", "serve", "serve_kept"]
 
 GRACE_SECONDS = 10
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+#: how the signals that stop a server end it, as the other ``massgen`` commands do
+EXIT_STATUS: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
@@ -111,20 +112,18 @@ def _serve_socket(app: ASGIApp, sock: socket.socket, loop: str) -> int:
         server.should_exit = True
 
     async def main() -> None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in EXIT_STATUS:
             signal.signal(signum, stopping)
         await serve_kept(server, [sock])
 
-    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {signum: signal.getsignal(signum) for signum in EXIT_STATUS}
     try:
         with asyncio.Runner(loop_factory=lambda: _new_loop(loop)) as runner:
             runner.run(main())
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if not stopped_by:
-        return 0
-    return EXIT_INTERRUPTED if stopped_by[0] == signal.SIGINT else EXIT_TERMINATED
+    return EXIT_STATUS[stopped_by[0]] if stopped_by else 0
 
 
 def run_app(
@@ -139,8 +138,8 @@ def run_app(
     worker_replaced: Callable[[int], None] = lambda index: None,
 ) -> int:
     """Serve ``app`` on ``host:port`` until stopped; prints ``banner(base url)`` once the
-    socket listens. ``loop``: uvicorn's event loop (``auto``: uvloop where it is installed,
-    ``asyncio``: Python's own). With ``workers`` > 1, from that many forked processes (see
+    socket listens. ``loop``: the event loop it runs on (``auto``: uvloop where it is
+    installed, ``asyncio``: Python's own). With ``workers`` > 1, from that many forked processes (see
     :mod:`.workers`), each of which calls ``worker_started(index)`` first. Returns the exit
     status."""
     sockets = _listen(host, port, workers)
@@ -158,9 +157,8 @@ def run_app(
 
     from .workers import supervise
 
-    stopped_by: dict[int, int] = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
     try:
-        return supervise(workers, worker, stopped_by=stopped_by, replaced=worker_replaced)
+        return supervise(workers, worker, stopped_by=EXIT_STATUS, replaced=worker_replaced)
     finally:
         for sock in sockets:
             sock.close()
