@@ -145,3 +145,43 @@ def test_a_batch_keeps_each_agent_s_connection_from_question_to_question(
     assert [line["final_answer"] for line in lines] == [ANSWERS["gpt-responses"]] * 3
     assert all(len(p) == 1 for p in ports_by_model(fake).values())
     assert fake.wait_idle(5)
+
+
+def test_a_kept_client_is_lent_to_one_backend_at_a_time_and_closed_with_the_scope() -> None:
+    """Backends built at once borrow clients of their own (an HTTP pool per run, not one pool
+    holding every run's connections); a released client goes to the next backend of its key."""
+    from massgen_core.plugin import lease_client
+    from massgen_core.testing.backends import backend_context, backend_options
+
+    context = backend_context("scripted", backend_options("scripted", model="scripted"))
+    built: list[int] = []
+    closed: list[int] = []
+
+    def build() -> int:
+        built.append(len(built))
+        return built[-1]
+
+    async def close(client: int) -> None:
+        closed.append(client)
+
+    async def leases() -> None:
+        async with massgen_core.keep_clients():
+            first, second = lease_client(context, build, close), lease_client(context, build, close)
+            assert (first.client, second.client) == (0, 1)  # at once: one each
+            await first.release()
+            third = lease_client(context, build, close)
+            assert third.client == 0 and built == [0, 1]  # the released one, open
+            await third.release()
+            await third.release()  # once only
+            other = lease_client(context, build, close, {"x-extra": "1"})  # built from more: its own
+            assert other.client == 2
+            assert closed == []  # while the scope is open, released clients stay open
+        assert sorted(closed) == [0, 1, 2]  # the scope closed them all, the ones still lent too
+        await second.release()  # after the scope: nothing more to do
+        assert sorted(closed) == [0, 1, 2]
+        outside = lease_client(context, build, close)
+        assert outside.client == 3
+        await outside.release()
+        assert closed[-1] == 3  # outside any scope, released means closed
+
+    asyncio.run(leases())

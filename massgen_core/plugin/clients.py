@@ -4,15 +4,17 @@ By default a backend builds its provider's SDK client when it is built and close
 closed: each run opens its own connections, and pays a TCP (and, to a real provider, a TLS)
 handshake per agent before its first request. A host that runs many teams on one event loop,
 one after another or at once (``massgen serve`` does, for its whole life), opens
-:func:`keep_clients` around them. While it is open, :func:`lease_client` gives every backend
-built on that loop with the same key the same client (built the first time); releasing it
-leaves it open for the next run; the scope closes them all when it ends.
+:func:`keep_clients` around them. While it is open, :func:`lease_client` lends a backend an idle
+client of its key, or builds one when none is idle; releasing it gives it back, open, to the
+next backend of that key; the scope closes them all when it ends.
 
 A client's key is everything it is built from (the backend type, endpoint, API key, headers,
-timeouts), so only identical clients are shared, and the agent it serves. An agent's runs share
-a client; two agents do not, even with one endpoint and key: an HTTP pool looks through all of
-its connections for each request, so one pool for every agent of every run would cost more
-than the handshakes it saves.
+timeouts), so only identical clients are lent, and the agent it serves. An agent's runs, one
+after another, use one client and its connection; runs at once each borrow one of their own,
+so a scope holds as many clients of an agent as it ever ran at once, each pool with the
+connection its run used. Clients are not shared between runs at once, nor between agents: an
+HTTP pool looks through all of its connections for each request, which, with a pool for every
+agent holding a connection for each of 25 runs at once, took a tenth of a server's CPU.
 """
 
 from __future__ import annotations
@@ -32,14 +34,30 @@ C = TypeVar("C")
 
 
 class _Kept:
-    """The clients kept on one event loop, and how to close each."""
+    """The clients kept on one event loop: each key's idle ones, and how to close every one."""
 
     def __init__(self) -> None:
-        self.clients: dict[Hashable, tuple[Any, Callable[[], Awaitable[object]]]] = {}
+        self.idle: dict[Hashable, list[Any]] = {}
+        self.closers: list[Callable[[], Awaitable[object]]] = []
+        self.open = True
+
+    def lend(self, key: Hashable, build: Callable[[], C], close: Callable[[C], Awaitable[object]]) -> C:
+        idle = self.idle.get(key)
+        if idle:
+            client: C = idle.pop()
+            return client
+        client = build()
+        self.closers.append(lambda: close(client))
+        return client
+
+    def give_back(self, key: Hashable, client: object) -> None:
+        if self.open:  # else the scope has closed it
+            self.idle.setdefault(key, []).append(client)
 
     async def aclose(self) -> None:
-        clients, self.clients = self.clients, {}
-        for _client, close in clients.values():
+        self.open = False
+        closers, self.closers, self.idle = self.closers, [], {}
+        for close in closers:
             with contextlib.suppress(Exception):  # one that fails to close does not keep others open
                 await close()
 
@@ -48,21 +66,17 @@ _KEPT: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Kept] = weakref.Wea
 
 
 class ClientLease(Generic[C]):
-    """A backend's client: ``client``, and ``await release()`` when the backend is closed (which
-    closes it, unless it is kept for the next run)."""
+    """A backend's client: ``client``, and ``await release()`` when the backend is closed, which
+    calls ``release`` once (it closes the client, or gives a kept one back)."""
 
-    def __init__(self, client: C, close: Callable[[], Awaitable[object]] | None) -> None:
+    def __init__(self, client: C, release: Callable[[], Awaitable[object]] | None) -> None:
         self.client = client
-        self._close = close
-
-    @property
-    def kept(self) -> bool:
-        return self._close is None
+        self._release = release
 
     async def release(self) -> None:
-        close, self._close = self._close, None
-        if close is not None:
-            await close()
+        release, self._release = self._release, None
+        if release is not None:
+            await release()
 
 
 def _kept() -> _Kept | None:
@@ -83,9 +97,9 @@ def lease_client(
     close: Callable[[C], Awaitable[object]],
     *built_from: object,
 ) -> ClientLease[C]:
-    """The client of ``context``'s backend: the one kept on this event loop for the same key
-    (built by ``build`` the first time), or, outside :func:`keep_clients`, a new one that
-    ``release()`` closes with ``close``.
+    """The client of ``context``'s backend: inside :func:`keep_clients`, an idle one kept on this
+    event loop for the same key (built by ``build`` when none is idle), given back by
+    ``release()``; outside it, a new one that ``release()`` closes with ``close``.
 
     The key is the agent (``context.agent_id``) and the backend type, the context's base URL,
     API key and timeouts, and ``built_from``: whatever else ``build`` reads (headers, as a
@@ -102,11 +116,12 @@ def lease_client(
         context.timeouts,
         *map(_hashable, built_from),
     )
-    found = kept.clients.get(key)
-    if found is None:
-        client = build()
-        found = kept.clients[key] = (client, lambda: close(client))
-    return ClientLease(found[0], None)
+    lent = kept.lend(key, build, close)
+
+    async def give_back() -> None:
+        kept.give_back(key, lent)
+
+    return ClientLease(lent, give_back)
 
 
 @contextlib.asynccontextmanager
