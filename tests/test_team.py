@@ -143,22 +143,36 @@ def test_a_later_question_keeps_the_scratch_directory_its_commands_use(
 
 def test_runs_at_once_in_one_process_each_log_only_their_own_records(tmp_path: Path) -> None:
     """A server or a batch runs several questions in one process: each run's massgen.log.jsonl
-    holds its own records, not its neighbours' (one shared logger, a file handler per run)."""
+    holds its own records, not its neighbours'. One handler on the shared logger passes each
+    record to its run's file, so a record costs the same however many runs go on at once."""
+    import logging
+
     from massgen_core.records.runlog import configure_logging
 
     configure_logging(stream=io.StringIO())
+    handlers = len(logging.getLogger("massgen").handlers)
     config = {
         "agents": [
-            {"id": a, "backend": {"type": "scripted", "then": "coordinate", "answer": a}} for a in "ab"
+            {"id": a, "backend": {"type": "scripted", "then": "coordinate", "answer": a, "chunk_delay": 0.01}}
+            for a in "ab"
         ]
     }
 
+    def count(_event: object) -> None:
+        during.append(len(logging.getLogger("massgen").handlers))
+
     async def main() -> None:
         await asyncio.gather(
-            *(massgen_core.run(config, f"question {i}", log_dir=tmp_path / f"run{i}") for i in range(4))
+            *(
+                massgen_core.run(config, f"question {i}", log_dir=tmp_path / f"run{i}", on_event=count)
+                for i in range(4)
+            )
         )
 
+    during: list[int] = []
     asyncio.run(main())
+    assert max(during) <= handlers + 1  # not one more per run going on
+    assert len(logging.getLogger("massgen").handlers) <= handlers + 1
     for i in range(4):
         records = [
             json.loads(line) for line in (tmp_path / f"run{i}/massgen.log.jsonl").read_text().splitlines()

@@ -114,11 +114,16 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._ordered: tuple[str, ...] = ()
+        # what add() was given, and the variables remember_environment() looked at: a server
+        # gives them again for every run
+        self._added: set[tuple[str, int]] = set()
+        self.environment_seen: set[tuple[str, str, bool]] = set()
 
     def add(self, value: object, *, min_length: int = MIN_LENGTH) -> None:
         """Remember ``value`` (and the forms it takes once JSON-escaped) as a secret."""
-        if not isinstance(value, str):
+        if not isinstance(value, str) or (value, min_length) in self._added:
             return
+        self._added.add((value, min_length))
         forms = set()
         for secret in secrets_in_value(value.strip()):
             if len(secret) >= min_length and secret != MASK:
@@ -190,6 +195,10 @@ def remember_environment(environ: Mapping[str, str], names: Iterable[str] = ()) 
     characters with a digit, or 16; not a path)."""
     wanted = set(names)
     for name, value in environ.items():
+        seen = (name, value, name in wanted)
+        if seen in REDACTOR.environment_seen:
+            continue
+        REDACTOR.environment_seen.add(seen)
         if name in wanted:
             REDACTOR.add(value)
         elif is_secret_name(name) and _looks_like_a_credential(value):

@@ -117,7 +117,8 @@ class RunLog:
 
         return cls(contained(Path(root), run_id or new_run_id(), what="run id"))
 
-    def write(self, event: CoordinationEvent) -> None:
+    def write(self, event: CoordinationEvent, record: dict[str, Any] | None = None) -> None:
+        """Append ``event`` (``record``: its :func:`event_record`, when the caller has it)."""
         t = round(time.monotonic() - self._started, 6)
         if isinstance(event, AgentOutput) and isinstance(event.event, _DELTAS):  # the hot path
             key = (event.event.kind, event.agent_id, event.phase)
@@ -129,9 +130,8 @@ class RunLog:
             text = json.dumps(redact(event.event.text), ensure_ascii=False)
             self._events.write(f'{prefix}, "text": {text}, "t": {t}}}\n')
             return
-        record = event_record(event)
-        record["t"] = t
-        self._events.write(redact(json.dumps(record, ensure_ascii=False, default=str)) + "\n")
+        line = {**(event_record(event) if record is None else record), "t": t}
+        self._events.write(redact(json.dumps(line, ensure_ascii=False, default=str)) + "\n")
         if isinstance(event, RunFinished):
             result = event.result
             (self.directory / "final_answer.md").write_text(
@@ -194,6 +194,22 @@ def configure_logging(*, debug: bool = False, stream: IO[str] | None = None) -> 
     logger.addHandler(console)
 
 
+class _ThisRunsFile(logging.Handler):
+    """The one handler on the ``massgen`` logger for every run's log file: it passes a record to
+    the file of the run going on in the record's context (see :func:`log_file`), so a record
+    costs the same however many runs go on at once."""
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        handler = _RUN_LOG.get()
+        return handler is not None and bool(handler.handle(record))
+
+    def emit(self, record: logging.LogRecord) -> None:  # pragma: no cover - handle() passes it on
+        self.handle(record)
+
+
+_THIS_RUNS_FILE = _ThisRunsFile(logging.DEBUG)
+
+
 @contextmanager
 def log_file(directory: Path) -> Iterator[Path]:
     """Also write the ``massgen`` log records of this run to ``directory/massgen.log.jsonl``
@@ -206,14 +222,13 @@ def log_file(directory: Path) -> Iterator[Path]:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(_redacting_formatter()(processor=structlog.processors.JSONRenderer()))
-    handler.addFilter(lambda _record: _RUN_LOG.get() is handler)
-    token = _RUN_LOG.set(handler)
     logger = logging.getLogger(_LOGGER)
-    logger.addHandler(handler)
+    if _THIS_RUNS_FILE not in logger.handlers:
+        logger.addHandler(_THIS_RUNS_FILE)
+    token = _RUN_LOG.set(handler)
     try:
         yield path
     finally:
-        logger.removeHandler(handler)
-        handler.close()
         with contextlib.suppress(ValueError):  # reset in another context (a generator closed elsewhere)
             _RUN_LOG.reset(token)
+        handler.close()

@@ -62,16 +62,12 @@ def resolve_config(
     return load_config(config, registry=registry, environ=environ)
 
 
-def _log_milestone(event: CoordinationEvent) -> None:
-    """Coordination milestones into structlog, when the application configured it."""
-    if isinstance(event, AgentOutput):
-        return
+def _milestone_logger() -> Any:
+    """structlog's ``massgen.run`` logger, for coordination milestones, when the application
+    configured structlog (else ``None``)."""
     import structlog
 
-    if not structlog.is_configured():
-        return
-    record = event_record(event)
-    structlog.get_logger("massgen.run").info(record.pop("kind"), **record)
+    return structlog.get_logger("massgen.run") if structlog.is_configured() else None
 
 
 class Team:
@@ -200,11 +196,18 @@ class Team:
                     hooks=assembled.hooks,
                     attachments=given,
                 )
+                milestones = _milestone_logger()
                 async with aclosing(orchestrator.run(question)) as events:
                     async for event in events:
+                        # every event goes to the run log; all but an agent's output are milestones
+                        milestone = milestones is not None and not isinstance(event, AgentOutput)
+                        record = event_record(event) if milestone else None
                         if log is not None:
-                            log.write(event)
-                        _log_milestone(event)
+                            log.write(event, record)
+                        if record is not None:
+                            milestones.info(
+                                record["kind"], **{k: v for k, v in record.items() if k != "kind"}
+                            )
                         if isinstance(event, RunFinished):
                             result = event.result
                         yield event
