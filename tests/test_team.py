@@ -179,3 +179,12 @@ def test_runs_at_once_in_one_process_each_log_only_their_own_records(tmp_path: P
         ]
         questions = {r["question"] for r in records if "question" in r}
         assert questions == {f"question {i}"}, questions
+
+
+def test_load_backends_imports_the_backends_and_makes_the_shared_tls_context() -> None:
+    """What a server does before it forks its workers, so that they share it all."""
+    from massgen_core.plugin.http import shared_ssl_context
+
+    shared_ssl_context.cache_clear()
+    massgen_core.Team({"agents": [{"id": "a", "backend": {"type": "scripted"}}]}).load_backends()
+    assert shared_ssl_context.cache_info().currsize == 1
