@@ -32,7 +32,7 @@ from . import responses_wire, wire
 from .auth import Keys
 from .catalog import Catalog, ServedModel
 from .limits import Admission, Limits, read_body
-from .runs import Content, Finished, Piece, Progress, ServedRun
+from .runs import Content, Finished, Piece, Progress, ServedRun, StartGate
 from .web.app import WebState, web_routes
 from .web.security import Access, SecurityHeaders
 
@@ -61,6 +61,7 @@ class ServerState:
         self.limits = limits
         self.progress = progress
         self.admission = Admission(limits.max_concurrent, workers=workers)
+        self.start_gate = StartGate()
         self.web = WebState(root=log_root, access=Access(keys))
 
     def authorize(self, request: Request) -> None:
@@ -205,6 +206,7 @@ async def _admitted(
             images=parsed.images,
             progress=progress,
             live=state.web.live,
+            gate=state.start_gate,
         )
     except Exception as exc:
         state.admission.leave(0.0)

