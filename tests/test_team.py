@@ -188,3 +188,27 @@ def test_load_backends_imports_the_backends_and_makes_the_shared_tls_context() -
     shared_ssl_context.cache_clear()
     massgen_core.Team({"agents": [{"id": "a", "backend": {"type": "scripted"}}]}).load_backends()
     assert shared_ssl_context.cache_info().currsize == 1
+
+
+def test_a_finished_run_frees_its_agents_without_waiting_for_the_garbage_collector() -> None:
+    """No reference cycle keeps a run's agents (their backends, contexts, environment copies)
+    alive after it: a server frees each run as it ends, not at the next full collection."""
+    import gc
+
+    from massgen_core.runtime.agent import Agent
+
+    config = {
+        "agents": [
+            {"id": a, "backend": {"type": "scripted", "then": "coordinate", "answer": a}} for a in "abc"
+        ]
+    }
+    massgen_core.run_sync(config, "warm up")
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(3):
+            massgen_core.run_sync(config, f"question {i}")
+        alive = [o for o in gc.get_objects() if isinstance(o, Agent)]
+    finally:
+        gc.enable()
+    assert alive == []

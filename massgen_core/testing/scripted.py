@@ -2,7 +2,8 @@
 
 Plugin authors and our own tests use it to drive agents, tool loops and coordination without a
 network. It records every :class:`~massgen_core.plugin.backend.ChatRequest` it receives in
-``requests``. A reply may also be produced by a Python callable (``responder``) that gets the
+``requests``, without its ``tool_runner`` (which would keep the agent, and its run, alive in a
+reference cycle after the run). A reply may also be produced by a Python callable (``responder``) that gets the
 request, for tests that answer based on what was sent.
 
 With ``then: coordinate`` it plays a simple, clearly labelled coordination agent (for offline
@@ -18,6 +19,8 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from typing import Any
+
+import attrs
 
 from ..plugin.backend import ChatRequest, MessageBuilder, parse_tool_arguments
 from ..plugin.errors import error_class_for
@@ -157,7 +160,7 @@ class ScriptedBackend:
         return {"text": last_user_text(request)}
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
-        self.requests.append(request)
+        self.requests.append(attrs.evolve(request, tool_runner=None))
         reply = self.next_reply(request)
         spec: Mapping[str, Any] = {"text": reply} if isinstance(reply, str) else reply
         if delay := float(spec.get("delay", 0) or 0):
