@@ -185,3 +185,26 @@ def test_a_kept_client_is_lent_to_one_backend_at_a_time_and_closed_with_the_scop
         assert closed[-1] == 3  # outside any scope, released means closed
 
     asyncio.run(leases())
+
+
+def test_runs_on_kept_clients_free_their_agents_as_they_end(fake: FakeProviderServer) -> None:
+    """A kept client is the agent's for the next run, not a reference keeping this run's agent."""
+    import gc
+
+    from massgen_core.runtime.agent import Agent
+
+    team = config(fake)
+
+    async def runs() -> list[int]:
+        async with massgen_core.keep_clients():
+            await ask(team, "Capital of France? (warm-up)")
+            gc.collect()
+            gc.disable()
+            try:
+                for i in range(2):
+                    await ask(team, f"Capital of France? ({i})")
+                return [id(o) for o in gc.get_objects() if isinstance(o, Agent)]
+            finally:
+                gc.enable()
+
+    assert asyncio.run(runs()) == []
