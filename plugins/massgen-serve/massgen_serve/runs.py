@@ -151,8 +151,10 @@ class ServedRun:
         live = self.live if log_dir is not None else None  # the web view follows the run's log
         if live is not None:
             live.started(self.run_id)
-        gate = self.gate if self.gate is not None and await self.gate.enter() else None
+        gate: StartGate | None = None
         try:
+            if self.gate is not None and await self.gate.enter():
+                gate = self.gate
             async with (
                 self.team as team,
                 aclosing(

@@ -120,3 +120,26 @@ def test_a_run_whose_setup_fails_or_is_cancelled_leaves_the_gate_at_once(
         return after_failure, after_cancel
 
     assert asyncio.run(main()) == (LONG, LONG)
+
+
+def test_a_run_cancelled_while_it_waits_for_the_gate_is_no_longer_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its client went away before its setup began: the web view must not follow it forever."""
+    from massgen_serve.web.tail import LiveRuns
+
+    monkeypatch.chdir(tmp_path)
+    model, gate, live = served(SCRIPTED), StartGate(wait=30), LiveRuns()
+
+    async def main() -> None:
+        assert await gate.enter()  # another run is setting up
+        run = ServedRun(model, "Capital?", gate=gate, live=live)
+        waiting = asyncio.ensure_future(answer(run))
+        await asyncio.sleep(0.05)
+        assert run.run_id in live
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert run.run_id not in live
+
+    asyncio.run(main())
