@@ -59,7 +59,6 @@ import itertools
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -70,6 +69,8 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
+
+from massgen_core.testing.cli import stop_process
 
 REQUESTS = int(os.environ.get("BENCH_SERVE_REQUESTS", "100"))
 WARM_UPS = 10
@@ -143,22 +144,10 @@ def fake_provider(latency: float) -> Iterator[tuple[str, dict[str, Any]]]:
             stats.update(json.loads(child.stdout.readline() or "{}"))
             child.wait(timeout=15)
         except (subprocess.TimeoutExpired, ValueError):
-            stop(child)
+            stop_process(child, 30)
 
 
 # -- massgen serve, in its own process ----------------------------------------------------------
-def stop(child: subprocess.Popen[Any], timeout: float = 30) -> int:
-    """SIGINT (Ctrl-C), then wait; killed if it is still there after ``timeout``."""
-    if child.poll() is None:
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-    return child.returncode
-
-
 class Server:
     """A running ``massgen serve``: its URL, its process, its log (stderr) file."""
 
@@ -218,7 +207,7 @@ def massgen_serve(name: str, config: dict[str, Any], *args: str) -> Iterator[Ser
             line = child.stdout.readline()
             match = _LISTENING.search(line)
             if not match:
-                stop(child)
+                stop_process(child, 30)
                 raise SystemExit(f"massgen serve did not start: {line!r}\n{log.read_text()[-3000:]}")
             # nothing more is expected on stdout; drain it anyway so a full pipe never blocks it
             threading.Thread(target=child.stdout.read, daemon=True).start()
@@ -226,7 +215,7 @@ def massgen_serve(name: str, config: dict[str, Any], *args: str) -> Iterator[Ser
             yield server
         finally:
             started = time.perf_counter()
-            code = stop(child)
+            code = stop_process(child, 30)
             text = log.read_text(errors="replace")
             report: dict[str, Any] = {
                 "exit_code": code,
