@@ -3,8 +3,8 @@
 Plugin authors and our own tests use it to drive agents, tool loops and coordination without a
 network. It records every :class:`~massgen_core.plugin.backend.ChatRequest` it receives in
 ``requests``, without its ``tool_runner`` (which would keep the agent, and its run, alive in a
-reference cycle after the run). A reply may also be produced by a Python callable (``responder``) that gets the
-request, for tests that answer based on what was sent.
+reference cycle after the run). A reply may also be produced by a Python callable
+(``responder``) that gets the request, for tests that answer based on what was sent.
 
 With ``then: coordinate`` it plays a simple, clearly labelled coordination agent (for offline
 demos and tests), see :func:`coordination_reply`: it answers (``answer``, or a placeholder naming
