@@ -23,21 +23,25 @@ folder there), spoken to from this process over loopback HTTP.
    GIL), whose every reply takes ``LATENCY`` (0.5 s) from its request's arrival. One request's
    critical path is 3 replies in a row (answer round, vote round, presentation): 1.5 s. A
    ``--max-concurrent 50 --workers 2`` server (``BENCH_SERVE_WORKERS``: this machine has 2
-   cores) gets 50 non-streamed requests at once from the official
-   ``AsyncOpenAI`` client (``max_retries=0``), each with a question of its own. Reported: p50,
-   p95 and max latency, p50 / critical path, how many answered with the winner's answer, the
-   CPU the server and this process spent on the burst, and ``provider_late_ms``, the fake
-   provider's own lateness per reply (median and max: it shares the 2 cores with the server
-   and this client). Each run's ``massgen.log.jsonl`` is read back: ``logs_with_other_runs``
-   counts the runs whose log holds another request's records (its ``run_started`` with another
-   question), ``most_runs_in_one_log`` the most runs one log holds (1 when each run logs only
-   itself). After a warm-up request, a first burst (``burst 0``) finds the server as it
+   cores) gets 50 non-streamed requests at once, each with a question of its own, from a load
+   generator that takes next to no CPU from the 2 cores the server shares with it (see
+   :func:`burst`): a request's latency runs from its connect to the last byte of its reply.
+   Reported: p50, p95 and max latency, p50 / critical path, how many answered with the
+   winner's answer, the CPU the server and this process spent on the burst, and
+   ``provider_late_ms``, the fake provider's own lateness per reply (median and max: it shares
+   the 2 cores with the server and this client). Each run's ``massgen.log.jsonl`` is read back:
+   ``logs_with_other_runs`` counts the runs whose log holds another request's records (its
+   ``run_started`` with another question), ``most_runs_in_one_log`` the most runs one log holds
+   (1 when each run logs only itself). After a warm-up request, a first burst (``burst 0``) finds the server as it
    started: each agent has one connection to the provider at most, so most of the burst's
    requests open new ones; it is shown, not counted. ``BENCH_SERVE_BURSTS`` (3) more follow, as
    a server that has been serving meets them (the agents keep their connections from one
-   request to the next); the one with the median p50 is reported. As diagnostics, the same
-   bursts with one worker show what the workers bring, and with ``ui.logging_enabled: false``
-   what the run logs cost.
+   request to the next); the one with the median p50 is reported. As diagnostics: the same
+   bursts from the official ``AsyncOpenAI`` client (``max_retries=0``) in this process, taking
+   turns with the generator's on the same server, show what a Python client on the same 2
+   cores adds (building 50 requests and reading 50 replies takes it 0.15-0.25 s of CPU, and
+   the first request reached the server 55-140 ms after its clock started, measured); with one
+   worker, what the workers bring; with ``ui.logging_enabled: false``, what the run logs cost.
 3. **Memory and open files flat over a soak** (goal: RSS growth under 10 % and open file
    descriptors equal +- 2 from the 100th request to the last). The scripted team served;
    ``BENCH_SERVE_SOAK`` (1000) requests, 4 at a time, streamed and non-streamed alternating;
@@ -59,6 +63,8 @@ import itertools
 import json
 import os
 import re
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
@@ -69,6 +75,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from massgen_core.testing.cli import stop_process
 
@@ -377,16 +384,114 @@ def overhead(servers: list[Server]) -> dict[str, Any]:
 
 
 # -- 2. a burst of concurrent requests -----------------------------------------------------------
-async def burst(base_url: str, size: int, tag: str) -> tuple[list[dict[str, Any]], float, float]:
-    """``size`` requests at once, each with a question of its own (``... (request TAG-i)``): each
-    one's ``latency``, ``answer``, ``log_dir`` and ``error``; and when the burst began and ended
-    (monotonic)."""
+def question_of(tag: str, i: int) -> str:
+    return f"{QUESTION} (request {tag}-{i})"
+
+
+def burst(base_url: str, size: int, tag: str) -> tuple[list[dict[str, Any]], float, float]:
+    """``size`` requests at once, each with a question of its own (``... (request TAG-i)``) and a
+    connection of its own, from a load generator that takes next to no CPU from the cores the
+    server has: every request's bytes are made (with h11) before the burst, then each request
+    connects and is sent, one after another in a tight loop (50 in about 5 ms), and the replies
+    are read as they come. A request's latency runs from just before it connects to the last
+    byte of its reply. Each one's ``latency``, ``answer``, ``log_dir`` and ``error``; and when
+    the burst began and ended (monotonic)."""
+    import h11
+
+    url = urlsplit(base_url)
+    address = (url.hostname or "127.0.0.1", url.port or 80)
+    requests = []
+    for i in range(size):
+        body = json.dumps({"model": "team", "messages": [{"role": "user", "content": question_of(tag, i)}]})
+        connection = h11.Connection(h11.CLIENT)
+        headers = [
+            ("Host", url.netloc),
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer bench"),
+            ("Content-Length", str(len(body.encode()))),
+        ]
+        wire = connection.send(
+            h11.Request(method="POST", target=f"{url.path}/chat/completions", headers=headers)
+        )
+        wire += connection.send(h11.Data(data=body.encode())) + connection.send(h11.EndOfMessage())
+        requests.append({"i": i, "h11": connection, "bytes": wire, "body": bytearray()})
+    with selectors.DefaultSelector() as selector:
+        began = time.monotonic()
+        for request in requests:
+            request["started"] = time.perf_counter()
+            sock = socket.create_connection(address)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.sendall(request["bytes"])
+            request["sock"] = sock
+            selector.register(sock, selectors.EVENT_READ, request)
+        waiting, deadline = size, time.monotonic() + 120
+        while waiting and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=1.0):
+                request = key.data
+                if _read(request):
+                    request["latency"] = time.perf_counter() - request["started"]
+                    selector.unregister(request["sock"])
+                    request["sock"].close()
+                    waiting -= 1
+        for key in list(selector.get_map().values()):  # no reply in 120 s
+            key.fileobj.close()  # type: ignore[union-attr]
+        ended = time.monotonic()
+    return [_outcome(request, tag) for request in requests], began, ended
+
+
+def _read(request: dict[str, Any]) -> bool:
+    """Read what came for ``request``; whether its reply is whole (or will never be)."""
+    import h11
+
+    try:
+        request["h11"].receive_data(request["sock"].recv(65536))
+        while (event := request["h11"].next_event()) is not h11.NEED_DATA:
+            if isinstance(event, h11.Response):
+                request["status"] = event.status_code
+            elif isinstance(event, h11.Data):
+                request["body"] += event.data
+            elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                return True
+    except (OSError, h11.ProtocolError) as exc:
+        request["failed"] = f"{type(exc).__name__}: {exc}"
+        return True
+    return False
+
+
+def _outcome(request: dict[str, Any], tag: str) -> dict[str, Any]:
+    if "latency" not in request:
+        return {"latency": float("nan"), "error": "no reply in 120 s"}
+    latency = request["latency"]
+    if "failed" in request:
+        return {"latency": latency, "error": request["failed"]}
+    try:
+        reply = json.loads(request["body"])
+    except ValueError:
+        return {
+            "latency": latency,
+            "error": f"HTTP {request.get('status')}: {bytes(request['body'][:200])!r}",
+        }
+    if request.get("status") != 200:
+        return {"latency": latency, "error": f"HTTP {request.get('status')}: {reply}"}
+    return {
+        "latency": latency,
+        "question": question_of(tag, request["i"]),
+        "answer": reply["choices"][0]["message"]["content"],
+        "log_dir": (reply.get("massgen") or {}).get("log_dir"),
+    }
+
+
+async def sdk_burst(base_url: str, size: int, tag: str) -> tuple[list[dict[str, Any]], float, float]:
+    """:func:`burst`, from the official ``AsyncOpenAI`` client in this process
+    (``max_retries=0``): its CPU for 50 requests (building them, reading the replies) is spent
+    on the cores the server has, and while it makes the later requests the earlier ones wait to
+    be sent, which their latencies count."""
     import openai
 
     async with openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0, timeout=120) as client:
 
         async def one(i: int) -> dict[str, Any]:
-            question = f"{QUESTION} (request {tag}-{i})"
+            question = question_of(tag, i)
             started = time.perf_counter()
             try:
                 reply = await client.chat.completions.create(
@@ -446,9 +551,18 @@ def server_cpu(pid: int) -> dict[int, float]:
     return {p: cpu_s(p) for p in processes(pid)}
 
 
-def bursts(servers: list[Server], url: str, *, logging: bool, workers: int) -> list[dict[str, Any]]:
-    """``BURSTS`` bursts at a ``--max-concurrent 50 --workers N`` server of the provider team
-    (run logs on or off)."""
+#: how a burst's requests are sent: the low-CPU load generator, or the official openai SDK
+SENDERS: dict[str, Callable[[str, int, str], tuple[list[dict[str, Any]], float, float]]] = {
+    "generator": burst,
+    "openai SDK": lambda base_url, size, tag: asyncio.run(sdk_burst(base_url, size, tag)),
+}
+
+
+def bursts(
+    servers: list[Server], url: str, *, logging: bool, workers: int, senders: tuple[str, ...] = ("generator",)
+) -> list[dict[str, Any]]:
+    """``BURSTS`` bursts from each of ``senders`` (taking turns, first one then the other first)
+    at a ``--max-concurrent 50 --workers N`` server of the provider team (run logs on or off)."""
     rows: list[dict[str, Any]] = []
     config = provider_team(url)
     config["ui"]["logging_enabled"] = logging
@@ -456,46 +570,62 @@ def bursts(servers: list[Server], url: str, *, logging: bool, workers: int) -> l
     with massgen_serve("team", config, *limits) as server:
         servers.append(server)
         base_url = f"{server.url}/v1"
-        (warm,), _, _ = asyncio.run(burst(base_url, 1, "warm-up"))  # the SDKs' imports, the first connections
-        if warm.get("answer") != PROVIDER_WINNER:
-            raise SystemExit(f"the warm-up request failed: {warm}")
+        for sender in senders:  # the SDK's imports, the first connections
+            (warm,), _, _ = SENDERS[sender](base_url, 1, "warm-up")
+            if warm.get("answer") != PROVIDER_WINNER:
+                raise SystemExit(f"the warm-up request failed: {warm}")
         for k in range(BURSTS + 1):  # burst 0: the first, on new connections to the provider
-            time.sleep(0.5)  # the last burst's connections closed, the server idle
-            cpu_before, bench_cpu = server_cpu(server.pid), time.process_time()
-            outcomes, began, ended = asyncio.run(burst(base_url, BURST_SIZE, str(k)))
-            cpu_after, bench_cpu = server_cpu(server.pid), time.process_time() - bench_cpu
-            cpu = [cpu_after[p] - cpu_before.get(p, 0.0) for p in cpu_after]
-            latencies = [o["latency"] for o in outcomes if "error" not in o]
-            errors = [o["error"] for o in outcomes if "error" in o]
-            p50 = statistics.median(latencies) if latencies else float("nan")
-            row: dict[str, Any] = {
-                "workers": workers,
-                "run_logs": "on" if logging else "off",
-                "burst": k,
-                "p50_s": round(p50, 3),
-                "p95_s": round(quantile(latencies, 0.95), 3) if latencies else None,
-                "max_s": round(max(latencies), 3) if latencies else None,
-                "p50_x_critical_path": round(p50 / CRITICAL_PATH_S, 2),
-                "winner_answers": sum(o.get("answer") == PROVIDER_WINNER for o in outcomes),
-                "errors": len(errors),
-                "server_cpu_s": round(sum(cpu), 2),
-                "worker_cpu_s": "/".join(f"{c:.2f}" for c in cpu[1:]) or None,
-                "bench_cpu_s": round(bench_cpu, 2),
-                "window": (began, ended),
-            }
-            if logging:
-                row["logs_with_other_runs"], row["most_runs_in_one_log"] = foreign_log_records(
-                    server, outcomes
-                )
-            if errors:
-                row["first_error"] = errors[0]
-            rows.append(row)
+            for sender in senders if k % 2 == 0 else senders[::-1]:
+                if k == 0 and sender != senders[0]:
+                    continue
+                time.sleep(0.5)  # the last burst's connections closed, the server idle
+                cpu_before, bench_cpu = server_cpu(server.pid), time.process_time()
+                outcomes, began, ended = SENDERS[sender](base_url, BURST_SIZE, str(k))
+                cpu_after, bench_cpu = server_cpu(server.pid), time.process_time() - bench_cpu
+                row = burst_row(outcomes, cpu_before, cpu_after)
+                row = {
+                    "workers": workers,
+                    "run_logs": "on" if logging else "off",
+                    "client": sender,
+                    "burst": k,
+                    **row,
+                }
+                row["bench_cpu_s"] = round(bench_cpu, 2)
+                row["window"] = (began, ended)
+                if logging:
+                    row["logs_with_other_runs"], row["most_runs_in_one_log"] = foreign_log_records(
+                        server, outcomes
+                    )
+                rows.append(row)
     return rows
+
+
+def burst_row(
+    outcomes: list[dict[str, Any]], cpu_before: dict[int, float], cpu_after: dict[int, float]
+) -> dict[str, Any]:
+    """A burst's figures (see the module docstring)."""
+    cpu = [cpu_after[p] - cpu_before.get(p, 0.0) for p in cpu_after]
+    latencies = [o["latency"] for o in outcomes if "error" not in o]
+    errors = [o["error"] for o in outcomes if "error" in o]
+    p50 = statistics.median(latencies) if latencies else float("nan")
+    row: dict[str, Any] = {
+        "p50_s": round(p50, 3),
+        "p95_s": round(quantile(latencies, 0.95), 3) if latencies else None,
+        "max_s": round(max(latencies), 3) if latencies else None,
+        "p50_x_critical_path": round(p50 / CRITICAL_PATH_S, 2),
+        "winner_answers": sum(o.get("answer") == PROVIDER_WINNER for o in outcomes),
+        "errors": len(errors),
+        "server_cpu_s": round(sum(cpu), 2),
+        "worker_cpu_s": "/".join(f"{c:.2f}" for c in cpu[1:]) or None,
+    }
+    if errors:
+        row["first_error"] = errors[0]
+    return row
 
 
 def concurrent(servers: list[Server]) -> dict[str, Any]:
     with fake_provider(LATENCY) as (url, stats):
-        measured = bursts(servers, url, logging=True, workers=BURST_WORKERS)
+        measured = bursts(servers, url, logging=True, workers=BURST_WORKERS, senders=tuple(SENDERS))
         # diagnostics: what one process does, what the run logs cost
         one_worker = bursts(servers, url, logging=True, workers=1)
         without_logs = bursts(servers, url, logging=False, workers=BURST_WORKERS)
@@ -507,9 +637,9 @@ def concurrent(servers: list[Server]) -> dict[str, Any]:
             row["provider_late_ms_median"] = ms(statistics.median(late))
             row["provider_late_ms_max"] = ms(max(late))
 
-    def median(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def median(rows: list[dict[str, Any]], sender: str = "generator") -> dict[str, Any]:
         """The burst with the median p50, of those after the first."""
-        warm = [r for r in rows if r["burst"] > 0]
+        warm = [r for r in rows if r["burst"] > 0 and r["client"] == sender]
         return sorted(warm, key=lambda r: r["p50_s"])[len(warm) // 2]
 
     return {
@@ -520,6 +650,7 @@ def concurrent(servers: list[Server]) -> dict[str, Any]:
         "workers": BURST_WORKERS,
         "bursts": measured,
         "median_burst": median(measured),
+        "diagnostic_openai_sdk_client": {"median_burst": median(measured, "openai SDK")},
         "diagnostic_one_worker": {"bursts": one_worker, "median_burst": median(one_worker)},
         "diagnostic_without_run_logs": {"bursts": without_logs, "median_burst": median(without_logs)},
     }
@@ -630,6 +761,7 @@ def main() -> None:
     )
     results["concurrent"] = two = concurrent(servers)
     diagnostic, single = two["diagnostic_without_run_logs"], two["diagnostic_one_worker"]
+    sdk = two["diagnostic_openai_sdk_client"]["median_burst"]
     print(table([*two["bursts"], *single["bursts"], *diagnostic["bursts"]]))
     best = two["median_burst"]
     print(
@@ -642,6 +774,8 @@ def main() -> None:
         f"   run logs: {best['logs_with_other_runs']}/{BURST_SIZE} runs' massgen.log.jsonl hold other"
         f" requests' records (up to {best['most_runs_in_one_log']} runs in one; goal 0: each run logs"
         f" itself)  {verdict(best['logs_with_other_runs'] == 0)}\n"
+        f"   diagnostic, the official openai SDK as the client (in the bench's process, bursts taking"
+        f" turns with the generator's): p50 {sdk['p50_s']} s = {sdk['p50_x_critical_path']}x\n"
         f"   diagnostic, one worker: p50 {single['median_burst']['p50_s']} s ="
         f" {single['median_burst']['p50_x_critical_path']}x the critical path\n"
         f"   diagnostic, run logs off: p50 {diagnostic['median_burst']['p50_s']} s ="
