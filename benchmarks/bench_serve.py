@@ -402,18 +402,20 @@ def burst(base_url: str, size: int, tag: str) -> tuple[list[dict[str, Any]], flo
     address = (url.hostname or "127.0.0.1", url.port or 80)
     requests = []
     for i in range(size):
-        body = json.dumps({"model": "team", "messages": [{"role": "user", "content": question_of(tag, i)}]})
+        body = json.dumps(
+            {"model": "team", "messages": [{"role": "user", "content": question_of(tag, i)}]}
+        ).encode()
         connection = h11.Connection(h11.CLIENT)
         headers = [
             ("Host", url.netloc),
             ("Content-Type", "application/json"),
             ("Authorization", "Bearer bench"),
-            ("Content-Length", str(len(body.encode()))),
+            ("Content-Length", str(len(body))),
         ]
         wire = connection.send(
             h11.Request(method="POST", target=f"{url.path}/chat/completions", headers=headers)
         )
-        wire += connection.send(h11.Data(data=body.encode())) + connection.send(h11.EndOfMessage())
+        wire += connection.send(h11.Data(data=body)) + connection.send(h11.EndOfMessage())
         requests.append({"i": i, "h11": connection, "bytes": wire, "body": bytearray()})
     with selectors.DefaultSelector() as selector:
         began = time.monotonic()
@@ -575,23 +577,21 @@ def bursts(
             if warm.get("answer") != PROVIDER_WINNER:
                 raise SystemExit(f"the warm-up request failed: {warm}")
         for k in range(BURSTS + 1):  # burst 0: the first, on new connections to the provider
-            for sender in senders if k % 2 == 0 else senders[::-1]:
-                if k == 0 and sender != senders[0]:
-                    continue
+            order = senders[:1] if k == 0 else senders if k % 2 == 0 else senders[::-1]
+            for sender in order:
                 time.sleep(0.5)  # the last burst's connections closed, the server idle
                 cpu_before, bench_cpu = server_cpu(server.pid), time.process_time()
                 outcomes, began, ended = SENDERS[sender](base_url, BURST_SIZE, str(k))
                 cpu_after, bench_cpu = server_cpu(server.pid), time.process_time() - bench_cpu
-                row = burst_row(outcomes, cpu_before, cpu_after)
                 row = {
                     "workers": workers,
                     "run_logs": "on" if logging else "off",
                     "client": sender,
                     "burst": k,
-                    **row,
+                    **burst_row(outcomes, cpu_before, cpu_after),
+                    "bench_cpu_s": round(bench_cpu, 2),
+                    "window": (began, ended),
                 }
-                row["bench_cpu_s"] = round(bench_cpu, 2)
-                row["window"] = (began, ended)
                 if logging:
                     row["logs_with_other_runs"], row["most_runs_in_one_log"] = foreign_log_records(
                         server, outcomes
