@@ -117,7 +117,7 @@ class Redactor:
         # what add() was given, and the variables remember_environment() looked at: a server
         # gives them again for every run
         self._added: set[tuple[str, int]] = set()
-        self.environment_seen: set[tuple[str, str, bool]] = set()
+        self._environment_seen: set[tuple[str, str, bool]] = set()
 
     def add(self, value: object, *, min_length: int = MIN_LENGTH) -> None:
         """Remember ``value`` (and the forms it takes once JSON-escaped) as a secret."""
@@ -196,9 +196,9 @@ def remember_environment(environ: Mapping[str, str], names: Iterable[str] = ()) 
     wanted = set(names)
     for name, value in environ.items():
         seen = (name, value, name in wanted)
-        if seen in REDACTOR.environment_seen:
+        if seen in REDACTOR._environment_seen:
             continue
-        REDACTOR.environment_seen.add(seen)
+        REDACTOR._environment_seen.add(seen)
         if name in wanted:
             REDACTOR.add(value)
         elif is_secret_name(name) and _looks_like_a_credential(value):
